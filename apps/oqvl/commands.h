@@ -1,0 +1,16 @@
+// Registration of the CLI's subcommands: each cmd_<name>.cpp adds its own subcommand to a
+// parent and sets a callback that does the work (errors propagate as exceptions to main).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace oqvl::cli {
+
+void register_version(CLI::App& app);
+void register_tokenize(CLI::App& app);
+void register_data_inspect(CLI::App& data);
+void register_data_stats(CLI::App& data);
+void register_data_make_demo(CLI::App& data);
+void register_data_preprocess_bench(CLI::App& data);
+
+}  // namespace oqvl::cli

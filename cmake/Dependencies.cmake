@@ -1,0 +1,39 @@
+# System dependencies (Debian packages, installed by scripts/setup.sh) and libtorch from the
+# pinned torch wheel. Everything not needed by the data tools is optional.
+set(THREADS_PREFER_PTHREAD_FLAG ON)
+find_package(Threads REQUIRED)
+find_package(fmt REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(JPEG REQUIRED)
+find_package(PNG REQUIRED)
+find_package(PkgConfig)
+
+# libwebp is absent on some GPU machines: WebP decoding is optional.
+set(OQVL_HAVE_WEBP OFF)
+if(PkgConfig_FOUND)
+  pkg_check_modules(WEBP QUIET libwebp)
+  if(WEBP_FOUND)
+    set(OQVL_HAVE_WEBP ON)
+  endif()
+endif()
+message(STATUS "oqvl: WebP decoding ${OQVL_HAVE_WEBP}")
+
+if(OQVL_WITH_TORCH)
+  # libtorch comes from the torch wheel: ask the Python that has it where its CMake files are.
+  if(NOT Torch_DIR)
+    find_package(Python3 COMPONENTS Interpreter)
+    if(Python3_FOUND)
+      execute_process(
+        COMMAND ${Python3_EXECUTABLE} -c "import torch; print(torch.utils.cmake_prefix_path)"
+        OUTPUT_VARIABLE _torch_prefix OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+    endif()
+    if(NOT _torch_prefix)
+      message(FATAL_ERROR "OQVL_WITH_TORCH=ON but Python cannot import torch: run scripts/setup.sh, "
+                          "or configure with -DOQVL_WITH_TORCH=OFF for the data tools only")
+    endif()
+    list(APPEND CMAKE_PREFIX_PATH ${_torch_prefix})
+  endif()
+  find_package(Torch REQUIRED)
+  message(STATUS "oqvl: libtorch ${Torch_VERSION} from ${Torch_DIR}")
+endif()

@@ -1,0 +1,106 @@
+#include "oqvl/core/files.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+
+#include "oqvl/core/error.h"
+
+namespace oqvl {
+namespace fs = std::filesystem;
+
+std::string read_file(const fs::path& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) fail("cannot open '{}': {}", path.string(), std::strerror(errno));
+  std::string out;
+  char buf[1 << 16];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+  bool bad = std::ferror(f) != 0;
+  std::fclose(f);
+  if (bad) fail("cannot read '{}'", path.string());
+  return out;
+}
+
+void write_file_atomic(const fs::path& path, std::string_view data) {
+  AtomicFile file(path);
+  file.write(data);
+  file.commit();
+}
+
+MappedFile::MappedFile(const fs::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail("cannot open '{}': {}", path.string(), std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    fail("cannot map '{}': not a regular file", path.string());
+  }
+  size_ = static_cast<std::size_t>(st.st_size);
+  if (size_ > 0) {
+    void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED) {
+      ::close(fd);
+      fail("cannot map '{}': {}", path.string(), std::strerror(errno));
+    }
+    data_ = static_cast<const std::uint8_t*>(p);
+  }
+  ::close(fd);
+}
+
+MappedFile::~MappedFile() {
+  if (data_) ::munmap(const_cast<std::uint8_t*>(data_), size_);
+}
+
+AtomicFile::AtomicFile(fs::path path) : path_(std::move(path)) {
+  static std::atomic<unsigned> counter{0};
+  std::error_code ec;
+  if (path_.has_parent_path()) fs::create_directories(path_.parent_path(), ec);
+  if (ec) fail("cannot create folder '{}': {}", path_.parent_path().string(), ec.message());
+  // The temporary name starts with '.' and ends with '.tmp' so shard globs never pick it up.
+  temp_path_ = path_.parent_path() /
+               fmt::format(".{}.{}-{}.tmp", path_.filename().string(), ::getpid(), counter++);
+  file_ = std::fopen(temp_path_.c_str(), "wb");
+  if (!file_) fail("cannot write '{}': {}", path_.string(), std::strerror(errno));
+}
+
+AtomicFile::~AtomicFile() {
+  if (file_) {
+    std::fclose(file_);
+    std::error_code ec;
+    fs::remove(temp_path_, ec);
+  }
+}
+
+void AtomicFile::write(const void* data, std::size_t size) {
+  if (!file_) fail("write to '{}' after commit", path_.string());
+  if (size > 0 && std::fwrite(data, 1, size, file_) != size) {
+    fail("cannot write '{}': {}", path_.string(), std::strerror(errno));
+  }
+  written_ += size;
+}
+
+void AtomicFile::commit() {
+  if (!file_) return;
+  bool ok = std::fflush(file_) == 0 && ::fsync(::fileno(file_)) == 0;
+  ok = (std::fclose(file_) == 0) && ok;
+  file_ = nullptr;
+  std::error_code ec;
+  if (!ok) {
+    fs::remove(temp_path_, ec);
+    fail("cannot write '{}': {}", path_.string(), std::strerror(errno));
+  }
+  fs::rename(temp_path_, path_, ec);
+  if (ec) {
+    std::string why = ec.message();
+    fs::remove(temp_path_, ec);
+    fail("cannot move '{}' into place: {}", path_.string(), why);
+  }
+}
+
+}  // namespace oqvl

@@ -1,0 +1,62 @@
+// File helpers: whole-file reads, read-only memory maps, and atomic writes (temp file in the
+// same folder + rename), so an interrupted run never leaves a truncated file that looks done.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace oqvl {
+
+// Reads a whole file; throws oqvl::Error naming the path if it cannot.
+std::string read_file(const std::filesystem::path& path);
+
+// Writes `data` to `path` atomically (creates parent folders).
+void write_file_atomic(const std::filesystem::path& path, std::string_view data);
+
+// A read-only memory map of a whole file (empty files map to an empty span).
+class MappedFile {
+ public:
+  explicit MappedFile(const std::filesystem::path& path);
+  ~MappedFile();
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+
+  std::span<const std::uint8_t> bytes() const { return {data_, size_}; }
+  std::string_view view() const { return {reinterpret_cast<const char*>(data_), size_}; }
+  std::size_t size() const { return size_; }
+
+ private:
+  const std::uint8_t* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+// A file written under a temporary name and renamed into place by commit(). If destroyed
+// without commit() (an exception, an early return) the temporary file is removed.
+class AtomicFile {
+ public:
+  explicit AtomicFile(std::filesystem::path path);
+  ~AtomicFile();
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  void write(const void* data, std::size_t size);
+  void write(std::string_view data) { write(data.data(), data.size()); }
+  std::uint64_t bytes_written() const { return written_; }
+  // Flushes, fsyncs and renames the temporary file to the final path.
+  void commit();
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+  std::filesystem::path temp_path_;
+  std::FILE* file_ = nullptr;
+  std::uint64_t written_ = 0;
+};
+
+}  // namespace oqvl
