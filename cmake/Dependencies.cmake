@@ -34,6 +34,11 @@ if(OQVL_WITH_TORCH)
     endif()
     list(APPEND CMAKE_PREFIX_PATH ${_torch_prefix})
   endif()
+  # Torch's CMake config probes the installed GPUs with a test CUDA program unless the target
+  # architectures are given; that probe cannot run on GPU-less build machines. H100/H200 = 9.0.
+  if(NOT DEFINED ENV{TORCH_CUDA_ARCH_LIST} AND NOT TORCH_CUDA_ARCH_LIST)
+    set(TORCH_CUDA_ARCH_LIST "9.0" CACHE STRING "CUDA architectures for libtorch extensions")
+  endif()
   find_package(Torch REQUIRED)
   message(STATUS "oqvl: libtorch ${Torch_VERSION} from ${Torch_DIR}")
 endif()
