@@ -82,9 +82,7 @@ void append_product(std::vector<std::string>& out, std::string_view head,
   }
 }
 
-}  // namespace
-
-std::vector<std::string> expand_braces(std::string_view s) {
+std::vector<std::string> expand(std::string_view s) {
   // Find the first '{' with a matching '}'.
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] != '{') continue;
@@ -96,14 +94,14 @@ std::vector<std::string> expand_braces(std::string_view s) {
       else if (s[j] == '}' && --depth == 0) break;
       else if (s[j] == ',' && depth == 1) commas.push_back(j);
     }
-    if (j >= s.size()) return {std::string(s)};  // unbalanced: the rest is literal
+    if (j >= s.size()) return {std::string(s)};  // unreachable: balance is checked first
     std::string_view inner = s.substr(i + 1, j - i - 1);
     std::vector<std::string> alternatives;
     if (!commas.empty()) {
       std::size_t from = i + 1;
       commas.push_back(j);
       for (std::size_t c : commas) {
-        for (auto& e : expand_braces(s.substr(from, c - from))) alternatives.push_back(std::move(e));
+        for (auto& e : expand(s.substr(from, c - from))) alternatives.push_back(std::move(e));
         from = c + 1;
       }
     } else if (auto range = expand_range(inner)) {
@@ -111,14 +109,27 @@ std::vector<std::string> expand_braces(std::string_view s) {
     } else {
       // "{}" or "{abc}" is literal text, as in braceexpand; braces inside it may still expand.
       std::vector<std::string> out;
-      append_product(out, s.substr(0, i + 1), expand_braces(s.substr(i + 1)), {""});
+      append_product(out, s.substr(0, i + 1), expand(s.substr(i + 1)), {""});
       return out;
     }
     std::vector<std::string> out;
-    append_product(out, s.substr(0, i), alternatives, expand_braces(s.substr(j + 1)));
+    append_product(out, s.substr(0, i), alternatives, expand(s.substr(j + 1)));
     return out;
   }
   return {std::string(s)};
+}
+
+}  // namespace
+
+std::vector<std::string> expand_braces(std::string_view pattern) {
+  // Unbalanced braces are an error, as in braceexpand (a typo, not a literal '{').
+  int depth = 0;
+  for (char c : pattern) {
+    depth += c == '{' ? 1 : c == '}' ? -1 : 0;
+    if (depth < 0) break;
+  }
+  if (depth != 0) fail("unbalanced braces in shard spec '{}'", pattern);
+  return expand(pattern);
 }
 
 std::vector<std::string> expand_shard_specs(const std::vector<std::string>& specs) {
