@@ -10,6 +10,7 @@
 
 #include "oqvl/commands.h"
 #include "oqvl/core/bad_input.h"
+#include "oqvl/core/progress.h"
 #include "oqvl/data/sample.h"
 #include "oqvl/data/shard_list.h"
 #include "oqvl/data/tar_reader.h"
@@ -153,8 +154,10 @@ void register_data_inspect(CLI::App& data) {
     ShardSummary total;
     total.path = "total";
     nlohmann::json out{{"shards", nlohmann::json::array()}};
+    Progress progress("inspect", shards.size(), "shards");
     for (const auto& path : shards) {
       ShardSummary s = inspect_shard(path, args->samples, args->skip_bad);
+      progress.add();
       total.merge(s);
       if (args->json) {
         out["shards"].push_back(s.json());
@@ -162,6 +165,7 @@ void register_data_inspect(CLI::App& data) {
         print_text(s, false);
       }
     }
+    progress.finish();
     if (args->json) {
       out["total"] = total.json();
       out["total"]["shards"] = shards.size();

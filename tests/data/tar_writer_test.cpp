@@ -102,7 +102,9 @@ TEST(ShardWriter, SplitsByBytesAndKeepsOversizedSamples) {
   EXPECT_GT(r.shards.size(), 3u);
   for (const auto& s : r.shards) {
     // A shard may exceed the limit only when one sample alone is larger.
-    if (s.samples > 1) EXPECT_LE(s.bytes, 20000u) << s.path;
+    if (s.samples > 1) {
+      EXPECT_LE(s.bytes, 20000u) << s.path;
+    }
   }
   expect_same(read_shards(r), samples);
 }
