@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -162,7 +163,25 @@ TEST(TarReader, BadInputIsAnErrorNamingShardAndOffset) {
   std::string bad_sum = good;
   bad_sum[second + 10] ^= 0x40;  // the second sample's first header
   std::string dup = member("a.txt", "1") + member("a.txt", "2") + kEnd;
+  // Corrupt size fields: 8 GiB in a small file, and a base-256 value near 2^64.
+  auto with_size = [](std::string m, const unsigned char* field) {
+    auto* b = reinterpret_cast<unsigned char*>(m.data());
+    std::memcpy(b + 124, field, 12);
+    std::memset(b + 148, ' ', 8);
+    unsigned sum = 0;
+    for (int i = 0; i < 512; ++i) sum += b[i];
+    std::snprintf(reinterpret_cast<char*>(b + 148), 8, "%06o", sum);
+    return m;
+  };
+  const unsigned char octal_8g[12] = {'7', '7', '7', '7', '7', '7', '7', '7', '7', '7', '7', 0};
+  unsigned char huge[12];
+  std::memset(huge, 0xff, 12);
+  huge[0] = 0x80;
+  std::string big = with_size(member("a.txt", "x"), octal_8g) + kEnd;
+  std::string giant = with_size(member("a.txt", "x"), huge) + kEnd;
   std::vector<Case> cases = {
+      {"big.tar", big, "truncated tar", "byte 512"},
+      {"giant.tar", giant, "bad tar header", "byte 0"},
       {"empty.tar", "", "empty shard", "byte 0"},
       {"text.tar", std::string(2000, 'x'), "not a tar file", "byte 0"},
       {"short.tar", "abc", "not a tar file", "byte 0"},
@@ -264,7 +283,10 @@ TEST(TarReader, FuzzedShardsNeverCrashOrHang) {
   std::vector<std::string> seeds = {read_file(kTarDir / "wds.tar"), read_file(kTarDir / "pax.tar"),
                                     read_file(kTarDir / "gnu.tar"), read_file(kTarDir / "ustar.tar")};
   int errors = 0;
-  for (int iter = 0; iter < 600; ++iter) {
+  // OQVL_FUZZ_ITERS raises the count for a longer local run (e.g. under ASan).
+  const char* env = std::getenv("OQVL_FUZZ_ITERS");
+  int iters = env ? std::atoi(env) : 600;
+  for (int iter = 0; iter < iters; ++iter) {
     std::string bytes = seeds[iter % seeds.size()];
     int flips = 1 + static_cast<int>(rng() % 8);
     for (int f = 0; f < flips; ++f) {

@@ -81,7 +81,8 @@ HeaderStatus parse_header(const unsigned char* block, Header& out) {
   }
 
   auto size = parse_number(block + kSizeOff, kSizeLen);
-  if (!size) return HeaderStatus::kBadNumber;
+  // Sizes past 2^62 are corrupt (and would overflow offset arithmetic), not real members.
+  if (!size || *size > (std::uint64_t{1} << 62)) return HeaderStatus::kBadNumber;
   out.size = *size;
   out.type = static_cast<char>(block[kTypeOff]);
   out.name = std::string(field_string(block, kNameOff, kNameLen));
@@ -126,6 +127,7 @@ bool parse_pax(std::string_view records, std::optional<std::string>& path,
         if (c < '0' || c > '9') return false;
         n = n * 10 + static_cast<std::uint64_t>(c - '0');
       }
+      if (n > (std::uint64_t{1} << 62)) return false;  // corrupt, see parse_header
       size = n;
     }
     records.remove_prefix(len);

@@ -281,7 +281,7 @@ bool TarMemberReader::next(TarMember& member) {
 void TarMemberReader::read_data(std::string& out) {
   std::uint64_t size = data_left_;
   auto file_size = in_->size();
-  if (file_size && data_offset_ + size > *file_size) {
+  if (file_size && (data_offset_ > *file_size || size > *file_size - data_offset_)) {
     bad("truncated tar", data_offset_,
         fmt::format("member of {} bytes does not fit in the file ({} bytes)", size, *file_size));
   }
