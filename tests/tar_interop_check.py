@@ -6,6 +6,7 @@ Usage: tar_interop_check.py EXPECTED.json
 EXPECTED.json: {"shards": [{"path": ..., "samples": [{"key": ..., "fields": [[ext, hex]...]}]}]}
 Exits 0 when everything matches, 1 (with a message) otherwise.
 """
+import io
 import json
 import sys
 import tarfile
@@ -21,6 +22,29 @@ except ImportError as e:
 def fail(msg):
     print(f"tar_interop_check: FAIL: {msg}", file=sys.stderr)
     sys.exit(1)
+
+
+def byte_compare(path, want):
+    """Where every name fits ustar's 100-byte name field, Python's tarfile writing the same
+    members (ustar, mtime 0, uid/gid 0, mode 0644, no user/group names) must give the same
+    bytes, apart from the zero padding tarfile adds up to its 10240-byte record size."""
+    if not all(len(n.encode()) <= 100 and n.isascii() for n, _ in want):
+        return
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tf:
+        for name, data in want:
+            ti = tarfile.TarInfo(name)
+            ti.size, ti.mtime, ti.mode, ti.uid, ti.gid, ti.uname, ti.gname = len(data), 0, 0o644, 0, 0, "", ""
+            tf.addfile(ti, io.BytesIO(data))
+    ref = buf.getvalue()
+    ours = open(path, "rb").read()
+    if ref[:len(ours)] != ours or ref[len(ours):].strip(b"\0"):
+        fail(f"{path}: bytes differ from Python tarfile's ustar output for the same members")
+    global byte_identical
+    byte_identical += 1
+
+
+byte_identical = 0
 
 
 def main():
@@ -42,6 +66,7 @@ def main():
                     fail(f"{path}: {name}: metadata {(m.mtime, m.uid, m.gid, oct(m.mode), m.uname, m.gname)}")
                 if tf.extractfile(m).read() != data:
                     fail(f"{path}: {name}: bytes differ")
+        byte_compare(path, want)
     # webdataset: the same samples, keys and fields in order, across all shards.
     urls = [s["path"] for s in expected["shards"]]
     got = list(wds.WebDataset(urls, shardshuffle=False))
@@ -54,7 +79,8 @@ def main():
         if fields != [(ext, bytes.fromhex(h)) for ext, h in w["fields"]]:
             fail(f"sample {w['key']!r}: webdataset fields {[k for k, _ in fields]} differ")
     print(f"tar_interop_check: OK: {len(urls)} shards, {len(got)} samples read by tarfile and "
-          f"webdataset {getattr(wds, '__version__', '?')}")
+          f"webdataset {getattr(wds, '__version__', '?')}; {byte_identical} shards byte-identical "
+          "to Python tarfile's ustar output")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ constexpr std::size_t kChksumOff = 148, kChksumLen = 8;
 constexpr std::size_t kTypeOff = 156;
 constexpr std::size_t kMagicOff = 257;
 constexpr std::size_t kVersionOff = 263;
-constexpr std::size_t kDevMajorOff = 329, kDevMinorOff = 337;
 constexpr std::size_t kPrefixOff = 345, kPrefixLen = 155;
 
 // A NUL-terminated string field (it may fill the whole field without a NUL).
@@ -156,8 +155,8 @@ void format_header(unsigned char* block, std::string_view name, std::uint64_t si
   block[kTypeOff] = static_cast<unsigned char>(type);
   std::memcpy(block + kMagicOff, "ustar\0", 6);
   std::memcpy(block + kVersionOff, "00", 2);
-  put_octal(block, kDevMajorOff, 8, 0);
-  put_octal(block, kDevMinorOff, 8, 0);
+  // Device numbers stay empty (all NUL) for regular files, as Python's tarfile writes them:
+  // with that, our shards are byte-identical to tarfile's ustar output (tar_interop_check.py).
   std::uint64_t sum = 0;
   for (std::size_t i = 0; i < kBlock; ++i) {
     sum += (i >= kChksumOff && i < kChksumOff + kChksumLen) ? ' ' : block[i];

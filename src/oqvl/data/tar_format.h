@@ -49,7 +49,8 @@ bool parse_pax(std::string_view records, std::optional<std::string>& path,
                std::optional<std::uint64_t>& size);
 
 // Writes a deterministic ustar header for a regular file into `block` (512 bytes): mode 0644,
-// uid/gid 0, mtime `mtime`, empty user and group names. `name` must fit (see split_ustar_name).
+// uid/gid 0, mtime `mtime`, empty user/group names and device numbers — byte for byte what
+// Python's tarfile writes for the same ustar member. `name` must fit (see split_ustar_name).
 void format_header(unsigned char* block, std::string_view name, std::uint64_t size,
                    char type = kRegular, std::uint64_t mtime = 0);
 
