@@ -136,6 +136,12 @@ TEST(TarReader, SampleFieldLookupByExtensionList) {
   EXPECT_EQ(s.payload_bytes(), 7u);
 }
 
+TEST(TarReader, EmptyArchiveHasNoSamples) {
+  TempDir dir;
+  // Only end-of-archive blocks (what `tar cf x.tar -T /dev/null` writes): valid, no samples.
+  EXPECT_TRUE(read_all(dir.write("none.tar", std::string(10240, '\0'))).empty());
+}
+
 TEST(TarReader, Base256SizeAndNoEndBlocks) {
   std::string m = member("a.txt", "hello");
   // Rewrite the size as GNU base-256 and fix the checksum.
