@@ -122,20 +122,6 @@ TEST(TarReader, MetaMembers) {
   EXPECT_FALSE(is_meta_member("a/__x__"));
 }
 
-TEST(TarReader, SampleFieldLookupByExtensionList) {
-  Sample s;
-  s.key = "k";
-  s.add("txt", "hello");
-  s.add("png", "P");
-  s.add("jpg", "J");
-  EXPECT_EQ(s.find(kImageExtensions)->bytes, "J");  // list order wins over field order
-  EXPECT_EQ(s.find("webp;png")->bytes, "P");
-  EXPECT_EQ(s.find("json"), nullptr);
-  EXPECT_EQ(s.text(), "hello");
-  EXPECT_THROW(s.text("json"), Error);
-  EXPECT_EQ(s.payload_bytes(), 7u);
-}
-
 TEST(TarReader, EmptyArchiveHasNoSamples) {
   TempDir dir;
   // Only end-of-archive blocks (what `tar cf x.tar -T /dev/null` writes): valid, no samples.
