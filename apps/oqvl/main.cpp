@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
   CLI::App* data = app.add_subcommand("data", "WebDataset shards: inspect, stats, demo data, "
                                               "image preprocessing benchmark");
   data->require_subcommand(1);
-  // TODO(skeleton) oqvl::cli::register_data_inspect(*data);
+  oqvl::cli::register_data_inspect(*data);
   // TODO(skeleton) oqvl::cli::register_data_stats(*data);
   // TODO(skeleton) oqvl::cli::register_data_make_demo(*data);
   // TODO(skeleton) oqvl::cli::register_data_preprocess_bench(*data);
