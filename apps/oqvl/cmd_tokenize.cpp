@@ -63,6 +63,7 @@ void register_tokenize(CLI::App& app) {
     bool decode = false;
     bool skip_special = false;
     bool file_added_tokens = false;
+    bool json_lines = false;
   };
   auto opts = std::make_shared<Options>();
   auto* cmd = app.add_subcommand(
@@ -74,6 +75,8 @@ void register_tokenize(CLI::App& app) {
   cmd->add_flag("--skip-special", opts->skip_special, "With --decode: leave out special tokens");
   cmd->add_flag("--file-added-tokens", opts->file_added_tokens,
                 "Use the file's added tokens as they are instead of the Open-Qwen2VL layout");
+  cmd->add_flag("--json-lines", opts->json_lines,
+                "Read stdin lines as JSON strings (texts with newlines); needs no TEXT");
   // CLI11 splits an argument like "[1, 2]" of a vector option into elements unless
   // allow_extra_args is off; a huge minimum count (never enforced under TakeAll) then keeps the
   // positional taking every TEXT, before and after "--".
@@ -97,7 +100,19 @@ void register_tokenize(CLI::App& app) {
       for (const auto& text : opts->texts) run(text);
     } else {
       std::string line;
-      while (std::getline(std::cin, line)) run(line);
+      while (std::getline(std::cin, line)) {
+        if (!opts->json_lines) {
+          run(line);
+          continue;
+        }
+        nlohmann::json j;
+        try {
+          j = nlohmann::json::parse(line);
+        } catch (const nlohmann::json::exception&) {
+        }
+        if (!j.is_string()) fail("--json-lines: stdin line is not a JSON string: {}", line);
+        run(j.get<std::string>());
+      }
     }
   });
 }
