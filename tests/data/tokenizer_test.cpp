@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "oqvl/core/error.h"
+#include "oqvl/data/bpe.h"
+#include "oqvl/data/pretokenizer.h"
 #include "oqvl/data/qwen2vl_tokens.h"
 #include "oqvl/data/tokenizer.h"
 
@@ -40,6 +42,22 @@ std::vector<json> read_jsonl(const std::string& name) {
 }
 
 std::string show(const std::vector<std::int32_t>& ids) { return json(ids).dump(); }
+
+// normalizer, pre_tokenizer and decoder of Qwen2's tokenizer.json.
+std::string qwen2_pipeline_json() {
+  json root;
+  root["normalizer"] = {{"type", "NFC"}};
+  root["pre_tokenizer"] = {
+      {"type", "Sequence"},
+      {"pretokenizers",
+       json::array({{{"type", "Split"}, {"pattern", {{"Regex", std::string(kQwen2SplitPattern)}}},
+                     {"behavior", "Isolated"}, {"invert", false}},
+                    {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", false},
+                     {"use_regex", false}}})}};
+  root["decoder"] = {{"type", "ByteLevel"}};
+  root["model"] = {{"type", "BPE"}, {"dropout", nullptr}, {"unk_token", nullptr}};
+  return root.dump();
+}
 
 std::string from_hex(const std::string& hex) {
   std::string out;
@@ -172,6 +190,44 @@ TEST(Tokenizer, BadFilesFailNamingTheFile) {
   std::string no_model = write("no_model.json", "[1, 2, 3]");
   EXPECT_NE(error_of([&] { Tokenizer::from_file(no_model); }).find("no \"model\""), std::string::npos);
   std::filesystem::remove_all(dir);
+}
+
+// A tiny tokenizer.json with Qwen2's pipeline: the 256 byte tokens, then "ab" and "abc".
+json tiny_tokenizer(bool string_merges) {
+  json root = json::parse(qwen2_pipeline_json());
+  json vocab = json::object();
+  for (int b = 0; b < 256; ++b) vocab[bytes_to_byte_level(std::string(1, static_cast<char>(b)))] = b;
+  vocab["ab"] = 256;
+  vocab["abc"] = 257;
+  root["model"]["vocab"] = vocab;
+  root["model"]["merges"] = string_merges ? json::array({"a b", "ab c"})
+                                          : json::array({json::array({"a", "b"}), json::array({"ab", "c"})});
+  root["added_tokens"] = json::array({{{"id", 258}, {"content", "<x>"}, {"special", true}}});
+  return root;
+}
+
+TEST(Tokenizer, TinyFileInBothMergeFormats) {
+  for (bool string_merges : {true, false}) {
+    Tokenizer tok = Tokenizer::from_json(tiny_tokenizer(string_merges).dump());
+    EXPECT_EQ(tok.encode("abc ab<x>"), (std::vector<std::int32_t>{257, ' ', 256, 258}));
+    EXPECT_EQ(tok.vocab_size(), 259);
+    EXPECT_EQ(tok.decode(tok.encode("abc ab<x>"), true), "abc ab");
+  }
+}
+
+TEST(Tokenizer, MalformedVocabOrMergesFail) {
+  json bad_vocab = tiny_tokenizer(true);
+  bad_vocab["model"]["vocab"]["zz"] = "not an id";
+  EXPECT_THROW(Tokenizer::from_json(bad_vocab.dump()), Error);
+  json bad_merge = tiny_tokenizer(true);
+  bad_merge["model"]["merges"].push_back("a b c");
+  EXPECT_THROW(Tokenizer::from_json(bad_merge.dump()), Error);
+  json unknown_merge = tiny_tokenizer(false);
+  unknown_merge["model"]["merges"].push_back(json::array({"abc", "abc"}));
+  EXPECT_THROW(Tokenizer::from_json(unknown_merge.dump()), Error);
+  json no_merges = tiny_tokenizer(true);
+  no_merges["model"].erase("merges");
+  EXPECT_THROW(Tokenizer::from_json(no_merges.dump()), Error);
 }
 
 TEST(Tokenizer, RejectsPipelinesItDoesNotImplement) {

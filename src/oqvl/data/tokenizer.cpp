@@ -11,6 +11,7 @@
 #include "oqvl/core/thread_pool.h"
 #include "oqvl/data/bpe.h"
 #include "oqvl/data/pretokenizer.h"
+#include "oqvl/data/tokenizer_json.h"
 #include "oqvl/data/unicode.h"
 
 namespace oqvl::data {
@@ -77,19 +78,6 @@ void check_pipeline(const json& root, std::string_view source) {
          "and ignore_merges must be unset)", source);
 }
 
-std::pair<std::string, std::string> merge_parts(const json& m, std::string_view source) {
-  if (m.is_string()) {
-    const std::string& s = m.get_ref<const std::string&>();
-    std::size_t space = s.find(' ');
-    if (space == std::string::npos || s.find(' ', space + 1) != std::string::npos)
-      fail("{}: bad merge \"{}\" (expected two tokens separated by one space)", source, s);
-    return {s.substr(0, space), s.substr(space + 1)};
-  }
-  if (m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string())
-    return {m[0].get<std::string>(), m[1].get<std::string>()};
-  fail("{}: bad merge {}", source, describe(m));
-}
-
 std::vector<AddedToken> read_added_tokens(const json& root, std::string_view source) {
   std::vector<AddedToken> added;
   if (!root.contains("added_tokens") || root["added_tokens"].is_null()) return added;
@@ -115,12 +103,8 @@ Tokenizer Tokenizer::from_file(const std::filesystem::path& path, const AddedTok
 
 Tokenizer Tokenizer::from_json(std::string_view text, const AddedTokenOverrides& overrides,
                                std::string_view source) {
-  json root;
-  try {
-    root = json::parse(text);
-  } catch (const json::exception& e) {
-    fail("{}: not a valid tokenizer.json ({})", source, e.what());
-  }
+  TokenizerJson file = read_tokenizer_json(text, source);
+  const json& root = file.root;
   auto model = std::make_shared<Model>();
   try {
     if (!root.is_object() || !root.contains("model") || !root["model"].is_object())
@@ -130,15 +114,14 @@ Tokenizer Tokenizer::from_json(std::string_view text, const AddedTokenOverrides&
     if (type != "BPE") fail("{}: unsupported model type \"{}\" (only BPE is implemented)", source, type);
     check_pipeline(root, source);
 
+    if (!file.has_vocab || !file.has_merges) fail("{}: model.vocab or model.merges is missing", source);
     // Vocabulary.
-    const json& vocab = jm.at("vocab");
     std::int32_t max_id = -1;
-    model->token_ids.reserve(vocab.size() * 2);
-    for (auto it = vocab.begin(); it != vocab.end(); ++it) {
-      std::int32_t id = it.value().get<std::int32_t>();
-      if (id < 0) fail("{}: negative id {} for token \"{}\"", source, id, it.key());
-      model->token_ids.emplace(it.key(), id);
-      max_id = std::max(max_id, id);
+    model->token_ids.reserve(file.vocab.size() * 2);
+    for (auto& [token, id] : file.vocab) {
+      if (id < 0 || id > (1 << 30)) fail("{}: bad id {} for token \"{}\"", source, id, token);
+      model->token_ids.emplace(std::move(token), static_cast<std::int32_t>(id));
+      max_id = std::max(max_id, static_cast<std::int32_t>(id));
     }
     model->id_bytes.resize(max_id + 1);
     model->kind.assign(max_id + 1, Model::kHole);
@@ -158,18 +141,15 @@ Tokenizer Tokenizer::from_json(std::string_view text, const AddedTokenOverrides&
 
     // Merges, in rank order.
     std::vector<BytePairEncoder::Merge> merges;
-    const json& jmerges = jm.at("merges");
-    merges.reserve(jmerges.size());
+    merges.reserve(file.merges.size());
     auto id_of = [&](const std::string& token) {
       auto it = model->token_ids.find(token);
       if (it == model->token_ids.end())
         fail("{}: merge uses \"{}\", which is not in the vocabulary", source, token);
       return it->second;
     };
-    for (const json& m : jmerges) {
-      auto [left, right] = merge_parts(m, source);
+    for (const auto& [left, right] : file.merges)
       merges.push_back({id_of(left), id_of(right), id_of(left + right)});
-    }
     model->bpe = BytePairEncoder(byte_ids, merges);
 
     // Added tokens: the file's, then the project's overrides.
