@@ -210,6 +210,9 @@ void Tokenizer::encode_segment(std::string_view text, std::vector<std::int32_t>&
 }
 
 void Tokenizer::encode_append(std::string_view text, std::vector<std::int32_t>& ids) const {
+  // The pre-tokenizer keeps 32-bit offsets.
+  if (text.size() >= (std::size_t{1} << 32) - 4)
+    fail("cannot tokenize a text of {} bytes (the limit is 4 GiB)", text.size());
   std::string repaired;
   if (unicode::valid_utf8_prefix(text) != text.size()) {
     repaired = unicode::repair_utf8(text);

@@ -124,7 +124,8 @@ class Reader {
     return true;
   }
   bool bad_value(const char* what) {
-    return error(std::string("unexpected ") + what + (mode_ == kVocab ? " in model.vocab" : " in model.merges"));
+    return error(std::string(mode_ == kVocab ? "model.vocab" : "model.merges") + " holds " + what +
+                 " where a token id or merge was expected");
   }
   bool error(std::string message) {
     error_ = std::move(message);
