@@ -34,6 +34,9 @@ namespace {
 
 using nlohmann::json;
 
+// Ids are indexes into per-id tables: a corrupt file must not make those huge.
+constexpr std::int64_t kMaxId = 1 << 24;
+
 std::string describe(const json& j) {
   std::string s = j.dump();
   return s.size() > 120 ? s.substr(0, 117) + "..." : s;
@@ -119,7 +122,7 @@ Tokenizer Tokenizer::from_json(std::string_view text, const AddedTokenOverrides&
     std::int32_t max_id = -1;
     model->token_ids.reserve(file.vocab.size() * 2);
     for (auto& [token, id] : file.vocab) {
-      if (id < 0 || id > (1 << 30)) fail("{}: bad id {} for token \"{}\"", source, id, token);
+      if (id < 0 || id >= kMaxId) fail("{}: bad id {} for token \"{}\"", source, id, token);
       model->token_ids.emplace(std::move(token), static_cast<std::int32_t>(id));
       max_id = std::max(max_id, static_cast<std::int32_t>(id));
     }
@@ -164,7 +167,7 @@ Tokenizer Tokenizer::from_json(std::string_view text, const AddedTokenOverrides&
     std::sort(added.begin(), added.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
     for (std::size_t i = 0; i < added.size(); ++i) {
       const AddedToken& t = added[i];
-      if (t.id < 0 || t.content.empty() || unicode::valid_utf8_prefix(t.content) != t.content.size())
+      if (t.id < 0 || t.id >= kMaxId || t.content.empty() || unicode::valid_utf8_prefix(t.content) != t.content.size())
         fail("{}: bad added token id {} \"{}\"", source, t.id, t.content);
       if (i > 0 && added[i - 1].id == t.id) fail("{}: two added tokens have id {}", source, t.id);
       if (t.id < static_cast<std::int32_t>(model->kind.size()) && model->kind[t.id] == Model::kVocab &&
