@@ -167,7 +167,8 @@ Tokenizer Tokenizer::from_json(std::string_view text, const AddedTokenOverrides&
     std::sort(added.begin(), added.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
     for (std::size_t i = 0; i < added.size(); ++i) {
       const AddedToken& t = added[i];
-      if (t.id < 0 || t.id >= kMaxId || t.content.empty() || unicode::valid_utf8_prefix(t.content) != t.content.size())
+      if (t.id < 0 || t.id >= kMaxId || t.content.empty() ||
+          unicode::valid_utf8_prefix(t.content) != t.content.size())
         fail("{}: bad added token id {} \"{}\"", source, t.id, t.content);
       if (i > 0 && added[i - 1].id == t.id) fail("{}: two added tokens have id {}", source, t.id);
       if (t.id < static_cast<std::int32_t>(model->kind.size()) && model->kind[t.id] == Model::kVocab &&
