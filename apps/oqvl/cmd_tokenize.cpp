@@ -84,7 +84,8 @@ void register_tokenize(CLI::App& app) {
                                        "read one per line from stdin")
       ->expected(1 << 30, 1 << 30)
       ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->option_text("...");
   cmd->callback([opts] {
     fs::path path = opts->tokenizer.empty() ? default_tokenizer() : fs::path(opts->tokenizer);
     const data::Tokenizer tokenizer = opts->file_added_tokens ? data::Tokenizer::from_file(path)
