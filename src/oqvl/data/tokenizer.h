@@ -54,7 +54,9 @@ class Tokenizer {
   std::vector<std::int32_t> encode(std::string_view text) const;
   // Appends the ids of `text` to `ids` (saves an allocation per text in hot loops).
   void encode_append(std::string_view text, std::vector<std::int32_t>& ids) const;
-  // encode() of each text on `threads` threads (0 = all cores); results in input order.
+  // encode() of each text on `threads` threads (0 = all cores); results in input order. Starts
+  // a new pool (whose threads start with empty word caches): loops should keep a ThreadPool
+  // and use the overload below.
   std::vector<std::vector<std::int32_t>> encode_batch(const std::vector<std::string>& texts,
                                                       int threads = 0) const;
   // The same on an existing pool.
