@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
   });
 
   oqvl::cli::register_version(app);
-  // TODO(skeleton) oqvl::cli::register_tokenize(app);
+  oqvl::cli::register_tokenize(app);
   CLI::App* data = app.add_subcommand("data", "WebDataset shards: inspect, stats, demo data, "
                                               "image preprocessing benchmark");
   data->require_subcommand(1);

@@ -1,0 +1,121 @@
+// `oqvl tokenize`: text -> token ids (one JSON array per line) or, with --decode, ids -> text,
+// with the Open-Qwen2VL tokenizer layout (<|endofchunk|> = 151665, <s> = 151666).
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "oqvl/commands.h"
+#include "oqvl/core/error.h"
+#include "oqvl/data/qwen2vl_tokens.h"
+
+namespace oqvl::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kAssetPath = "assets/qwen2-tokenizer/tokenizer.json";
+
+// The default tokenizer: assets/qwen2-tokenizer/tokenizer.json in the folder of the oqvl
+// executable or any folder above it (build/oqvl finds the repo's copy; an install can put
+// assets/ beside bin/), else in the current folder. No path is baked in at compile time, so a
+// moved checkout or a copied build keeps working.
+fs::path default_tokenizer() {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    for (fs::path dir = exe.parent_path(); !dir.empty(); dir = dir.parent_path()) {
+      if (fs::exists(dir / kAssetPath)) return dir / kAssetPath;
+      if (dir == dir.root_path()) break;
+    }
+  }
+  if (fs::exists(kAssetPath)) return kAssetPath;
+  fail("no {} found above the oqvl executable or in the current folder: pass --tokenizer PATH",
+       kAssetPath);
+}
+
+std::vector<std::int32_t> parse_ids(const std::string& text) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception&) {
+    fail("--decode expects a JSON array of token ids, got: {}", text);
+  }
+  if (!j.is_array()) fail("--decode expects a JSON array of token ids, got: {}", text);
+  std::vector<std::int32_t> ids;
+  for (const auto& v : j) {
+    if (!v.is_number_integer()) fail("--decode: {} is not an integer token id (in {})", v.dump(), text);
+    ids.push_back(v.get<std::int32_t>());
+  }
+  return ids;
+}
+
+}  // namespace
+
+void register_tokenize(CLI::App& app) {
+  struct Options {
+    std::string tokenizer;
+    std::vector<std::string> texts;
+    bool decode = false;
+    bool skip_special = false;
+    bool file_added_tokens = false;
+    bool json_lines = false;
+  };
+  auto opts = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand(
+      "tokenize", "Text to Qwen2 token ids (one JSON array per line), or ids to text with --decode");
+  cmd->add_option("--tokenizer", opts->tokenizer,
+                  "tokenizer.json (default: assets/qwen2-tokenizer/tokenizer.json above the "
+                  "executable, else in the current folder)");
+  cmd->add_flag("--decode", opts->decode, "Each TEXT is a JSON array of ids: print its text");
+  cmd->add_flag("--skip-special", opts->skip_special, "With --decode: leave out special tokens");
+  cmd->add_flag("--file-added-tokens", opts->file_added_tokens,
+                "Use the file's added tokens as they are instead of the Open-Qwen2VL layout");
+  cmd->add_flag("--json-lines", opts->json_lines,
+                "Read stdin lines as JSON strings (texts with newlines); needs no TEXT");
+  // CLI11 splits an argument like "[1, 2]" of a vector option into elements unless
+  // allow_extra_args is off; a huge minimum count (never enforced under TakeAll) then keeps the
+  // positional taking every TEXT, before and after "--".
+  cmd->add_option("TEXT", opts->texts, "Texts (put -- before texts that start with '-'); none: "
+                                       "read one per line from stdin")
+      ->expected(1 << 30, 1 << 30)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->option_text("...");
+  cmd->callback([opts] {
+    fs::path path = opts->tokenizer.empty() ? default_tokenizer() : fs::path(opts->tokenizer);
+    const data::Tokenizer tokenizer = opts->file_added_tokens ? data::Tokenizer::from_file(path)
+                                                              : data::load_qwen2vl_tokenizer(path);
+    auto run = [&](const std::string& text) {
+      if (opts->decode) {
+        fmt::print("{}\n", tokenizer.decode(parse_ids(text), opts->skip_special));
+      } else {
+        fmt::print("{}\n", nlohmann::json(tokenizer.encode(text)).dump());
+      }
+    };
+    if (!opts->texts.empty()) {
+      for (const auto& text : opts->texts) run(text);
+    } else {
+      std::string line;
+      while (std::getline(std::cin, line)) {
+        if (!opts->json_lines) {
+          run(line);
+          continue;
+        }
+        nlohmann::json j;
+        try {
+          j = nlohmann::json::parse(line);
+        } catch (const nlohmann::json::exception&) {
+        }
+        if (!j.is_string()) fail("--json-lines: stdin line is not a JSON string: {}", line);
+        run(j.get<std::string>());
+      }
+    }
+  });
+}
+
+}  // namespace oqvl::cli

@@ -1,0 +1,17 @@
+#include "oqvl/data/qwen2vl_tokens.h"
+
+namespace oqvl::data {
+
+AddedTokenOverrides qwen2vl_added_tokens() {
+  AddedTokenOverrides overrides;
+  // 151665-151668 are <tool_response>, </tool_response>, <think>, </think> in Qwen3's file.
+  overrides.remove = {151665, 151666, 151667, 151668};
+  overrides.define = {{kEndOfChunkId, "<|endofchunk|>", true}, {kBosId, "<s>", true}};
+  return overrides;
+}
+
+Tokenizer load_qwen2vl_tokenizer(const std::filesystem::path& path) {
+  return Tokenizer::from_file(path, qwen2vl_added_tokens());
+}
+
+}  // namespace oqvl::data
