@@ -10,7 +10,7 @@ glibc locale data (/usr/share/i18n/locales) for words in 20+ scripts, Python sta
 source lines for code, plus hand-written captions, emoji, numbers, whitespace, NFC and
 special-token cases, and random strings over an alphabet of characters the pre-tokenizer
 treats differently. Goldens come from the packaged tokenizer.json with the Open-Qwen2VL added
-tokens (<|endofchunk|> = 151665, <s> = 151666, 151667/151668 dropped; spec section 5.3).
+tokens (<|endofchunk|> = 151665, <s> = 128245 (its vocabulary id), 151666-151668 dropped).
 """
 import glob
 import json
@@ -21,7 +21,7 @@ import sys
 import unicodedata
 
 import tokenizers
-from tokenizers import Tokenizer, normalizers
+from tokenizers import AddedToken, Tokenizer, normalizers
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOKENIZER_JSON = os.path.join(ROOT, "assets/qwen2-tokenizer/tokenizer.json")
@@ -30,25 +30,17 @@ SEED = 1234
 
 
 def qwen2vl_tokenizer():
+    """The tokenizer exactly as the Open-Qwen2VL code builds it: Qwen2.5's added tokens, then
+    add_special_tokens(["<|endofchunk|>", "<s>"]) (what transformers' add_special_tokens does on a
+    fast tokenizer). "<s>" is already a vocabulary entry (128245), so it keeps that id and only
+    becomes special; <|endofchunk|> gets the next free id, 151665."""
     with open(TOKENIZER_JSON, encoding="utf-8") as f:
         spec = json.load(f)
     spec["added_tokens"] = [t for t in spec["added_tokens"] if t["id"] < 151665]
-    # HF gives an added token whose content is already a vocabulary entry that entry's id, and
-    # Qwen2's BPE vocabulary has "<s>" = 128245 (so real transformers' add_special_tokens makes
-    # <s> = 128245, not 151666; see docs). To get goldens for the project's layout (<s> = 151666)
-    # the vocabulary entry is renamed to an unreachable string and its one merge ("<s" + ">")
-    # removed: the pre-tokenizer never yields a piece containing "<s>" ('<' joins the following
-    # letters, '>' stands alone), so no other id can change. (HF numbers added tokens itself,
-    # from the vocabulary size up, so the vocabulary must keep its size.)
-    vocab = spec["model"]["vocab"]
-    vocab["<s>#unreachable"] = vocab.pop("<s>")
-    spec["model"]["merges"] = [m for m in spec["model"]["merges"]
-                               if (m if isinstance(m, str) else " ".join(m)) != "<s >"]
-    for tid, content in ((151665, "<|endofchunk|>"), (151666, "<s>")):
-        spec["added_tokens"].append({"id": tid, "content": content, "single_word": False,
-                                     "lstrip": False, "rstrip": False, "normalized": False,
-                                     "special": True})
-    return Tokenizer.from_str(json.dumps(spec))
+    tok = Tokenizer.from_str(json.dumps(spec))
+    tok.add_special_tokens([AddedToken("<|endofchunk|>", special=True, normalized=False),
+                            AddedToken("<s>", special=True, normalized=False)])
+    return tok
 
 
 # ---------------------------------------------------------------- corpus pieces
@@ -271,7 +263,7 @@ def build_corpus():
 
 def main():
     tok = qwen2vl_tokenizer()
-    assert tok.token_to_id("<s>") == 151666 and tok.token_to_id("<|endofchunk|>") == 151665
+    assert tok.token_to_id("<s>") == 128245 and tok.token_to_id("<|endofchunk|>") == 151665
     corpus = build_corpus()
     hf_nfc = normalizers.NFC()
     os.makedirs(OUT, exist_ok=True)

@@ -1,5 +1,5 @@
 // `oqvl tokenize`: text -> token ids (one JSON array per line) or, with --decode, ids -> text,
-// with the Open-Qwen2VL tokenizer layout (<|endofchunk|> = 151665, <s> = 151666).
+// with the Open-Qwen2VL tokenizer layout (<|endofchunk|> = 151665, <s> = 128245).
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <unistd.h>
@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "oqvl/cli_common.h"
 #include "oqvl/commands.h"
 #include "oqvl/core/error.h"
 #include "oqvl/data/qwen2vl_tokens.h"
@@ -17,26 +18,6 @@ namespace oqvl::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-constexpr const char* kAssetPath = "assets/qwen2-tokenizer/tokenizer.json";
-
-// The default tokenizer: assets/qwen2-tokenizer/tokenizer.json in the folder of the oqvl
-// executable or any folder above it (build/oqvl finds the repo's copy; an install can put
-// assets/ beside bin/), else in the current folder. No path is baked in at compile time, so a
-// moved checkout or a copied build keeps working.
-fs::path default_tokenizer() {
-  std::error_code ec;
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    for (fs::path dir = exe.parent_path(); !dir.empty(); dir = dir.parent_path()) {
-      if (fs::exists(dir / kAssetPath)) return dir / kAssetPath;
-      if (dir == dir.root_path()) break;
-    }
-  }
-  if (fs::exists(kAssetPath)) return kAssetPath;
-  fail("no {} found above the oqvl executable or in the current folder: pass --tokenizer PATH",
-       kAssetPath);
-}
 
 std::vector<std::int32_t> parse_ids(const std::string& text) {
   nlohmann::json j;
@@ -87,7 +68,7 @@ void register_tokenize(CLI::App& app) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->option_text("...");
   cmd->callback([opts] {
-    fs::path path = opts->tokenizer.empty() ? default_tokenizer() : fs::path(opts->tokenizer);
+    fs::path path = opts->tokenizer.empty() ? default_tokenizer_path() : fs::path(opts->tokenizer);
     const data::Tokenizer tokenizer = opts->file_added_tokens ? data::Tokenizer::from_file(path)
                                                               : data::load_qwen2vl_tokenizer(path);
     auto run = [&](const std::string& text) {

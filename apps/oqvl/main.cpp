@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
                                               "image preprocessing benchmark");
   data->require_subcommand(1);
   oqvl::cli::register_data_inspect(*data);
-  // TODO(skeleton) oqvl::cli::register_data_stats(*data);
+  oqvl::cli::register_data_stats(*data);
   oqvl::cli::register_data_make_demo(*data);
   // TODO(skeleton) oqvl::cli::register_data_preprocess_bench(*data);
 

@@ -19,7 +19,7 @@ expect() {  # expect NAME EXPECTED ACTUAL
 }
 
 expect caption "[64,3691,5562,389,264,4845]" "$("$OQVL" -q tokenize --tokenizer "$TOK" "a black dog on a bed")"
-expect pretrain-sample "[151666,27,1805,397,32,8251,151645]" \
+expect pretrain-sample "[128245,27,1805,397,32,8251,151645]" \
   "$("$OQVL" -q tokenize --tokenizer "$TOK" $'<s><image>\nA cat<|im_end|>')"
 expect endofchunk "[64,151665,65]" "$("$OQVL" -q tokenize --tokenizer "$TOK" "a<|endofchunk|>b")"
 expect nfc "[963,220,220,16,17,18]" "$("$OQVL" -q tokenize --tokenizer "$TOK" $'e\u0301  123')"
@@ -27,9 +27,9 @@ expect two-lines $'[9707]\n[14615]' "$("$OQVL" -q tokenize --tokenizer "$TOK" He
 expect dash-text "[6558]" "$("$OQVL" -q tokenize --tokenizer "$TOK" -- -x)"
 expect stdin $'[64,293]\n[66]' "$(printf 'a b\nc\n' | "$OQVL" -q tokenize --tokenizer "$TOK")"
 expect decode $'Hello world\n<s><image>' \
-  "$("$OQVL" -q tokenize --tokenizer "$TOK" --decode "[9707, 1879]" "[151666,27,1805,29]")"
+  "$("$OQVL" -q tokenize --tokenizer "$TOK" --decode "[9707, 1879]" "[128245,27,1805,29]")"
 expect decode-skip-special "<image>" \
-  "$("$OQVL" -q tokenize --tokenizer "$TOK" --decode --skip-special "[151666,27,1805,29]")"
+  "$("$OQVL" -q tokenize --tokenizer "$TOK" --decode --skip-special "[128245,27,1805,29]")"
 # The default tokenizer is found above the executable (the build folder is inside the repo).
 expect default-path "[9707]" "$(cd / && "$OQVL" -q tokenize Hello)"
 

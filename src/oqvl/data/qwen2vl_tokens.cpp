@@ -6,6 +6,7 @@ AddedTokenOverrides qwen2vl_added_tokens() {
   AddedTokenOverrides overrides;
   // 151665-151668 are <tool_response>, </tool_response>, <think>, </think> in Qwen3's file.
   overrides.remove = {151665, 151666, 151667, 151668};
+  // <s> keeps its vocabulary id but becomes special: matched before BPE, skipped by decode.
   overrides.define = {{kEndOfChunkId, "<|endofchunk|>", true}, {kBosId, "<s>", true}};
   return overrides;
 }
