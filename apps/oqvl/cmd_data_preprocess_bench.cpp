@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "oqvl/commands.h"
+#include "oqvl/core/bad_input.h"
 #include "oqvl/core/error.h"
 #include "oqvl/core/files.h"
 #include "oqvl/core/thread_pool.h"
@@ -56,6 +57,7 @@ struct Options {
   int repeat = 1;
   bool dct = false;
   bool bf16 = false;
+  bool skip_bad = false;
 };
 
 void run(const Options& opt) {
@@ -72,6 +74,7 @@ void run(const Options& opt) {
   const int threads = resolve_thread_count(opt.threads);
   ThreadPool pool(threads);
   const std::size_t total = blobs.size() * static_cast<std::size_t>(opt.repeat);
+  SkipCounter skipped;
   const auto start = std::chrono::steady_clock::now();
   pool.parallel_for(total, [&](std::size_t i) {
     // One output buffer per worker thread, reused across images.
@@ -87,16 +90,21 @@ void run(const Options& opt) {
         data::preprocess_encoded(data::as_bytes(blobs[file]), config, out);
       }
     } catch (const Error& e) {
-      fail("{}: {}", files[file].string(), e.what());
+      if (!opt.skip_bad) fail("{}: {}", files[file].string(), e.what());
+      skipped.add("undecodable image");
     }
   });
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const std::uint64_t bad = skipped.total();
+  if (bad == total) fail("none of the {} files could be decoded", blobs.size());
   const double rate = static_cast<double>(total) / secs;
   fmt::print("preprocessed {} images ({} files x {}) to {}x{} {} in {:.3f} s\n", total,
              blobs.size(), opt.repeat, opt.size, opt.size, opt.bf16 ? "bf16" : "float32", secs);
   fmt::print("images/s: {:.1f} total, {:.1f} per thread ({} threads)\n", rate, rate / threads,
              threads);
+  // Each file is tried `repeat` times; report files, not attempts.
+  if (bad > 0) fmt::print("skipped {} undecodable files\n", bad / opt.repeat);
 }
 
 }  // namespace
@@ -107,7 +115,7 @@ void register_data_preprocess_bench(CLI::App& data) {
       "preprocess-bench",
       "Decode and preprocess images like the trainer (resize SIZExSIZE Pillow-bicubic, "
       "normalize mean 0.5 std 0.5, planar float32) and print images/s. Files are read into "
-      "memory first; an undecodable image stops the run with exit code 2.");
+      "memory first; an undecodable image stops the run with exit code 2 unless --skip-bad.");
   cmd->add_option("files", opt->inputs, "Image files (.jpg .jpeg .png .webp) or folders")
       ->required();
   cmd->add_option("--threads", opt->threads, "Worker threads (0 = all hardware threads)")
@@ -118,6 +126,9 @@ void register_data_preprocess_bench(CLI::App& data) {
                 "Decode large JPEGs at reduced size in the DCT domain (faster, not bit-exact "
                 "with Pillow)");
   cmd->add_flag("--bf16", opt->bf16, "Produce bfloat16 instead of float32");
+  cmd->add_flag("--skip-bad", opt->skip_bad,
+                "Count and skip undecodable images instead of stopping (they still count in "
+                "images/s as attempts)");
   cmd->callback([opt] { run(*opt); });
 }
 

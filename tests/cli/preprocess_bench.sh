@@ -34,5 +34,11 @@ for bad in "$tmp/cut.jpg" "$tmp/text.png" "$tmp/missing.jpg"; do
 done
 grep -q "cut.jpg: undecodable image (truncated JPEG data)" <("$oqvl" data preprocess-bench "$tmp/cut.jpg" 2>&1) \
   || fail "truncated JPEG message"
+# --skip-bad counts them instead; all bad is still an error.
+out=$("$oqvl" -q data preprocess-bench --skip-bad "$tmp/cut.jpg" "$images/tiny.jpg") \
+  || fail "--skip-bad: exit $?"
+echo "$out" | grep -q "skipped 1 undecodable files" || fail "--skip-bad output: $out"
+"$oqvl" -q data preprocess-bench --skip-bad "$tmp/cut.jpg" 2>/dev/null; [ $? -eq 2 ] \
+  || fail "--skip-bad with only bad files"
 "$oqvl" data preprocess-bench --repeat 0 "$images/tiny.jpg" 2>/dev/null; [ $? -eq 2 ] || fail "--repeat 0"
 echo "ok"
