@@ -2,7 +2,8 @@
 // same RGB pixels as Pillow's `Image.open(f).convert("RGB")`: alpha is dropped (not
 // composited), grayscale is replicated, CMYK JPEG is treated as Adobe-inverted (Pillow always
 // does), 16-bit samples keep their high byte (16-bit grayscale clamps to 255 like Pillow's
-// "I;16" -> "RGB"), and EXIF orientation is ignored (Pillow ignores it too).
+// "I;16" -> "RGB"), and EXIF orientation is ignored (Pillow ignores it too). Everything here is
+// thread-safe (no shared state).
 #pragma once
 
 #include <cstdint>

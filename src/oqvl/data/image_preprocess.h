@@ -2,7 +2,8 @@
 // ignoring aspect ratio with Pillow's antialiased BICUBIC, then ToTensor ([0, 1]) and
 // Normalize((x - mean) / std), as torchvision does it: the resized image is 8-bit, and the
 // float math is float32 in that order, so results equal torchvision's bit for bit given the
-// same 8-bit pixels. Output is planar CHW: out[c * H * W + y * W + x].
+// same 8-bit pixels. Output is planar CHW: out[c * H * W + y * W + x]. Thread-safe; each thread
+// keeps one reusable 3 x H x W byte buffer.
 #pragma once
 
 #include <array>
