@@ -5,6 +5,9 @@
 #include "oqvl/data/image_preprocess.h"
 
 #include <bit>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 #include "oqvl/core/error.h"
 
@@ -18,14 +21,31 @@ void check_config(const PreprocessConfig& config) {
     if (s == 0.0f) fail("preprocess: std must be non-zero");
 }
 
-// Table lookup over contiguous planes (built for AVX2 too, where gcc may use gathers).
+// Table lookup over contiguous planes.
 template <typename T>
-#if defined(__x86_64__) && defined(__GNUC__)
-__attribute__((target_clones("avx2", "default")))
-#endif
 void lookup(const std::uint8_t* src, const T* table, T* dst, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) dst[i] = table[src[i]];
 }
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// The float lookup with AVX2 gathers (gcc does not vectorize the loop above): ~2x faster.
+__attribute__((target("avx2"))) void lookup_avx2(const std::uint8_t* src, const float* table,
+                                                 float* dst, std::size_t n) {
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256i index =
+        _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(src + i)));
+    _mm256_storeu_ps(dst + i, _mm256_i32gather_ps(table, index, 4));
+  }
+  for (; i < n; ++i) dst[i] = table[src[i]];
+}
+
+void lookup(const std::uint8_t* src, const float* table, float* dst, std::size_t n) {
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  if (avx2) return lookup_avx2(src, table, dst, n);
+  for (std::size_t i = 0; i < n; ++i) dst[i] = table[src[i]];
+}
+#endif
 
 template <typename T, typename Convert>
 void normalize_planar(const Image& image, const PreprocessConfig& config, std::span<T> out,
