@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
   oqvl::cli::register_data_inspect(*data);
   oqvl::cli::register_data_stats(*data);
   oqvl::cli::register_data_make_demo(*data);
-  // TODO(skeleton) oqvl::cli::register_data_preprocess_bench(*data);
+  oqvl::cli::register_data_preprocess_bench(*data);
 
   try {
     app.parse(argc, argv);
