@@ -32,6 +32,9 @@ for split, expected in (("train", 250), ("test", 40)):
 print("python webdataset + Pillow read the demo shards: OK")
 PY
 
+# preprocess-bench takes shards: every sample's image is decoded and preprocessed.
+"$oqvl" -q data preprocess-bench "$tmp/demo/test/00000.tar" | grep -q "preprocessed 40 images"
+
 # Reusing the same set is instant; a foreign non-empty folder is refused with exit 2.
 "$oqvl" data make-demo --out "$tmp/demo" --train-samples 250 --test-samples 40 --shard-size 100 \
   | grep -q "already holds"
