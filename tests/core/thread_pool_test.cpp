@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "oqvl/core/error.h"
+
 namespace {
 
 TEST(ThreadPool, RunsEveryIndexOnce) {
@@ -26,6 +28,12 @@ TEST(ThreadPool, RethrowsTheFirstError) {
   std::atomic<int> n{0};
   pool.parallel_for(10, [&](std::size_t) { n++; });
   EXPECT_EQ(n.load(), 10);
+}
+
+TEST(ThreadCount, ZeroMeansAllCoresNegativeIsAnError) {
+  EXPECT_GE(oqvl::resolve_thread_count(0), 1);
+  EXPECT_EQ(oqvl::resolve_thread_count(3), 3);
+  EXPECT_THROW(oqvl::resolve_thread_count(-1), oqvl::Error);
 }
 
 TEST(ThreadPool, ZeroItemsIsANoOp) {

@@ -3,9 +3,12 @@
 #include <atomic>
 #include <exception>
 
+#include "oqvl/core/error.h"
+
 namespace oqvl {
 
 int resolve_thread_count(int requested) {
+  if (requested < 0) fail("--threads must be 0 (all cores) or more, got {}", requested);
   if (requested > 0) return requested;
   unsigned hw = std::thread::hardware_concurrency();
   return hw == 0 ? 1 : static_cast<int>(hw);

@@ -13,7 +13,8 @@
 
 namespace oqvl {
 
-// Threads to use when the user asked for `requested` (0 = all hardware threads).
+// Threads to use when the user asked for `requested` (0 = all hardware threads); a negative
+// count is an oqvl::Error.
 int resolve_thread_count(int requested);
 
 class ThreadPool {
