@@ -13,6 +13,9 @@ if [ -z "$with_torch" ]; then
   fi
 fi
 jobs=${OQVL_JOBS:-$(nproc)}
+# ccache: paths under the checkout are hashed relative to it, so a fresh clone in another
+# folder (CI) hits the cache that earlier builds filled.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-true}
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DOQVL_WITH_TORCH="$with_torch" "$@" \
   > "$build_dir.configure.log" 2>&1 || { cat "$build_dir.configure.log"; exit 1; }
 ninja -C "$build_dir" -j "$jobs"
