@@ -14,7 +14,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 out=$("$oqvl" -q data preprocess-bench --threads 2 --repeat 2 \
       "$images/grace_hopper.jpg" "$images/horse_rgba.png" "$images/chelsea.jpg") \
   || fail "good files: exit $?"
-echo "$out" | grep -q "preprocessed 6 images (3 files x 2)" || fail "unexpected output: $out"
+echo "$out" | grep -q "preprocessed 6 images (3 inputs x 2)" || fail "unexpected output: $out"
 echo "$out" | grep -Eq "images/s: [0-9.]+ total, [0-9.]+ per thread \(2 threads\)" \
   || fail "no images/s line: $out"
 
@@ -37,7 +37,7 @@ grep -q "cut.jpg: undecodable image (truncated JPEG data)" <("$oqvl" data prepro
 # --skip-bad counts them instead; all bad is still an error.
 out=$("$oqvl" -q data preprocess-bench --skip-bad "$tmp/cut.jpg" "$images/tiny.jpg") \
   || fail "--skip-bad: exit $?"
-echo "$out" | grep -q "skipped 1 undecodable files" || fail "--skip-bad output: $out"
+echo "$out" | grep -q "skipped 1 undecodable images" || fail "--skip-bad output: $out"
 "$oqvl" -q data preprocess-bench --skip-bad "$tmp/cut.jpg" 2>/dev/null; [ $? -eq 2 ] \
   || fail "--skip-bad with only bad files"
 "$oqvl" data preprocess-bench --repeat 0 "$images/tiny.jpg" 2>/dev/null; [ $? -eq 2 ] || fail "--repeat 0"
