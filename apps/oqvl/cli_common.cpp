@@ -1,6 +1,7 @@
 #include "oqvl/cli_common.h"
 
 #include "oqvl/core/error.h"
+#include "oqvl/data/shard_list.h"
 
 namespace oqvl::cli {
 namespace fs = std::filesystem;
@@ -18,6 +19,35 @@ fs::path default_tokenizer_path() {
   if (fs::exists(kAssetPath)) return kAssetPath;
   fail("no {} found above the oqvl executable or in the current folder: pass --tokenizer PATH",
        kAssetPath);
+}
+
+std::vector<std::string> ShardCommandFlags::job_shards() const {
+  return data::select_job_shards(data::expand_shard_specs(inputs), job);
+}
+
+fs::path ShardCommandFlags::tokenizer_path() const {
+  return tokenizer.empty() ? default_tokenizer_path() : fs::path(tokenizer);
+}
+
+void add_shard_command_flags(CLI::App* cmd, ShardCommandFlags& flags, bool with_tokenizer) {
+  cmd->add_option("shards", flags.inputs,
+                  "Input shards: files, globs ('d/*.tar'), brace ranges ('d/{00000..01302}.tar'), "
+                  "@list.txt")
+      ->required();
+  cmd->add_option("--out", flags.out, "Output folder")->required();
+  cmd->add_option("--threads", flags.threads, "Worker threads (0 = all cores)")
+      ->capture_default_str();
+  cmd->add_option("--shard-index", flags.job.index,
+                  "This process's share of the inputs when N processes split them (0..N-1)")
+      ->capture_default_str();
+  cmd->add_option("--num-shards", flags.job.count,
+                  "How many processes split the inputs (e.g. a Slurm array's size)")
+      ->capture_default_str();
+  if (with_tokenizer) {
+    cmd->add_option("--tokenizer", flags.tokenizer,
+                    "tokenizer.json (default: assets/qwen2-tokenizer/tokenizer.json above the "
+                    "oqvl executable)");
+  }
 }
 
 }  // namespace oqvl::cli

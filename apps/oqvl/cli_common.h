@@ -1,7 +1,13 @@
 // Helpers shared by the CLI's commands.
 #pragma once
 
+#include <CLI/CLI.hpp>
+
 #include <filesystem>
+#include <string>
+#include <vector>
+
+#include "oqvl/data/shard_job.h"
 
 namespace oqvl::cli {
 
@@ -10,5 +16,23 @@ namespace oqvl::cli {
 // assets/ beside bin/), else in the current folder. No path is baked in at compile time, so a
 // moved checkout or a copied build keeps working. Throws oqvl::Error if there is none.
 std::filesystem::path default_tokenizer_path();
+
+// The flags every shard-parallel data command shares (issue 3): input shards as positional
+// arguments, --out, --threads, --shard-index/--num-shards, and --tokenizer where text is
+// tokenized.
+struct ShardCommandFlags {
+  std::vector<std::string> inputs;  // shard specs: files, globs, brace ranges, @list.txt
+  std::string out;
+  int threads = 0;
+  data::ShardJob job;
+  std::string tokenizer;  // empty = default_tokenizer_path()
+
+  // The input shards, expanded, and this job's share of them.
+  std::vector<std::string> job_shards() const;
+  std::filesystem::path tokenizer_path() const;
+};
+
+// Adds the shared flags to `cmd` (with --tokenizer when `with_tokenizer`).
+void add_shard_command_flags(CLI::App* cmd, ShardCommandFlags& flags, bool with_tokenizer);
 
 }  // namespace oqvl::cli
