@@ -1,0 +1,357 @@
+#include "oqvl/data/pack.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+
+#include "oqvl/core/error.h"
+#include "oqvl/core/files.h"
+#include "oqvl/core/progress.h"
+#include "oqvl/core/thread_pool.h"
+#include "oqvl/data/first_fit.h"
+#include "oqvl/data/image.h"
+#include "oqvl/data/image_encode.h"
+#include "oqvl/data/image_resize.h"
+#include "oqvl/data/qwen2vl_tokens.h"
+#include "oqvl/data/tar_reader.h"
+#include "oqvl/data/tar_writer.h"
+
+namespace oqvl::data {
+namespace fs = std::filesystem;
+
+namespace {
+
+void replace_all(std::string& s, std::string_view from, std::string_view to) {
+  for (std::size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size())) {
+    s.replace(pos, from.size(), to);
+  }
+}
+
+// "data/00012.tar" -> "00012"; dots would split a WebDataset key, so they become '_'.
+std::string window_stem(const std::string& shard) {
+  std::string name = fs::path(shard).filename().string();
+  if (name.size() > 4 && name.ends_with(".tar")) name.resize(name.size() - 4);
+  std::replace(name.begin(), name.end(), '.', '_');
+  if (name.empty() || name == "-") name = "stdin";
+  return name;
+}
+
+}  // namespace
+
+PackItem make_pack_item(const Tokenizer& tokenizer, std::string key, std::string_view caption,
+                        const PackOptions& options) {
+  PackItem item;
+  item.key = std::move(key);
+  // The reference: text = "<image>\n" + caption.replace("<image>", "<image-placeholder>"),
+  // split on "<image>", chunk 0 is empty, so the ids are [-200] + tok("\n" + caption).
+  std::string text = "\n";
+  text.append(caption);
+  replace_all(text, "<image>", "<image-placeholder>");
+  std::vector<std::int32_t> tokens;
+  tokens.reserve(64);
+  tokenizer.encode_append(text, tokens);
+  item.ids.reserve(tokens.size() + 3);
+  item.ids.push_back(static_cast<std::uint32_t>(kBosId));
+  item.ids.push_back(kImagePlaceholderId);
+  for (std::int32_t t : tokens) item.ids.push_back(static_cast<std::uint32_t>(t));
+  // The reference appends <|im_end|> only when the last id is not already <|im_end|>.
+  if (item.ids.back() != static_cast<std::uint32_t>(kImEndId)) {
+    item.ids.push_back(static_cast<std::uint32_t>(kImEndId));
+  }
+  std::uint64_t length = item.ids.size() + options.image_tokens - 1;
+  if (length > options.context) {
+    // Keep <s> IMG and as many caption tokens as fit, then <|im_end|>.
+    std::size_t keep = item.ids.size() - (length - options.context);
+    item.ids.resize(keep - 1);
+    item.ids.push_back(static_cast<std::uint32_t>(kImEndId));
+    item.truncated = true;
+    length = options.context;
+  }
+  item.length = static_cast<std::uint32_t>(length);
+  return item;
+}
+
+void PackStats::merge(const PackStats& o) {
+  windows += o.windows;
+  input_samples += o.input_samples;
+  packed_samples += o.packed_samples;
+  sequences += o.sequences;
+  tokens += o.tokens;
+  images += o.images;
+  truncated += o.truncated;
+  if (context == 0) context = o.context;
+  for (const auto& [reason, n] : o.dropped) dropped[reason] += n;
+  for (int b = 0; b < kFillBuckets; ++b) fill_histogram[b] += o.fill_histogram[b];
+}
+
+double PackStats::fill() const {
+  if (sequences == 0 || context == 0) return 0.0;
+  return static_cast<double>(tokens) / (static_cast<double>(sequences) * context);
+}
+
+nlohmann::json PackStats::to_json() const {
+  nlohmann::json j;
+  j["windows"] = windows;
+  j["input_samples"] = input_samples;
+  j["packed_samples"] = packed_samples;
+  j["sequences"] = sequences;
+  j["tokens"] = tokens;
+  j["images"] = images;
+  j["context"] = context;
+  j["fill"] = fill();
+  j["truncated"] = truncated;
+  j["dropped"] = dropped;
+  j["fill_histogram"] = fill_histogram;
+  return j;
+}
+
+PackStats PackStats::from_json(const nlohmann::json& j) {
+  PackStats s;
+  s.windows = j.at("windows").get<std::uint64_t>();
+  s.input_samples = j.at("input_samples").get<std::uint64_t>();
+  s.packed_samples = j.at("packed_samples").get<std::uint64_t>();
+  s.sequences = j.at("sequences").get<std::uint64_t>();
+  s.tokens = j.at("tokens").get<std::uint64_t>();
+  s.images = j.at("images").get<std::uint64_t>();
+  s.context = j.at("context").get<std::uint32_t>();
+  s.truncated = j.at("truncated").get<std::uint64_t>();
+  s.dropped = j.at("dropped").get<std::map<std::string, std::uint64_t>>();
+  s.fill_histogram = j.at("fill_histogram").get<std::vector<std::uint64_t>>();
+  if (s.fill_histogram.size() != kFillBuckets) fail("fill_histogram must have {} buckets", kFillBuckets);
+  return s;
+}
+
+Sample packed_sequence_sample(const std::string& key, const std::vector<const PackItem*>& items,
+                              const PackOptions& options) {
+  nlohmann::json meta;
+  std::string ids;
+  std::uint64_t total = 0;
+  std::vector<std::uint32_t> lengths, text_lengths;
+  std::vector<std::string> keys;
+  std::vector<std::size_t> truncated;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const PackItem& item = *items[i];
+    // Little-endian uint32 (x86 and ARM hosts are little-endian).
+    ids.append(reinterpret_cast<const char*>(item.ids.data()), item.ids.size() * 4);
+    lengths.push_back(item.length);
+    text_lengths.push_back(static_cast<std::uint32_t>(item.ids.size()));
+    keys.push_back(item.key);
+    if (item.truncated) truncated.push_back(i);
+    total += item.length;
+  }
+  meta["keys"] = keys;
+  meta["lengths"] = lengths;
+  meta["text_lengths"] = text_lengths;
+  meta["length"] = total;
+  meta["context"] = options.context;
+  meta["image_tokens"] = options.image_tokens;
+  meta["image_placeholder_id"] = kImagePlaceholderId;
+  meta["pad_id"] = kPadId;
+  meta["truncated"] = truncated;
+  Sample sample;
+  sample.key = key;
+  sample.add("json", meta.dump());
+  sample.add("ids.u32", std::move(ids));
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    sample.add(fmt::format("{}.{}", i, items[i]->image_ext), items[i]->image);
+  }
+  return sample;
+}
+
+std::vector<Sample> pack_window(const std::string& stem, const std::vector<PackItem>& items,
+                                const PackOptions& options, PackStats& stats) {
+  std::vector<std::uint32_t> lengths(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) lengths[i] = items[i].length;
+  Bins bins = first_fit_decreasing(lengths, options.context);
+  std::vector<Sample> out;
+  out.reserve(bins.size());
+  for (std::size_t b = 0; b < bins.size(); ++b) {
+    std::vector<const PackItem*> members;
+    std::uint64_t sum = 0;
+    for (std::size_t i : bins[b]) {
+      members.push_back(&items[i]);
+      sum += items[i].length;
+      stats.truncated += items[i].truncated ? 1 : 0;
+    }
+    out.push_back(packed_sequence_sample(fmt::format("{}_{:06d}", stem, b), members, options));
+    stats.sequences += 1;
+    stats.packed_samples += members.size();
+    stats.images += members.size();
+    stats.tokens += sum;
+    int bucket = static_cast<int>(static_cast<double>(sum) / options.context * kFillBuckets);
+    stats.fill_histogram[std::clamp(bucket, 0, kFillBuckets - 1)] += 1;
+  }
+  stats.context = options.context;
+  return out;
+}
+
+namespace {
+
+// Reads a window's samples into pack items; drops (and counts) samples that cannot be packed.
+std::vector<PackItem> read_window(const std::vector<std::string>& shards, const Tokenizer& tokenizer,
+                                  const PackOptions& options, PackStats& stats, Progress& progress) {
+  SkipCounter skipped;
+  TarReaderOptions reader_options;
+  reader_options.on_bad = options.skip_bad_shards ? OnBadInput::kSkip : OnBadInput::kFail;
+  reader_options.skipped = &skipped;
+  std::vector<PackItem> items;
+  auto drop = [&](const std::string& reason) { stats.dropped[reason] += 1; };
+  for (const std::string& shard : shards) {
+    TarReader reader(shard, reader_options);
+    while (auto sample = reader.next()) {
+      stats.input_samples += 1;
+      progress.add();
+      const Field* image = sample->find(kImageExtensions);
+      const Field* caption = sample->find(kTextExtensions);
+      if (image == nullptr) {
+        drop("no image");
+        continue;
+      }
+      if (caption == nullptr) {
+        drop("no caption");
+        continue;
+      }
+      ImageInfo info;
+      Image pixels;
+      bool decode = options.decode_check || options.store == PackImageStore::kResized;
+      try {
+        if (decode) {
+          pixels = decode_image(as_bytes(image->bytes));
+          info.width = pixels.width;
+          info.height = pixels.height;
+        } else {
+          info = probe_image(as_bytes(image->bytes));
+        }
+      } catch (const Error&) {
+        drop("undecodable image");
+        continue;
+      }
+      // The reference drops images with a side of 1 px.
+      if (info.width == 1 || info.height == 1) {
+        drop("image side of 1 px");
+        continue;
+      }
+      PackItem item = make_pack_item(tokenizer, sample->key, caption->bytes, options);
+      if (options.store == PackImageStore::kResized) {
+        int side = options.resized_side;
+        // The paper's packer: LANCZOS to side x side when the short side is larger; the trainer
+        // then resizes with bicubic to side x side, done here for the smaller ones.
+        if (std::min(pixels.width, pixels.height) > side) {
+          pixels = resize(pixels, side, side, ResampleFilter::kLanczos);
+        } else if (pixels.width != side || pixels.height != side) {
+          pixels = resize(pixels, side, side, ResampleFilter::kBicubic);
+        }
+        item.image = encode_jpeg(pixels.rgb, side, side, 3, options.jpeg_quality);
+        item.image_ext = "jpg";
+      } else {
+        item.image = std::move(const_cast<Field*>(image)->bytes);
+        item.image_ext = image->ext;
+      }
+      items.push_back(std::move(item));
+    }
+  }
+  for (const auto& [reason, n] : skipped.by_reason()) stats.dropped[reason] += n;
+  return items;
+}
+
+void check_writable(const fs::path& out) {
+  std::error_code ec;
+  fs::create_directories(out, ec);
+  if (ec) fail("cannot create the output folder {}: {}", out.string(), ec.message());
+  fs::path probe = out / ".oqvl-write-check";
+  {
+    std::ofstream f(probe);
+    if (!f) fail("the output folder {} is not writable", out.string());
+  }
+  fs::remove(probe, ec);
+}
+
+}  // namespace
+
+PackRunResult pack_shards(const std::vector<std::string>& shards, const fs::path& out,
+                          const Tokenizer& tokenizer, const PackOptions& options) {
+  if (options.window < 1) fail("--window must be at least 1 (got {})", options.window);
+  if (options.image_tokens < 1) fail("--image-tokens must be at least 1");
+  if (static_cast<std::uint64_t>(options.image_tokens) + 2 > options.context) {
+    fail("--context {} cannot hold one image ({} tokens) with <s> and <|im_end|>", options.context,
+         options.image_tokens);
+  }
+  check_writable(out);
+  std::vector<std::vector<std::string>> windows;
+  for (std::size_t i = 0; i < shards.size(); i += options.window) {
+    windows.emplace_back(shards.begin() + i,
+                         shards.begin() + std::min(shards.size(), i + options.window));
+  }
+  // Window outputs are named after their first shard: two windows must not share a name.
+  std::map<std::string, std::string> stems;
+  for (const auto& w : windows) {
+    auto [it, fresh] = stems.emplace(window_stem(w.front()), w.front());
+    if (!fresh) fail("input shards {} and {} would both write {}.tar: rename one", it->second, w.front(), it->first);
+  }
+
+  std::vector<PackStats> window_stats(windows.size());
+  std::atomic<std::uint64_t> skipped_windows{0};
+  ThreadPool pool(resolve_thread_count(options.threads));
+  Progress progress("pack", 0, "samples");
+  pool.parallel_for(windows.size(), [&](std::size_t w) {
+    std::string stem = window_stem(windows[w].front());
+    fs::path stats_path = out / (stem + ".stats.json");
+    if (fs::exists(stats_path) && fs::exists(out / (stem + ".tar"))) {
+      // Written after the tar: an earlier run finished this window.
+      try {
+        window_stats[w] = PackStats::from_json(nlohmann::json::parse(read_file(stats_path)));
+        skipped_windows += 1;
+        return;
+      } catch (const std::exception&) {
+        // Unreadable stats: pack the window again.
+      }
+    }
+    PackStats stats;
+    stats.windows = 1;
+    std::vector<PackItem> items = read_window(windows[w], tokenizer, options, stats, progress);
+    std::vector<Sample> packed = pack_window(stem, items, options, stats);
+    items.clear();
+    ShardWriterOptions writer_options;
+    writer_options.max_samples = 0;
+    writer_options.max_bytes = 0;
+    // ShardWriter numbers its shards: write one numbered shard under a hidden name ('%' escaped
+    // for its printf-style pattern), then rename it into place (both steps are atomic).
+    std::string hidden = (out / ("." + stem + ".part")).string();
+    replace_all(hidden, "%", "%%");
+    ShardWriter writer(hidden + "%d", writer_options);
+    for (const Sample& s : packed) writer.write(s);
+    ShardWriterResult written = writer.close();
+    if (written.shards.empty()) {
+      write_file_atomic(out / (stem + ".tar"), std::string(1024, '\0'));  // an empty tar
+    } else {
+      fs::rename(written.shards.at(0).path, out / (stem + ".tar"));
+    }
+    nlohmann::json j = stats.to_json();
+    j["inputs"] = windows[w];
+    j["output"] = stem + ".tar";
+    write_file_atomic(stats_path, j.dump(2) + "\n");
+    window_stats[w] = stats;
+  });
+  progress.finish();
+
+  PackRunResult result;
+  for (const PackStats& s : window_stats) result.stats.merge(s);
+  result.stats.context = options.context;
+  result.windows_skipped = skipped_windows;
+  nlohmann::json summary = result.stats.to_json();
+  summary["job"] = job_tag(options.job);
+  summary["input_shards"] = shards.size();
+  summary["windows_resumed"] = result.windows_skipped;
+  summary["image_tokens"] = options.image_tokens;
+  summary["window"] = options.window;
+  summary["store"] = options.store == PackImageStore::kResized ? "resized" : "original";
+  result.summary_path = out / fmt::format("pack-summary-{}.json", job_tag(options.job));
+  write_file_atomic(result.summary_path, summary.dump(2) + "\n");
+  return result;
+}
+
+}  // namespace oqvl::data
