@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   oqvl::cli::register_data_make_demo(*data);
   oqvl::cli::register_data_preprocess_bench(*data);
   oqvl::cli::register_data_pack(*data);
+  oqvl::cli::register_data_mix(*data);
 
   try {
     app.parse(argc, argv);
