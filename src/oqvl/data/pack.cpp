@@ -337,6 +337,7 @@ PackRunResult pack_shards(const std::vector<std::string>& shards, const fs::path
     window_stats[w] = stats;
   });
   progress.finish();
+  double seconds = progress.elapsed_seconds();
 
   PackRunResult result;
   for (const PackStats& s : window_stats) result.stats.merge(s);
@@ -349,6 +350,7 @@ PackRunResult pack_shards(const std::vector<std::string>& shards, const fs::path
   summary["image_tokens"] = options.image_tokens;
   summary["window"] = options.window;
   summary["store"] = options.store == PackImageStore::kResized ? "resized" : "original";
+  summary["seconds"] = seconds;  // packing only (after the tokenizer is loaded)
   result.summary_path = out / fmt::format("pack-summary-{}.json", job_tag(options.job));
   write_file_atomic(result.summary_path, summary.dump(2) + "\n");
   return result;
