@@ -3,23 +3,41 @@
 # faithful Python re-implementation of the paper's packer, on the same demo shards (paper-size
 # windows of 10,000 samples). Prints samples/s per core and the ratio, and checks that both
 # make the same bins (same keys in the same bins, same order) with the same lengths.
-# Usage (repo root, after building into build/): bash bench/run_pack_bench.sh [build-dir] [shards=2]
+# Modes: "demo" (default): Fashion-MNIST demo shards (28x28 JPEGs, 10,000 samples per shard),
+# where tokenization and packing dominate; both sides keep the images ("original" in oqvl,
+# decoded by both). "photos": 512-px real-photo JPEGs (2,000 per shard), where image work
+# dominates; the reference decodes and LANCZOS-resizes them to 384x384, oqvl runs with
+# --store resized (decode, LANCZOS, JPEG encode).
+# Usage (repo root, after building into build/):
+#   bash bench/run_pack_bench.sh [build-dir] [shards=2] [demo|photos]
 set -euo pipefail
 BUILD=${1:-build}
 SHARDS=${2:-2}
+MODE=${3:-demo}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-"$BUILD/oqvl" -q data make-demo --out "$tmp/demo" --train-samples $((SHARDS * 10000)) \
-  --test-samples 10 --shard-size 10000 > /dev/null
-inputs=$(ls "$tmp"/demo/train/*.tar)
+if [ "$MODE" = photos ]; then
+  "$BUILD/oqvl" -q data make-demo --out "$tmp/demo" --train-samples 1000 --test-samples 10 \
+    --shard-size 1000 > /dev/null
+  python3 bench/make_image_bench_data.py "$tmp/jpegs" 300 > /dev/null
+  python3 bench/make_pack_bench_photos.py "$tmp/jpegs" "$tmp/demo/train/00000.tar" "$tmp/in" \
+    "$SHARDS" 2000 > /dev/null
+  flags="--store resized"
+else
+  "$BUILD/oqvl" -q data make-demo --out "$tmp/in" --train-samples $((SHARDS * 10000)) \
+    --test-samples 10 --shard-size 10000 > /dev/null
+  mv "$tmp/in/train" "$tmp/in_train" && rm -rf "$tmp/in" && mv "$tmp/in_train" "$tmp/in"
+  flags="--decode-check"
+fi
+inputs=$(ls "$tmp"/in/*.tar)
 
 now() { date +%s.%N; }
 t0=$(now)
 ref=$(python3 bench/pack_reference.py "$tmp/ref" "$tmp/ref_bins.json" $inputs)
 t1=$(now)
-"$BUILD/oqvl" -q data pack $inputs --out "$tmp/c1" --threads 1 --decode-check > /dev/null
+"$BUILD/oqvl" -q data pack $inputs --out "$tmp/c1" --threads 1 $flags > /dev/null
 t2=$(now)
-"$BUILD/oqvl" -q data pack $inputs --out "$tmp/c2" --threads 2 --decode-check > /dev/null
+"$BUILD/oqvl" -q data pack $inputs --out "$tmp/c2" --threads 2 $flags > /dev/null
 t3=$(now)
 python3 - "$tmp" "$ref" "$t0" "$t1" "$t2" "$t3" <<'PY'
 import glob, json, os, sys, tarfile
