@@ -64,6 +64,14 @@ EOF_PY
 # A rerun skips the complete windows.
 "$oqvl" -q data pack "$tmp/demo/train/*.tar" --out "$tmp/packed" --threads 2 | grep -q "(3 already complete)"
 
+# Two jobs (--shard-index/--num-shards) cover the shards once and make the same files.
+"$oqvl" -q data pack "$tmp/demo/train/*.tar" --out "$tmp/jobs" --shard-index 0 --num-shards 2 > /dev/null
+"$oqvl" -q data pack "$tmp/demo/train/*.tar" --out "$tmp/jobs" --shard-index 1 --num-shards 2 > /dev/null
+for f in 00000.tar 00001.tar 00002.tar 00000.stats.json 00001.stats.json 00002.stats.json; do
+  cmp "$tmp/packed/$f" "$tmp/jobs/$f"
+done
+ls "$tmp/jobs"/pack-summary-job-000{0,1}-of-0002.json > /dev/null
+
 # Bad input: a truncated shard fails with exit 2 naming it, leaving no output for it.
 head -c 20000 "$tmp/demo/train/00001.tar" > "$tmp/cut.tar"
 set +e

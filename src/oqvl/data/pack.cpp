@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
 #include <atomic>
 #include <cstring>
 #include <fstream>
@@ -135,7 +136,7 @@ Sample packed_sequence_sample(const std::string& key, const std::vector<const Pa
   std::vector<std::size_t> truncated;
   for (std::size_t i = 0; i < items.size(); ++i) {
     const PackItem& item = *items[i];
-    // Little-endian uint32 (x86 and ARM hosts are little-endian).
+    static_assert(std::endian::native == std::endian::little, "ids.u32 is little-endian");
     ids.append(reinterpret_cast<const char*>(item.ids.data()), item.ids.size() * 4);
     lengths.push_back(item.length);
     text_lengths.push_back(static_cast<std::uint32_t>(item.ids.size()));
