@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 #include <mutex>
+#include <optional>
 
 #include "oqvl/core/error.h"
 #include "oqvl/core/files.h"
@@ -192,67 +193,98 @@ std::vector<Sample> pack_window(const std::string& stem, const std::vector<PackI
 
 namespace {
 
-// Reads a window's samples into pack items; drops (and counts) samples that cannot be packed.
+// A sample turned into a pack item, or the reason it is dropped.
+struct Prepared {
+  std::optional<PackItem> item;
+  std::string dropped;
+};
+
+Prepared prepare_sample(Sample& sample, const Tokenizer& tokenizer, const PackOptions& options) {
+  Prepared out;
+  Field* image = const_cast<Field*>(sample.find(kImageExtensions));
+  const Field* caption = sample.find(kTextExtensions);
+  if (image == nullptr) {
+    out.dropped = "no image";
+    return out;
+  }
+  if (caption == nullptr) {
+    out.dropped = "no caption";
+    return out;
+  }
+  ImageInfo info;
+  Image pixels;
+  bool decode = options.decode_check || options.store == PackImageStore::kResized;
+  try {
+    if (decode) {
+      pixels = decode_image(as_bytes(image->bytes));
+      info.width = pixels.width;
+      info.height = pixels.height;
+    } else {
+      info = probe_image(as_bytes(image->bytes));
+    }
+  } catch (const Error&) {
+    out.dropped = "undecodable image";
+    return out;
+  }
+  // The reference drops images with a side of 1 px.
+  if (info.width == 1 || info.height == 1) {
+    out.dropped = "image side of 1 px";
+    return out;
+  }
+  PackItem item = make_pack_item(tokenizer, sample.key, caption->bytes, options);
+  if (options.store == PackImageStore::kResized) {
+    int side = options.resized_side;
+    // The paper's packer: LANCZOS to side x side when the short side is larger; the trainer
+    // then resizes with bicubic to side x side, done here for the smaller ones.
+    if (std::min(pixels.width, pixels.height) > side) {
+      pixels = resize(pixels, side, side, ResampleFilter::kLanczos);
+    } else if (pixels.width != side || pixels.height != side) {
+      pixels = resize(pixels, side, side, ResampleFilter::kBicubic);
+    }
+    item.image = encode_jpeg(pixels.rgb, side, side, 3, options.jpeg_quality);
+    item.image_ext = "jpg";
+  } else {
+    item.image = std::move(image->bytes);
+    item.image_ext = image->ext;
+  }
+  out.item = std::move(item);
+  return out;
+}
+
+// Reads a window's samples into pack items (in input order), dropping and counting samples
+// that cannot be packed. With a pool, the samples are prepared in parallel (used when there are
+// fewer windows than threads); the result is the same either way.
 std::vector<PackItem> read_window(const std::vector<std::string>& shards, const Tokenizer& tokenizer,
-                                  const PackOptions& options, PackStats& stats, Progress& progress) {
+                                  const PackOptions& options, PackStats& stats, Progress& progress,
+                                  ThreadPool* pool) {
   SkipCounter skipped;
   TarReaderOptions reader_options;
   reader_options.on_bad = options.skip_bad_shards ? OnBadInput::kSkip : OnBadInput::kFail;
   reader_options.skipped = &skipped;
-  std::vector<PackItem> items;
-  auto drop = [&](const std::string& reason) { stats.dropped[reason] += 1; };
+  std::vector<Sample> samples;
   for (const std::string& shard : shards) {
     TarReader reader(shard, reader_options);
-    while (auto sample = reader.next()) {
-      stats.input_samples += 1;
-      progress.add();
-      const Field* image = sample->find(kImageExtensions);
-      const Field* caption = sample->find(kTextExtensions);
-      if (image == nullptr) {
-        drop("no image");
-        continue;
-      }
-      if (caption == nullptr) {
-        drop("no caption");
-        continue;
-      }
-      ImageInfo info;
-      Image pixels;
-      bool decode = options.decode_check || options.store == PackImageStore::kResized;
-      try {
-        if (decode) {
-          pixels = decode_image(as_bytes(image->bytes));
-          info.width = pixels.width;
-          info.height = pixels.height;
-        } else {
-          info = probe_image(as_bytes(image->bytes));
-        }
-      } catch (const Error&) {
-        drop("undecodable image");
-        continue;
-      }
-      // The reference drops images with a side of 1 px.
-      if (info.width == 1 || info.height == 1) {
-        drop("image side of 1 px");
-        continue;
-      }
-      PackItem item = make_pack_item(tokenizer, sample->key, caption->bytes, options);
-      if (options.store == PackImageStore::kResized) {
-        int side = options.resized_side;
-        // The paper's packer: LANCZOS to side x side when the short side is larger; the trainer
-        // then resizes with bicubic to side x side, done here for the smaller ones.
-        if (std::min(pixels.width, pixels.height) > side) {
-          pixels = resize(pixels, side, side, ResampleFilter::kLanczos);
-        } else if (pixels.width != side || pixels.height != side) {
-          pixels = resize(pixels, side, side, ResampleFilter::kBicubic);
-        }
-        item.image = encode_jpeg(pixels.rgb, side, side, 3, options.jpeg_quality);
-        item.image_ext = "jpg";
-      } else {
-        item.image = std::move(const_cast<Field*>(image)->bytes);
-        item.image_ext = image->ext;
-      }
-      items.push_back(std::move(item));
+    while (auto sample = reader.next()) samples.push_back(std::move(*sample));
+  }
+  std::vector<Prepared> prepared(samples.size());
+  auto prepare = [&](std::size_t i) {
+    prepared[i] = prepare_sample(samples[i], tokenizer, options);
+    samples[i] = Sample{};  // its image now lives in the item
+    progress.add();
+  };
+  if (pool != nullptr) {
+    pool->parallel_for(samples.size(), prepare);
+  } else {
+    for (std::size_t i = 0; i < samples.size(); ++i) prepare(i);
+  }
+  std::vector<PackItem> items;
+  items.reserve(prepared.size());
+  stats.input_samples += prepared.size();
+  for (Prepared& p : prepared) {
+    if (p.item) {
+      items.push_back(std::move(*p.item));
+    } else {
+      stats.dropped[p.dropped] += 1;
     }
   }
   for (const auto& [reason, n] : skipped.by_reason()) stats.dropped[reason] += n;
@@ -298,7 +330,10 @@ PackRunResult pack_shards(const std::vector<std::string>& shards, const fs::path
   std::atomic<std::uint64_t> skipped_windows{0};
   ThreadPool pool(resolve_thread_count(options.threads));
   Progress progress("pack", 0, "samples");
-  pool.parallel_for(windows.size(), [&](std::size_t w) {
+  // Windows in parallel when there are enough of them, else one after the other with their
+  // samples prepared in parallel (same bytes out either way).
+  bool window_parallel = windows.size() >= static_cast<std::size_t>(pool.size());
+  auto pack_one = [&](std::size_t w, ThreadPool* sample_pool) {
     std::string stem = window_stem(windows[w].front());
     fs::path stats_path = out / (stem + ".stats.json");
     if (fs::exists(stats_path) && fs::exists(out / (stem + ".tar"))) {
@@ -313,7 +348,7 @@ PackRunResult pack_shards(const std::vector<std::string>& shards, const fs::path
     }
     PackStats stats;
     stats.windows = 1;
-    std::vector<PackItem> items = read_window(windows[w], tokenizer, options, stats, progress);
+    std::vector<PackItem> items = read_window(windows[w], tokenizer, options, stats, progress, sample_pool);
     std::vector<Sample> packed = pack_window(stem, items, options, stats);
     items.clear();
     ShardWriterOptions writer_options;
@@ -336,7 +371,12 @@ PackRunResult pack_shards(const std::vector<std::string>& shards, const fs::path
     j["output"] = stem + ".tar";
     write_file_atomic(stats_path, j.dump(2) + "\n");
     window_stats[w] = stats;
-  });
+  };
+  if (window_parallel) {
+    pool.parallel_for(windows.size(), [&](std::size_t w) { pack_one(w, nullptr); });
+  } else {
+    for (std::size_t w = 0; w < windows.size(); ++w) pack_one(w, &pool);
+  }
   progress.finish();
   double seconds = progress.elapsed_seconds();
 
