@@ -69,18 +69,22 @@ std::string write_shard(const fs::path& path, int n, std::uint64_t seed, bool ba
     writer.write(s);
   }
   if (bad) {
-    Sample one_px{.key = "bad_1px"};
+    Sample one_px;
+    one_px.key = "bad_1px";
     one_px.add("jpg", jpeg(1, 5, 1));
     one_px.add("txt", "thin");
     writer.write(one_px);
-    Sample broken{.key = "bad_jpeg"};
+    Sample broken;
+    broken.key = "bad_jpeg";
     broken.add("jpg", "not a jpeg at all");
     broken.add("txt", "broken");
     writer.write(broken);
-    Sample no_caption{.key = "bad_nocap"};
+    Sample no_caption;
+    no_caption.key = "bad_nocap";
     no_caption.add("jpg", jpeg(4, 4, 2));
     writer.write(no_caption);
-    Sample no_image{.key = "bad_noimg"};
+    Sample no_image;
+    no_image.key = "bad_noimg";
     no_image.add("txt", "no image");
     writer.write(no_image);
   }
@@ -168,7 +172,9 @@ TEST(PackShards, EverySamplePackedOnceOrDropped) {
         sum += lengths[i];
         text_sum += text_lengths[i];
         EXPECT_EQ(lengths[i], text_lengths[i] + 143);
-        if (i > 0) EXPECT_LE(lengths[i], lengths[i - 1]);  // descending placement order
+        if (i > 0) {
+          EXPECT_LE(lengths[i], lengths[i - 1]);  // descending placement order
+        }
         EXPECT_NE(s->find(fmt::format("{}.jpg", i)), nullptr);
       }
       EXPECT_LE(sum, 360u);

@@ -3,11 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <bit>
 #include <atomic>
-#include <cstring>
+#include <bit>
 #include <fstream>
-#include <mutex>
 #include <optional>
 
 #include "oqvl/core/error.h"

@@ -96,9 +96,11 @@ struct PackRunResult {
   std::filesystem::path summary_path;
 };
 
-// Packs this job's share of `shards` into `out` (one `{stem}.tar` + `{stem}.stats.json` per
-// window, stem = first input shard's file name without .tar) and writes
-// `pack-summary-{job tag}.json` last. Windows whose stats file exists are skipped.
+// Packs `shards` (this job's share, see select_job_shards; options.job names the summary) into
+// `out`: one `{stem}.tar` + `{stem}.stats.json` per window of options.window shards (stem = the
+// first shard's file name without .tar), then `pack-summary-{job tag}.json`. Windows whose
+// stats file and tar exist are skipped (their counts are read back). A window's samples are
+// held in memory until it is written (FFD needs every length first).
 PackRunResult pack_shards(const std::vector<std::string>& shards, const std::filesystem::path& out,
                           const Tokenizer& tokenizer, const PackOptions& options);
 
