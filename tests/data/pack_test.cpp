@@ -210,6 +210,15 @@ TEST(PackShards, SameBytesWhateverTheThreadCountAndResumes) {
     EXPECT_EQ(read_file(dir.path / "a" / name), read_file(dir.path / "b" / name)) << name;
   }
   EXPECT_FALSE(fs::exists(dir.path / "a" / "00001.tar"));
+  // With two shards per window, each sample says which of the window's inputs it came from.
+  std::map<std::uint32_t, int> from;
+  TarReader reader(dir.path / "a" / "00002.tar");
+  while (auto s = reader.next()) {
+    nlohmann::json meta = nlohmann::json::parse(s->text("json"));
+    for (const auto& i : meta["shards"]) from[i.get<std::uint32_t>()] += 1;
+  }
+  EXPECT_EQ(from.size(), 2u);
+  EXPECT_EQ(from[0] + from[1], 240);
   // A rerun skips complete windows and reports the same totals.
   auto before = fs::last_write_time(dir.path / "b" / "00000.tar");
   PackRunResult again = pack_shards(shards, dir.path / "b", tokenizer(), options);

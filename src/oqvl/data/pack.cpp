@@ -132,6 +132,7 @@ Sample packed_sequence_sample(const std::string& key, const std::vector<const Pa
   std::uint64_t total = 0;
   std::vector<std::uint32_t> lengths, text_lengths;
   std::vector<std::string> keys;
+  std::vector<std::uint32_t> shards;
   std::vector<std::size_t> truncated;
   for (std::size_t i = 0; i < items.size(); ++i) {
     const PackItem& item = *items[i];
@@ -140,10 +141,12 @@ Sample packed_sequence_sample(const std::string& key, const std::vector<const Pa
     lengths.push_back(item.length);
     text_lengths.push_back(static_cast<std::uint32_t>(item.ids.size()));
     keys.push_back(item.key);
+    shards.push_back(item.shard);
     if (item.truncated) truncated.push_back(i);
     total += item.length;
   }
   meta["keys"] = keys;
+  meta["shards"] = shards;  // keys are unique per input shard only: index into the window's inputs
   meta["lengths"] = lengths;
   meta["text_lengths"] = text_lengths;
   meta["length"] = total;
@@ -260,13 +263,18 @@ std::vector<PackItem> read_window(const std::vector<std::string>& shards, const 
   reader_options.on_bad = options.skip_bad_shards ? OnBadInput::kSkip : OnBadInput::kFail;
   reader_options.skipped = &skipped;
   std::vector<Sample> samples;
-  for (const std::string& shard : shards) {
-    TarReader reader(shard, reader_options);
-    while (auto sample = reader.next()) samples.push_back(std::move(*sample));
+  std::vector<std::uint32_t> shard_of;
+  for (std::size_t s = 0; s < shards.size(); ++s) {
+    TarReader reader(shards[s], reader_options);
+    while (auto sample = reader.next()) {
+      samples.push_back(std::move(*sample));
+      shard_of.push_back(static_cast<std::uint32_t>(s));
+    }
   }
   std::vector<Prepared> prepared(samples.size());
   auto prepare = [&](std::size_t i) {
     prepared[i] = prepare_sample(samples[i], tokenizer, options);
+    if (prepared[i].item) prepared[i].item->shard = shard_of[i];
     samples[i] = Sample{};  // its image now lives in the item
     progress.add();
   };

@@ -49,6 +49,7 @@ struct PackItem {
   std::vector<std::uint32_t> ids;
   std::uint32_t length = 0;     // ids.size() + image_tokens - 1
   bool truncated = false;
+  std::uint32_t shard = 0;      // index of its input shard within the window
   std::string image_ext;        // extension of the stored image ("jpg", "png", ...)
   std::string image;            // image bytes as stored
 };
