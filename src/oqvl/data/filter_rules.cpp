@@ -37,6 +37,14 @@ constexpr std::pair<std::string_view, SampleProperty> kProperties[] = {
     {"image_aspect_ratio", SampleProperty::kImageAspectRatio},
 };
 
+RuleSet::Node make_node(NodeKind kind, int left = -1, int right = -1) {
+  RuleSet::Node node;
+  node.kind = kind;
+  node.left = left;
+  node.right = right;
+  return node;
+}
+
 struct Token {
   enum Kind { kName, kNumber, kOp, kLParen, kRParen, kPath, kEnd } kind;
   std::string text;
@@ -65,7 +73,7 @@ class Parser {
       int left = fold_and(parts);
       while (is_word("or")) {
         advance();
-        left = add({NodeKind::kOr, left, parse_and()});
+        left = add(make_node(NodeKind::kOr, left, parse_and()));
       }
       expect_end();
       return {{left, trim(src_)}};
@@ -92,7 +100,7 @@ class Parser {
 
   int fold_and(const std::vector<std::pair<int, std::size_t>>& parts) {
     int left = parts[0].first;
-    for (std::size_t i = 1; i < parts.size(); ++i) left = add({NodeKind::kAnd, left, parts[i].first});
+    for (std::size_t i = 1; i < parts.size(); ++i) left = add(make_node(NodeKind::kAnd, left, parts[i].first));
     return left;
   }
 
@@ -169,7 +177,7 @@ class Parser {
     int left = parse_and();
     while (is_word("or")) {
       advance();
-      left = add({NodeKind::kOr, left, parse_and()});
+      left = add(make_node(NodeKind::kOr, left, parse_and()));
     }
     return left;
   }
@@ -178,7 +186,7 @@ class Parser {
     int left = parse_unary();
     while (is_word("and")) {
       advance();
-      left = add({NodeKind::kAnd, left, parse_unary()});
+      left = add(make_node(NodeKind::kAnd, left, parse_unary()));
     }
     return left;
   }
@@ -186,7 +194,7 @@ class Parser {
   int parse_unary() {
     if (is_word("not")) {
       advance();
-      return add({NodeKind::kNot, parse_unary()});
+      return add(make_node(NodeKind::kNot, parse_unary()));
     }
     if (tok_.kind == Token::kLParen) {
       advance();
@@ -209,7 +217,7 @@ class Parser {
       if (name.text != "uid") error(name.pos, "only 'uid in FILE' is supported");
       advance(/*path=*/true);
       if (tok_.kind != Token::kPath || tok_.text.empty()) error(tok_.pos, "expected a uid file after 'in'");
-      RuleSet::Node node{NodeKind::kUidIn};
+      RuleSet::Node node = make_node(NodeKind::kUidIn);
       node.name = tok_.text;
       advance();
       return add(std::move(node));
@@ -222,7 +230,7 @@ class Parser {
       if (op == kOps.end()) error(tok_.pos, "unknown operator '" + tok_.text + "'");
       advance();
       if (tok_.kind != Token::kNumber) error(tok_.pos, "expected a number");
-      RuleSet::Node node{NodeKind::kCompare};
+      RuleSet::Node node = make_node(NodeKind::kCompare);
       node.name = name.text;
       node.op = op->second;
       std::string_view num = tok_.text;
@@ -234,9 +242,9 @@ class Parser {
       advance();
       return add(std::move(node));
     }
-    if (name.text == "has_caption") return add({NodeKind::kHasCaption});
-    if (name.text == "has_image") return add({NodeKind::kHasImage});
-    if (name.text == "image_decodable") return add({NodeKind::kImageDecodable});
+    if (name.text == "has_caption") return add(make_node(NodeKind::kHasCaption));
+    if (name.text == "has_image") return add(make_node(NodeKind::kHasImage));
+    if (name.text == "image_decodable") return add(make_node(NodeKind::kImageDecodable));
     error(name.pos, "'" + name.text +
                         "' is not a predicate (has_caption, has_image, image_decodable); "
                         "compare it with a number: NAME >= VALUE");
