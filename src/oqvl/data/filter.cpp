@@ -185,6 +185,18 @@ nlohmann::json options_json(const std::vector<std::string>& shards, const Filter
   j["skip_bad"] = o.skip_bad;
   j["job"] = job_tag(o.job);
   j["inputs"] = shards;
+  // Sizes catch an input or table replaced between runs (a cheap stand-in for a checksum).
+  auto size = [](const fs::path& p) {
+    std::error_code ec;
+    std::uintmax_t n = fs::file_size(p, ec);
+    return ec ? std::uint64_t{0} : static_cast<std::uint64_t>(n);
+  };
+  std::uint64_t bytes = 0;
+  for (const auto& s : shards) bytes += size(s);
+  j["input_bytes"] = bytes;
+  std::vector<std::uint64_t> table_bytes;
+  for (const auto& spec : o.scores) table_bytes.push_back(size(parse_score_table_spec(spec).path));
+  j["table_bytes"] = table_bytes;
   j["hash"] = content_hash_name();
   return j;
 }
