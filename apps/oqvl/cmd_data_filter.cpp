@@ -48,14 +48,17 @@ void register_data_filter(CLI::App& data) {
   cmd->add_option("--keep", args->options.keep,
                   "Rule expression, repeatable (all must hold): e.g. "
                   "'semantic_understanding >= 85 or uid in dfn.npy', 'caption_words >= 2' "
-                  "(docs/filter.md)");
+                  "(docs/filter.md)")
+      ->allow_extra_args(false);  // one value per --keep: positional shards may follow
   cmd->add_option("--scores", args->options.scores,
                   "Score table FILE.csv|FILE.jsonl[:key=COLUMN], repeatable; its columns become "
-                  "names in --keep (key column: 'uid' matches the json uid, else the sample key)");
+                  "names in --keep (key column: 'uid' matches the json uid, else the sample key)")
+      ->allow_extra_args(false);
   cmd->add_option("--dedup", args->dedup,
                   "Drop later duplicates by uid, image (exact bytes, xxh3) or url_caption; "
                   "comma-separated or repeated, checked in that order")
-      ->delimiter(',');
+      ->delimiter(',')
+      ->allow_extra_args(false);
   cmd->add_flag("--clean-captions", args->options.clean_captions,
                 "Rewrite txt with whitespace trimmed and runs collapsed to one space");
   cmd->add_option("--shard-size", args->options.shard_size, "Samples per output shard")

@@ -68,6 +68,13 @@ for f in "$tmp"/o2/*.tar; do cmp "$f" "$tmp/o1/$(basename "$f")"; done
 ls "$tmp/oj" | grep -q "^job-0001-of-0002-000000.tar$"
 test -f "$tmp/oj/job-0001-of-0002.filter.json"
 
+# Repeated --keep/--dedup take one value each: shards may follow them.
+"$oqvl" -q data filter --keep "caption_words >= 1" "$tmp/demo/train/00000.tar" --dedup uid,image --dedup url_caption \
+  "$tmp/demo/train/00001.tar" --out "$tmp/ok" --json > "$tmp/ok.json"
+python3 -c "
+import json; r = json.load(open('$tmp/ok.json'))
+assert r['input'] == {'shards': 2, 'samples': 2000} and r['options']['dedup'] == ['uid', 'image', 'url_caption'], r"
+
 # Bad input: one-line error, exit 2, nothing written.
 expect_fail() {  # expect_fail <message part> <args...>
   local part=$1; shift
