@@ -68,6 +68,17 @@ for f in "$tmp"/o2/*.tar; do cmp "$f" "$tmp/o1/$(basename "$f")"; done
 ls "$tmp/oj" | grep -q "^job-0001-of-0002-000000.tar$"
 test -f "$tmp/oj/job-0001-of-0002.filter.json"
 
+# All rule kinds, every dedup kind and caption cleanup: the same count as the Python baseline.
+"$oqvl" -q data filter "${inputs[@]}" --out "$tmp/full" --json --scores "$tmp/t/scores.csv:key=uid" \
+  --keep "semantic_understanding >= 85 or uid in $tmp/t/dfn.npy" \
+  --keep "caption_words >= 1 and image_min_side >= 28 and image_aspect_ratio <= 3" \
+  --dedup uid,image,url_caption --clean-captions > "$tmp/full.json"
+py_kept=$(python3 "$src/bench/filter_bench.py" --repeat 1 --scores "$tmp/t/scores.csv" --dfn "$tmp/t/dfn.npy" \
+  "$tmp"/demo/train/0000{0,1,2}.tar "$tmp/demo/train/00000.tar" | sed -n 's/^py_kept=//p')
+python3 -c "
+import json; r = json.load(open('$tmp/full.json'))
+assert r['kept'] == $py_kept, (r['kept'], $py_kept)"
+
 # Repeated --keep/--dedup take one value each: shards may follow them.
 "$oqvl" -q data filter --keep "caption_words >= 1" "$tmp/demo/train/00000.tar" --dedup uid,image --dedup url_caption \
   "$tmp/demo/train/00001.tar" --out "$tmp/ok" --json > "$tmp/ok.json"
