@@ -66,6 +66,9 @@ TEST(ScoreTable, Errors) {
   using oqvl::data::ScoreTableSpec;
   EXPECT_THROW(ScoreTable::parse("a,b\n1,2\n", "csv", ScoreTableSpec{"t.csv", "uid"}), oqvl::Error);
   EXPECT_THROW(ScoreTable::parse("key,b\n1,2\n1,3\n", "csv", ScoreTableSpec{"t.csv", ""}), oqvl::Error);
+  const std::string u = "0123456789abcdef0123456789abcdef";
+  EXPECT_THROW(ScoreTable::parse("uid,b\n" + u + ",1\n" + u + ",2\n", "csv", ScoreTableSpec{"t.csv", ""}),
+               oqvl::Error);
   EXPECT_THROW(ScoreTable::parse("key,b\n1,2,3\n", "csv", ScoreTableSpec{"t.csv", ""}), oqvl::Error);
   EXPECT_THROW(ScoreTable::parse("{\"uid\": \"xyz\"}\n", "jsonl", ScoreTableSpec{"t.jsonl", ""}), oqvl::Error);
   EXPECT_THROW(ScoreTable::parse("{not json\n", "jsonl", ScoreTableSpec{"t.jsonl", ""}), oqvl::Error);

@@ -1,5 +1,6 @@
 #include "oqvl/data/score_table.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -96,21 +97,30 @@ std::int64_t ScoreTable::find_key(std::string_view key) const {
 }
 
 std::int64_t ScoreTable::find_uid(Uid128 uid) const {
-  auto it = by_uid_map_.find(uid);
-  return it == by_uid_map_.end() ? -1 : it->second;
+  auto it = std::lower_bound(by_uid_rows_.begin(), by_uid_rows_.end(), uid,
+                             [](const auto& row, const Uid128& u) { return row.first < u; });
+  return it == by_uid_rows_.end() || it->first != uid ? -1 : it->second;
+}
+
+void ScoreTable::finish() {
+  std::sort(by_uid_rows_.begin(), by_uid_rows_.end());
+  for (std::size_t i = 1; i < by_uid_rows_.size(); ++i) {
+    if (by_uid_rows_[i].first == by_uid_rows_[i - 1].first) {
+      fail("{}: uid {} appears twice (rows {} and {})", path_, format_uid_hex(by_uid_rows_[i].first),
+           by_uid_rows_[i - 1].second + 1, by_uid_rows_[i].second + 1);
+    }
+  }
 }
 
 void ScoreTable::add_row(const std::string& key, std::vector<double> row_values, std::size_t line) {
   auto row = static_cast<std::int64_t>(rows_);
-  bool fresh;
   if (by_uid_) {
     auto uid = parse_uid_hex(key);
     if (!uid) fail("{}:{}: '{}' is not a 32-hex-digit uid", path_, line, key);
-    fresh = by_uid_map_.emplace(*uid, row).second;
-  } else {
-    fresh = by_key_.emplace(key, row).second;
+    by_uid_rows_.emplace_back(*uid, row);
+  } else if (!by_key_.emplace(key, row).second) {
+    fail("{}:{}: key '{}' appears twice", path_, line, key);
   }
-  if (!fresh) fail("{}:{}: key '{}' appears twice", path_, line, key);
   values_.insert(values_.end(), row_values.begin(), row_values.end());
   ++rows_;
 }
@@ -181,6 +191,7 @@ ScoreTable ScoreTable::parse(std::string_view text, std::string_view format,
       }
       t.add_row(cells[key_at], std::move(row), i + 1);
     }
+    t.finish();
     return t;
   }
 
@@ -218,6 +229,7 @@ ScoreTable ScoreTable::parse(std::string_view text, std::string_view format,
     }
     t.add_row(json_key(*key), std::move(row), line);
   }
+  t.finish();
   return t;
 }
 

@@ -58,6 +58,7 @@ class ScoreTable {
 
  private:
   void add_row(const std::string& key, std::vector<double> row_values, std::size_t line);
+  void finish();
 
   std::string path_;
   std::string key_column_;
@@ -66,7 +67,9 @@ class ScoreTable {
   std::vector<double> values_;        // row-major
   std::size_t rows_ = 0;
   std::unordered_map<std::string, std::int64_t> by_key_;
-  std::unordered_map<Uid128, std::int64_t, Uid128Hash> by_uid_map_;
+  // uid-keyed tables are DataComp-sized (~100M rows): a sorted vector takes 24 bytes a row,
+  // a hash map three times that. Sorted (and checked for duplicates) by finish().
+  std::vector<std::pair<Uid128, std::int64_t>> by_uid_rows_;
 };
 
 // Splits one CSV record (RFC 4180 quoting: "a ""b""",c). `text` must hold exactly one line.
