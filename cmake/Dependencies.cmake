@@ -43,3 +43,14 @@ if(OQVL_WITH_TORCH)
   find_package(Torch REQUIRED)
   message(STATUS "oqvl: libtorch ${Torch_VERSION} from ${Torch_DIR}")
 endif()
+
+# xxHash (XXH3 for dedup by image bytes) is absent on the GPU machines: optional, with a
+# fallback hash in src/oqvl/data/content_hash.cpp (values then differ between builds).
+option(OQVL_WITH_XXHASH "Use xxHash when it is installed (OFF tests the fallback hash)" ON)
+set(OQVL_HAVE_XXHASH OFF)
+find_path(XXHASH_INCLUDE_DIR xxhash.h)
+find_library(XXHASH_LIBRARY NAMES xxhash)
+if(OQVL_WITH_XXHASH AND XXHASH_INCLUDE_DIR AND XXHASH_LIBRARY)
+  set(OQVL_HAVE_XXHASH ON)
+endif()
+message(STATUS "oqvl: xxHash ${OQVL_HAVE_XXHASH}")
