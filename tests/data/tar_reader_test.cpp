@@ -179,6 +179,12 @@ TEST(TarReader, BadInputIsAnErrorNamingShardAndOffset) {
       {"short.tar", "abc", "not a tar file", "byte 0"},
       {"cut_data.tar", good.substr(0, 700), "truncated tar", "byte"},
       {"cut_header.tar", good.substr(0, 512 * 3 + 100), "truncated tar", "byte"},
+      // Cut inside (or right before) the zero padding after a member's data: Python's tarfile
+      // and webdataset raise "unexpected end of data" there as well.
+      {"cut_padding.tar", member("a.txt", std::string(100, 'x')).substr(0, 512 + 150),
+       "truncated tar", "padding"},
+      {"cut_at_data_end.tar", member("a.txt", std::string(100, 'x')).substr(0, 512 + 100),
+       "truncated tar", "padding"},
       {"dup.tar", dup, "duplicate field", "byte 1024"},
   };
   for (const auto& c : cases) {

@@ -179,9 +179,13 @@ void TarMemberReader::skip_rest_of_member() {
       bad("truncated tar", in_->offset(), "unexpected end of file inside a member's data");
     }
   }
-  // Missing padding at the very end of the file is tolerated, as Python's tarfile does.
-  in_->skip(padding_);
+  // A file that ends inside a member's padding is truncated: Python's tarfile and webdataset
+  // raise "unexpected end of data" there too.
+  std::uint64_t want = padding_;
   padding_ = 0;
+  if (in_->skip(want) < want) {
+    bad("truncated tar", in_->offset(), "unexpected end of file inside a member's padding");
+  }
 }
 
 bool TarMemberReader::next(TarMember& member) {
