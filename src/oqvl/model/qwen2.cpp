@@ -1,0 +1,314 @@
+#include "oqvl/model/qwen2.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <fstream>
+#include <set>
+
+#include "oqvl/core/error.h"
+
+namespace oqvl::model {
+
+namespace {
+
+namespace F = torch::nn::functional;
+using torch::indexing::Slice;
+
+template <typename T>
+void read_key(const nlohmann::json& j, const char* key, T& out) {
+  if (!j.contains(key) || j[key].is_null()) return;
+  try {
+    out = j[key].get<T>();
+  } catch (const nlohmann::json::exception& e) {
+    fail("Qwen2 config: key '{}' has the wrong type ({})", key, e.what());
+  }
+}
+
+// [..., d] -> [..., d] with the halves swapped and the new first half negated.
+torch::Tensor rotate_half(const torch::Tensor& x) {
+  const int64_t half = x.size(-1) / 2;
+  auto x1 = x.index({"...", Slice(0, half)});
+  auto x2 = x.index({"...", Slice(half)});
+  return torch::cat({-x2, x1}, -1);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Config
+
+Qwen2Config Qwen2Config::from_json(const nlohmann::json& j) {
+  if (!j.is_object()) fail("Qwen2 config: expected a JSON object");
+  Qwen2Config c;
+  read_key(j, "vocab_size", c.vocab_size);
+  read_key(j, "hidden_size", c.hidden_size);
+  read_key(j, "intermediate_size", c.intermediate_size);
+  read_key(j, "num_hidden_layers", c.num_hidden_layers);
+  read_key(j, "num_attention_heads", c.num_attention_heads);
+  c.num_key_value_heads = c.num_attention_heads;  // HF default when the key is absent
+  read_key(j, "num_key_value_heads", c.num_key_value_heads);
+  c.head_dim = c.num_attention_heads > 0 ? c.hidden_size / c.num_attention_heads : 0;
+  read_key(j, "head_dim", c.head_dim);
+  read_key(j, "rms_norm_eps", c.rms_norm_eps);
+  read_key(j, "rope_theta", c.rope_theta);
+  if (j.contains("rope_parameters") && j["rope_parameters"].is_object()) {
+    const auto& rp = j["rope_parameters"];
+    read_key(rp, "rope_theta", c.rope_theta);
+    std::string type = "default";
+    read_key(rp, "rope_type", type);
+    if (type != "default") fail("Qwen2 config: rope_type '{}' is not supported (only default)", type);
+  }
+  if (j.contains("rope_scaling") && j["rope_scaling"].is_object()) {
+    std::string type = "default";
+    read_key(j["rope_scaling"], "rope_type", type);
+    if (type != "default") fail("Qwen2 config: rope_scaling '{}' is not supported", type);
+  }
+  read_key(j, "tie_word_embeddings", c.tie_word_embeddings);
+  std::string act = "silu";
+  read_key(j, "hidden_act", act);
+  if (act != "silu") fail("Qwen2 config: hidden_act '{}' is not supported (only silu)", act);
+  c.validate();
+  return c;
+}
+
+Qwen2Config Qwen2Config::from_json_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) fail("Qwen2 config: cannot open '{}'", path);
+  nlohmann::json j;
+  try {
+    in >> j;
+  } catch (const nlohmann::json::exception& e) {
+    fail("Qwen2 config: '{}' is not valid JSON ({})", path, e.what());
+  }
+  return from_json(j);
+}
+
+void Qwen2Config::validate() const {
+  if (vocab_size <= 0 || hidden_size <= 0 || intermediate_size <= 0 || num_hidden_layers <= 0 ||
+      num_attention_heads <= 0 || num_key_value_heads <= 0 || head_dim <= 0)
+    fail("Qwen2 config: sizes must be positive");
+  if (num_attention_heads % num_key_value_heads != 0)
+    fail("Qwen2 config: num_attention_heads {} is not a multiple of num_key_value_heads {}",
+         num_attention_heads, num_key_value_heads);
+  if (head_dim % 2 != 0) fail("Qwen2 config: head_dim {} must be even for RoPE", head_dim);
+  if (!(rms_norm_eps > 0) || !(rope_theta > 0)) fail("Qwen2 config: rms_norm_eps and rope_theta must be > 0");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Attention layout
+
+AttentionSpec AttentionSpec::causal(torch::Tensor row_lengths) {
+  AttentionSpec s;
+  s.mode = Mode::kCausal;
+  s.lengths = std::move(row_lengths);
+  return s;
+}
+
+AttentionSpec AttentionSpec::per_sample(torch::Tensor sample_lengths) {
+  AttentionSpec s;
+  s.mode = Mode::kPerSample;
+  s.sample_lengths = std::move(sample_lengths);
+  return s;
+}
+
+AttentionLayout build_attention(const AttentionSpec& spec, int64_t T, torch::Device device) {
+  const auto i64 = torch::TensorOptions().dtype(torch::kInt64).device(device);
+  auto t = torch::arange(T, i64);  // [T]
+  AttentionLayout out;
+  torch::Tensor seg;  // [B,T] sample index of each token (kPerSample only)
+  if (spec.mode == AttentionSpec::Mode::kCausal) {
+    if (!spec.lengths.defined() || spec.lengths.dim() != 1)
+      fail("attention spec: causal needs row lengths of shape [B]");
+    auto len = spec.lengths.to(i64);                                        // [B]
+    if ((len < 0).any().item<bool>() || (len > T).any().item<bool>())
+      fail("attention spec: a row length is outside [0, {}]", T);
+    out.valid = t.unsqueeze(0) < len.unsqueeze(1);                          // [B,T]
+    out.positions = t.unsqueeze(0).expand({len.size(0), T}).contiguous();   // [B,T]
+  } else {
+    if (!spec.sample_lengths.defined() || spec.sample_lengths.dim() != 2)
+      fail("attention spec: per-sample needs sample lengths of shape [B, S]");
+    auto sl = spec.sample_lengths.to(i64);                                  // [B,S]
+    if ((sl < 0).any().item<bool>()) fail("attention spec: a sample length is negative");
+    auto ends = sl.cumsum(1);                                               // [B,S]
+    auto total = ends.index({Slice(), -1});                                 // [B]
+    if ((total > T).any().item<bool>())
+      fail("attention spec: a row's samples sum past the row length {}", T);
+    seg = (ends.unsqueeze(1) <= t.view({1, T, 1})).sum(-1);                 // [B,T]
+    auto starts = torch::cat({torch::zeros({sl.size(0), 1}, i64), ends}, 1);  // [B,S+1]
+    auto start = starts.gather(1, seg);                                     // [B,T]
+    out.valid = t.unsqueeze(0) < total.unsqueeze(1);                        // [B,T]
+    out.positions = torch::where(out.valid, t.unsqueeze(0) - start, torch::zeros_like(start));
+  }
+  auto causal = torch::ones({T, T}, torch::TensorOptions().dtype(torch::kBool).device(device)).tril();
+  auto mask = causal.unsqueeze(0) & out.valid.unsqueeze(1) & out.valid.unsqueeze(2);  // [B,T,T]
+  if (seg.defined()) mask = mask & (seg.unsqueeze(1) == seg.unsqueeze(2));
+  // A padding query sees only itself, so no softmax row is empty (its output is never used).
+  auto eye = torch::eye(T, torch::TensorOptions().dtype(torch::kBool).device(device));
+  mask = mask | (eye.unsqueeze(0) & out.valid.logical_not().unsqueeze(2));
+  out.mask = mask.unsqueeze(1);                                             // [B,1,T,T]
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layers
+
+Qwen2RMSNormImpl::Qwen2RMSNormImpl(int64_t dim, double eps_) : eps(eps_) {
+  weight = register_parameter("weight", torch::ones({dim}));
+}
+
+torch::Tensor Qwen2RMSNormImpl::forward(const torch::Tensor& x) {
+  auto xf = x.to(torch::kFloat32);                                   // [..., D] fp32
+  auto var = xf.pow(2).mean(-1, /*keepdim=*/true);                   // [..., 1]
+  auto normed = (xf * torch::rsqrt(var + eps)).to(x.scalar_type());  // [..., D]
+  return weight * normed;                                            // [..., D]
+}
+
+Qwen2AttentionImpl::Qwen2AttentionImpl(const Qwen2Config& c)
+    : num_heads(c.num_attention_heads), num_kv_heads(c.num_key_value_heads), head_dim(c.head_dim) {
+  const int64_t H = c.hidden_size;
+  q_proj = register_module("q_proj", torch::nn::Linear(torch::nn::LinearOptions(H, num_heads * head_dim).bias(true)));
+  k_proj = register_module("k_proj", torch::nn::Linear(torch::nn::LinearOptions(H, num_kv_heads * head_dim).bias(true)));
+  v_proj = register_module("v_proj", torch::nn::Linear(torch::nn::LinearOptions(H, num_kv_heads * head_dim).bias(true)));
+  o_proj = register_module("o_proj", torch::nn::Linear(torch::nn::LinearOptions(num_heads * head_dim, H).bias(false)));
+}
+
+torch::Tensor Qwen2AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
+                                          const torch::Tensor& sin, const torch::Tensor& mask) {
+  const int64_t B = x.size(0), T = x.size(1);
+  auto q = q_proj(x).view({B, T, num_heads, head_dim}).transpose(1, 2);     // [B,nh,T,d]
+  auto k = k_proj(x).view({B, T, num_kv_heads, head_dim}).transpose(1, 2);  // [B,nkv,T,d]
+  auto v = v_proj(x).view({B, T, num_kv_heads, head_dim}).transpose(1, 2);  // [B,nkv,T,d]
+  auto c = cos.unsqueeze(1).to(q.scalar_type());                           // [B,1,T,d]
+  auto s = sin.unsqueeze(1).to(q.scalar_type());                           // [B,1,T,d]
+  q = q * c + rotate_half(q) * s;                                           // [B,nh,T,d]
+  k = k * c + rotate_half(k) * s;                                           // [B,nkv,T,d]
+  const int64_t rep = num_heads / num_kv_heads;
+  if (rep > 1) {  // GQA: query head h uses KV head h / rep
+    k = k.repeat_interleave(rep, 1);                                        // [B,nh,T,d]
+    v = v.repeat_interleave(rep, 1);                                        // [B,nh,T,d]
+  }
+  auto o = at::scaled_dot_product_attention(q, k, v, mask);                // [B,nh,T,d]
+  o = o.transpose(1, 2).reshape({B, T, num_heads * head_dim});             // [B,T,nh*d]
+  return o_proj(o);                                                         // [B,T,H]
+}
+
+Qwen2MLPImpl::Qwen2MLPImpl(const Qwen2Config& c) {
+  const int64_t H = c.hidden_size, I = c.intermediate_size;
+  gate_proj = register_module("gate_proj", torch::nn::Linear(torch::nn::LinearOptions(H, I).bias(false)));
+  up_proj = register_module("up_proj", torch::nn::Linear(torch::nn::LinearOptions(H, I).bias(false)));
+  down_proj = register_module("down_proj", torch::nn::Linear(torch::nn::LinearOptions(I, H).bias(false)));
+}
+
+torch::Tensor Qwen2MLPImpl::forward(const torch::Tensor& x) {
+  auto h = F::silu(gate_proj(x)) * up_proj(x);  // [B,T,I]
+  return down_proj(h);                          // [B,T,H]
+}
+
+Qwen2DecoderLayerImpl::Qwen2DecoderLayerImpl(const Qwen2Config& c) {
+  input_layernorm = register_module("input_layernorm", Qwen2RMSNorm(c.hidden_size, c.rms_norm_eps));
+  self_attn = register_module("self_attn", Qwen2Attention(c));
+  post_attention_layernorm =
+      register_module("post_attention_layernorm", Qwen2RMSNorm(c.hidden_size, c.rms_norm_eps));
+  mlp = register_module("mlp", Qwen2MLP(c));
+}
+
+torch::Tensor Qwen2DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
+                                             const torch::Tensor& sin, const torch::Tensor& mask) {
+  auto h = x + self_attn(input_layernorm(x), cos, sin, mask);  // [B,T,H]
+  return h + mlp(post_attention_layernorm(h));                 // [B,T,H]
+}
+
+Qwen2ModelImpl::Qwen2ModelImpl(const Qwen2Config& c) : config(c) {
+  config.validate();
+  embed_tokens = register_module("embed_tokens", torch::nn::Embedding(c.vocab_size, c.hidden_size));
+  layers = register_module("layers", torch::nn::ModuleList());
+  for (int64_t i = 0; i < c.num_hidden_layers; ++i) layers->push_back(Qwen2DecoderLayer(c));
+  norm = register_module("norm", Qwen2RMSNorm(c.hidden_size, c.rms_norm_eps));
+  // inv_freq[i] = theta^(-2i/d), computed in fp32 like HF; kept out of the parameters.
+  auto idx = torch::arange(0, c.head_dim, 2, torch::kInt64).to(torch::kFloat32) / static_cast<double>(c.head_dim);
+  inv_freq = register_buffer("inv_freq", 1.0 / torch::pow(torch::tensor(c.rope_theta, torch::kFloat32), idx));
+}
+
+torch::Tensor Qwen2ModelImpl::forward(const torch::Tensor& inputs_embeds, const AttentionSpec& spec,
+                                      const torch::Tensor& positions) {
+  if (inputs_embeds.dim() != 3 || inputs_embeds.size(2) != config.hidden_size)
+    fail("Qwen2: inputs_embeds must be [B, T, {}], got {}", config.hidden_size,
+         fmt::format("{}", fmt::join(inputs_embeds.sizes(), ", ")));
+  const int64_t B = inputs_embeds.size(0), T = inputs_embeds.size(1);
+  auto layout = build_attention(spec, T, inputs_embeds.device());
+  if (layout.valid.size(0) != B) fail("Qwen2: attention spec has {} rows, inputs have {}", layout.valid.size(0), B);
+  auto pos = positions.defined() ? positions : layout.positions;               // [B,T]
+  if (pos.sizes() != torch::IntArrayRef({B, T})) fail("Qwen2: positions must be [B, T]");
+  auto freqs = pos.to(torch::kFloat32).unsqueeze(-1) * inv_freq.to(pos.device()).view({1, 1, -1});  // [B,T,d/2]
+  auto emb = torch::cat({freqs, freqs}, -1);                                   // [B,T,d] fp32
+  auto cos = emb.cos(), sin = emb.sin();                                       // [B,T,d]
+  auto h = inputs_embeds;                                                      // [B,T,H]
+  for (const auto& layer : *layers) h = layer->as<Qwen2DecoderLayer>()->forward(h, cos, sin, layout.mask);
+  return norm(h);                                                              // [B,T,H]
+}
+
+Qwen2ForCausalLMImpl::Qwen2ForCausalLMImpl(const Qwen2Config& c) : config(c) {
+  model = register_module("model", Qwen2Model(c));
+  if (!c.tie_word_embeddings)
+    lm_head = register_module("lm_head", torch::nn::Linear(torch::nn::LinearOptions(c.hidden_size, c.vocab_size).bias(false)));
+}
+
+torch::Tensor Qwen2ForCausalLMImpl::lm_logits(const torch::Tensor& hidden) {
+  if (config.tie_word_embeddings) return torch::matmul(hidden, model->embed_tokens->weight.t());  // [B,T,V]
+  return lm_head(hidden);                                                                       // [B,T,V]
+}
+
+torch::Tensor Qwen2ForCausalLMImpl::forward(const torch::Tensor& input_ids, const AttentionSpec& spec,
+                                            const torch::Tensor& positions) {
+  if (input_ids.dim() != 2) fail("Qwen2: input_ids must be [B, T]");
+  return forward_embeds(model->embed_tokens(input_ids), spec, positions);  // [B,T,V]
+}
+
+torch::Tensor Qwen2ForCausalLMImpl::forward_embeds(const torch::Tensor& inputs_embeds, const AttentionSpec& spec,
+                                                   const torch::Tensor& positions) {
+  return lm_logits(model->forward(inputs_embeds, spec, positions));  // [B,T,V]
+}
+
+void Qwen2ForCausalLMImpl::load_state(const std::map<std::string, torch::Tensor>& state, bool allow_unexpected) {
+  auto params = named_parameters(/*recurse=*/true);
+  std::vector<std::string> missing;
+  for (const auto& item : params)
+    if (!state.count(item.key())) missing.push_back(item.key());
+  if (!missing.empty())
+    fail("Qwen2 checkpoint: {} missing tensor(s): {}", missing.size(), fmt::join(missing, ", "));
+  for (const auto& [name, tensor] : state) {
+    if (params.contains(name)) continue;
+    if (name == "lm_head.weight" && config.tie_word_embeddings) {
+      if (tensor.sizes() != torch::IntArrayRef({config.vocab_size, config.hidden_size}))
+        fail("Qwen2 checkpoint: tensor 'lm_head.weight' has shape [{}], expected [{}, {}]",
+             fmt::join(tensor.sizes(), ", "), config.vocab_size, config.hidden_size);
+      continue;
+    }
+    if (name.find("rotary_emb.inv_freq") != std::string::npos) continue;
+    if (!allow_unexpected) fail("Qwen2 checkpoint: unexpected tensor '{}'", name);
+  }
+  torch::NoGradGuard no_grad;
+  for (auto& item : params) {
+    const auto& src = state.at(item.key());
+    auto& dst = item.value();
+    if (src.sizes() != dst.sizes())
+      fail("Qwen2 checkpoint: tensor '{}' has shape [{}], expected [{}]", item.key(),
+           fmt::join(src.sizes(), ", "), fmt::join(dst.sizes(), ", "));
+    dst.copy_(src.to(dst.device(), dst.scalar_type()));
+  }
+}
+
+torch::Tensor causal_lm_loss(const torch::Tensor& logits, const torch::Tensor& labels) {
+  if (logits.dim() != 3 || labels.dim() != 2 || logits.size(0) != labels.size(0) || logits.size(1) != labels.size(1))
+    fail("causal_lm_loss: logits must be [B, T, V] and labels [B, T]");
+  const int64_t V = logits.size(2);
+  auto pred = logits.index({Slice(), Slice(0, -1)}).reshape({-1, V}).to(torch::kFloat32);  // [B*(T-1),V]
+  auto target = labels.index({Slice(), Slice(1)}).reshape({-1}).to(torch::kInt64);          // [B*(T-1)]
+  auto count = (target != -100).sum();                                                      // []
+  auto total = F::cross_entropy(pred, target,
+                                F::CrossEntropyFuncOptions().ignore_index(-100).reduction(torch::kSum));  // []
+  return total / count.clamp_min(1).to(torch::kFloat32);                                    // []
+}
+
+}  // namespace oqvl::model

@@ -1,0 +1,141 @@
+// Qwen2 decoder-only LLM (spec §5.3): token embedding -> N pre-norm decoder layers (GQA attention
+// with q/k/v bias and rotate-half RoPE; SwiGLU MLP) -> final RMSNorm -> LM head (tied to the
+// embedding when tie_word_embeddings). Parameter names match Hugging Face's Qwen2ForCausalLM
+// (spec §10), so a checkpoint's name->tensor map loads with load_state().
+//
+// Attention over a packed row (spec §6) is chosen by an AttentionSpec:
+//   causal(row_lengths)        plain causal over each row's valid prefix, positions 0..L-1 across
+//                              the whole row (what the paper trains); padding masked.
+//   per_sample(sample_lengths) block-diagonal causal: a token sees only earlier tokens of its own
+//                              sample; positions restart at 0 for every sample; padding masked.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace oqvl::model {
+
+struct Qwen2Config {
+  int64_t vocab_size = 151936;
+  int64_t hidden_size = 1536;
+  int64_t intermediate_size = 8960;
+  int64_t num_hidden_layers = 28;
+  int64_t num_attention_heads = 12;
+  int64_t num_key_value_heads = 2;
+  int64_t head_dim = 128;
+  double rms_norm_eps = 1e-6;
+  double rope_theta = 1e6;
+  bool tie_word_embeddings = true;
+
+  // From a Hugging Face config.json tree (missing keys keep the defaults above; rope_theta is
+  // read from "rope_theta" or "rope_parameters.rope_theta"). Throws oqvl::Error on bad values.
+  static Qwen2Config from_json(const nlohmann::json& j);
+  static Qwen2Config from_json_file(const std::string& path);
+  // Throws oqvl::Error when sizes are inconsistent (heads not divisible by KV heads, ...).
+  void validate() const;
+};
+
+// Which tokens attend to which inside a batch of packed rows [B, T].
+struct AttentionSpec {
+  enum class Mode { kCausal, kPerSample };
+  Mode mode = Mode::kCausal;
+  torch::Tensor lengths;         // kCausal: [B] int64, valid tokens per row (the rest is padding)
+  torch::Tensor sample_lengths;  // kPerSample: [B, S] int64, lengths of the row's samples in order
+                                 // (0 = unused slot); the tokens after their sum are padding
+
+  static AttentionSpec causal(torch::Tensor row_lengths);
+  static AttentionSpec per_sample(torch::Tensor sample_lengths);
+};
+
+// The spec expanded for a row length T, on `device`.
+struct AttentionLayout {
+  torch::Tensor mask;       // [B, 1, T, T] bool, true = query i may attend key j
+  torch::Tensor positions;  // [B, T] int64 RoPE positions
+  torch::Tensor valid;      // [B, T] bool, false on padding
+};
+AttentionLayout build_attention(const AttentionSpec& spec, int64_t T, torch::Device device);
+
+struct Qwen2RMSNormImpl : torch::nn::Module {
+  Qwen2RMSNormImpl(int64_t dim, double eps);
+  torch::Tensor forward(const torch::Tensor& x);
+  torch::Tensor weight;
+  double eps;
+};
+TORCH_MODULE(Qwen2RMSNorm);
+
+struct Qwen2AttentionImpl : torch::nn::Module {
+  explicit Qwen2AttentionImpl(const Qwen2Config& config);
+  // x [B,T,H]; cos/sin [B,T,head_dim]; mask [B,1,T,T] bool.
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
+                        const torch::Tensor& mask);
+  int64_t num_heads, num_kv_heads, head_dim;
+  torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
+};
+TORCH_MODULE(Qwen2Attention);
+
+struct Qwen2MLPImpl : torch::nn::Module {
+  explicit Qwen2MLPImpl(const Qwen2Config& config);
+  torch::Tensor forward(const torch::Tensor& x);
+  torch::nn::Linear gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
+};
+TORCH_MODULE(Qwen2MLP);
+
+struct Qwen2DecoderLayerImpl : torch::nn::Module {
+  explicit Qwen2DecoderLayerImpl(const Qwen2Config& config);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
+                        const torch::Tensor& mask);
+  Qwen2RMSNorm input_layernorm{nullptr}, post_attention_layernorm{nullptr};
+  Qwen2Attention self_attn{nullptr};
+  Qwen2MLP mlp{nullptr};
+};
+TORCH_MODULE(Qwen2DecoderLayer);
+
+// The decoder stack without the LM head ("model." in checkpoints).
+struct Qwen2ModelImpl : torch::nn::Module {
+  explicit Qwen2ModelImpl(const Qwen2Config& config);
+  // inputs_embeds [B,T,H] -> final hidden states [B,T,H]. positions [B,T] int64 overrides the
+  // spec's positions when defined.
+  torch::Tensor forward(const torch::Tensor& inputs_embeds, const AttentionSpec& spec,
+                        const torch::Tensor& positions = {});
+  Qwen2Config config;
+  torch::Tensor inv_freq;  // [head_dim/2] float32 buffer (not a checkpoint key)
+  torch::nn::Embedding embed_tokens{nullptr};
+  torch::nn::ModuleList layers{nullptr};
+  Qwen2RMSNorm norm{nullptr};
+};
+TORCH_MODULE(Qwen2Model);
+
+struct Qwen2ForCausalLMImpl : torch::nn::Module {
+  explicit Qwen2ForCausalLMImpl(const Qwen2Config& config);
+  // input_ids [B,T] int64 -> logits [B,T,V].
+  torch::Tensor forward(const torch::Tensor& input_ids, const AttentionSpec& spec,
+                        const torch::Tensor& positions = {});
+  // inputs_embeds [B,T,H] (e.g. text embeddings with image tokens spliced in) -> logits [B,T,V].
+  torch::Tensor forward_embeds(const torch::Tensor& inputs_embeds, const AttentionSpec& spec,
+                               const torch::Tensor& positions = {});
+  // Hidden states [B,T,H] -> logits [B,T,V] (tied: the embedding matrix).
+  torch::Tensor lm_logits(const torch::Tensor& hidden);
+  torch::Tensor embed(const torch::Tensor& input_ids) { return model->embed_tokens(input_ids); }
+
+  // Copies a checkpoint's tensors (HF names, spec §10) into the parameters, converting dtype.
+  // Throws oqvl::Error naming every missing key, the first wrong shape, or (unless
+  // allow_unexpected) an unknown key. With tied embeddings "lm_head.weight" is optional and, if
+  // present, only shape-checked.
+  void load_state(const std::map<std::string, torch::Tensor>& state, bool allow_unexpected = false);
+
+  Qwen2Config config;
+  Qwen2Model model{nullptr};
+  torch::nn::Linear lm_head{nullptr};  // only when !tie_word_embeddings
+};
+TORCH_MODULE(Qwen2ForCausalLM);
+
+// Token-mean cross entropy with Hugging Face's shift: logits[:, :-1] predict labels[:, 1:];
+// labels == -100 are ignored. logits [B,T,V], labels [B,T] int64 -> scalar (float32).
+// With no counted label the result is 0 (still connected to the graph).
+torch::Tensor causal_lm_loss(const torch::Tensor& logits, const torch::Tensor& labels);
+
+}  // namespace oqvl::model
