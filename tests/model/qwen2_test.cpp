@@ -51,10 +51,11 @@ struct Fixture {
   }
 };
 
-// max |a-b| / max |b| over the selected entries.
-double rel_err(const torch::Tensor& a, const torch::Tensor& b) {
+// max |a-b| / max |b| over the selected entries (max |a-b| printed under a label when given).
+double rel_err(const torch::Tensor& a, const torch::Tensor& b, const char* label = nullptr) {
   auto diff = (a.to(torch::kFloat64) - b.to(torch::kFloat64)).abs().max().item<double>();
   auto scale = b.to(torch::kFloat64).abs().max().item<double>();
+  if (label) std::cout << label << ": max abs err " << diff << ", max |ref| " << scale << "\n";
   return diff / std::max(scale, 1e-30);
 }
 
@@ -75,6 +76,28 @@ TEST(Qwen2, ConfigFromJson) {
   EXPECT_EQ(d.vocab_size, 151936);
   EXPECT_THROW(Qwen2Config::from_json(nlohmann::json{{"num_attention_heads", 12}, {"num_key_value_heads", 5}}), Error);
   EXPECT_THROW(Qwen2Config::from_json(nlohmann::json{{"hidden_act", "gelu"}}), Error);
+}
+
+TEST(Qwen2, ConfigFromQwen25Json) {
+  // Qwen2.5-1.5B-Instruct's config.json (transformers 4.x layout: top-level rope_theta).
+  auto j = nlohmann::json::parse(R"({"architectures":["Qwen2ForCausalLM"],"attention_dropout":0.0,
+    "bos_token_id":151643,"eos_token_id":151645,"hidden_act":"silu","hidden_size":1536,
+    "initializer_range":0.02,"intermediate_size":8960,"max_position_embeddings":32768,
+    "max_window_layers":21,"model_type":"qwen2","num_attention_heads":12,"num_hidden_layers":28,
+    "num_key_value_heads":2,"rms_norm_eps":1e-06,"rope_scaling":null,"rope_theta":1000000.0,
+    "sliding_window":32768,"tie_word_embeddings":true,"torch_dtype":"bfloat16",
+    "use_cache":true,"use_sliding_window":false,"vocab_size":151936})");
+  auto c = Qwen2Config::from_json(j);
+  EXPECT_EQ(c.hidden_size, 1536);
+  EXPECT_EQ(c.num_hidden_layers, 28);
+  EXPECT_EQ(c.num_attention_heads, 12);
+  EXPECT_EQ(c.num_key_value_heads, 2);
+  EXPECT_EQ(c.head_dim, 128);
+  EXPECT_EQ(c.intermediate_size, 8960);
+  EXPECT_EQ(c.vocab_size, 151936);
+  EXPECT_DOUBLE_EQ(c.rms_norm_eps, 1e-6);
+  EXPECT_DOUBLE_EQ(c.rope_theta, 1e6);
+  EXPECT_TRUE(c.tie_word_embeddings);
 }
 
 TEST(Qwen2, ParameterNamesMatchCheckpoint) {
@@ -98,7 +121,7 @@ TEST(Qwen2, CausalLogitsAndLossMatchHF) {
   auto expected = f.g.at("a_logits");
   ASSERT_EQ(logits.sizes(), expected.sizes());
   auto valid = mask.to(torch::kBool);
-  auto err = rel_err(logits.index({valid}), expected.index({valid}));
+  auto err = rel_err(logits.index({valid}), expected.index({valid}), "causal logits");
   std::cout << "causal logits max rel err " << err << "\n";
   EXPECT_LE(err, 1e-5);
   auto loss = causal_lm_loss(logits, f.g.at("a_labels"));
@@ -112,7 +135,7 @@ TEST(Qwen2, PerSampleLogitsMatchSeparateRuns) {
   torch::NoGradGuard ng;
   auto logits = f.model->forward(f.g.at("b_input_ids"), AttentionSpec::per_sample(f.g.at("b_sample_lengths")));
   auto valid = f.g.at("b_valid").to(torch::kBool);
-  auto err = rel_err(logits.index({valid}), f.g.at("b_logits").index({valid}));
+  auto err = rel_err(logits.index({valid}), f.g.at("b_logits").index({valid}), "per-sample logits");
   std::cout << "per-sample logits max rel err " << err << "\n";
   EXPECT_LE(err, 1e-5);
 }
@@ -128,7 +151,7 @@ TEST(Qwen2, GradientsMatchAutograd) {
     ASSERT_TRUE(item.value().grad().defined()) << item.key();
     auto err = rel_err(item.value().grad(), expected);
     worst = std::max(worst, err);
-    EXPECT_LE(err, 1e-4) << item.key();
+    EXPECT_LE(err, 1e-5) << item.key();
   }
   std::cout << "worst parameter-gradient rel err " << worst << "\n";
   f.model->zero_grad();
@@ -212,10 +235,11 @@ TEST(Qwen2, Bf16ForwardWithinTolerance) {
   auto logits = m->forward(f.g.at("a_input_ids"), AttentionSpec::causal(mask.sum(1)));
   EXPECT_EQ(logits.scalar_type(), torch::kBFloat16);
   auto valid = mask.to(torch::kBool);
-  auto err = rel_err(logits.to(torch::kFloat32).index({valid}), f.g.at("a_logits").index({valid}));
+  auto err = rel_err(logits.to(torch::kFloat32).index({valid}), f.g.at("a_logits").index({valid}), "bf16 logits");
   std::cout << "bf16 logits max rel err " << err << "\n";
-  // bf16 has an 8-bit mantissa (~4e-3 relative per rounding); two layers of rounding stay under 5%.
-  EXPECT_LE(err, 5e-2);
+  // bf16 keeps 8 mantissa bits (~4e-3 relative per rounding); measured 3.6e-3 of max |logit| on
+  // this 2-layer model (RMSNorm statistics and softmax run in fp32). Budget: 2e-2.
+  EXPECT_LE(err, 2e-2);
 }
 
 }  // namespace
