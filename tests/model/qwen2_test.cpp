@@ -4,13 +4,16 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <map>
 #include <string>
+#include <unistd.h>
 
 #include "oqvl/core/error.h"
 #include "oqvl/model/runtime.h"
+#include "oqvl/model/safetensors.h"
 
 namespace oqvl::model {
 namespace {
@@ -128,6 +131,30 @@ TEST(Qwen2, CausalLogitsAndLossMatchHF) {
   auto lerr = std::abs(loss.item<double>() - f.g.at("a_loss").item<double>()) / f.g.at("a_loss").item<double>();
   std::cout << "loss " << loss.item<double>() << " rel err " << lerr << "\n";
   EXPECT_LE(lerr, 1e-5);
+}
+
+TEST(Qwen2, LoadsHuggingFaceFolderWithSafetensors) {
+  auto& f = Fixture::get();
+  // A save_pretrained-style folder: config.json + model.safetensors without the tied lm_head.
+  auto dir = std::filesystem::temp_directory_path() / ("oqvl_qwen2_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  StateDict w;
+  for (const auto& [k, v] : f.g)
+    if (k.rfind("w.", 0) == 0 && k != "w.lm_head.weight") w[k.substr(2)] = v;
+  save_safetensors(dir / "model.safetensors", w);
+  auto bytes = f.g.at("config_json").contiguous();
+  std::ofstream(dir / "config.json") << std::string(reinterpret_cast<const char*>(bytes.data_ptr<uint8_t>()), bytes.numel());
+  auto m = load_qwen2_pretrained(dir);
+  // Not std::filesystem::remove_all: libtorch.so exports its own copy of that symbol, which crashes.
+  ::unlink((dir / "model.safetensors").c_str());
+  ::unlink((dir / "config.json").c_str());
+  ::rmdir(dir.c_str());
+  m->eval();
+  torch::NoGradGuard ng;
+  auto mask = f.g.at("a_attention_mask");
+  auto logits = m->forward(f.g.at("a_input_ids"), AttentionSpec::causal(mask.sum(1)));
+  auto valid = mask.to(torch::kBool);
+  EXPECT_LE(rel_err(logits.index({valid}), f.g.at("a_logits").index({valid})), 1e-5);
 }
 
 TEST(Qwen2, PerSampleLogitsMatchSeparateRuns) {

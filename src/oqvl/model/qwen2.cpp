@@ -7,6 +7,7 @@
 #include <set>
 
 #include "oqvl/core/error.h"
+#include "oqvl/model/safetensors.h"
 
 namespace oqvl::model {
 
@@ -297,6 +298,14 @@ void Qwen2ForCausalLMImpl::load_state(const std::map<std::string, torch::Tensor>
            fmt::join(src.sizes(), ", "), fmt::join(dst.sizes(), ", "));
     dst.copy_(src.to(dst.device(), dst.scalar_type()));
   }
+}
+
+Qwen2ForCausalLM load_qwen2_pretrained(const std::filesystem::path& dir, torch::Dtype dtype) {
+  auto config = Qwen2Config::from_json_file((dir / "config.json").string());
+  Qwen2ForCausalLM model(config);
+  model->load_state(load_safetensors(dir));
+  model->to(dtype);
+  return model;
 }
 
 torch::Tensor causal_lm_loss(const torch::Tensor& logits, const torch::Tensor& labels) {

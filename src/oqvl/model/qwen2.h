@@ -13,6 +13,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -132,6 +133,11 @@ struct Qwen2ForCausalLMImpl : torch::nn::Module {
   torch::nn::Linear lm_head{nullptr};  // only when !tie_word_embeddings
 };
 TORCH_MODULE(Qwen2ForCausalLM);
+
+// A Hugging Face checkpoint folder: config.json plus model.safetensors or a sharded
+// model.safetensors.index.json. Weights are loaded into fp32 parameters, then cast to `dtype`.
+Qwen2ForCausalLM load_qwen2_pretrained(const std::filesystem::path& dir,
+                                       torch::Dtype dtype = torch::kFloat32);
 
 // Token-mean cross entropy with Hugging Face's shift: logits[:, :-1] predict labels[:, 1:];
 // labels == -100 are ignored. logits [B,T,V], labels [B,T] int64 -> scalar (float32).
