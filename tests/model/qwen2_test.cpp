@@ -195,6 +195,22 @@ TEST(Qwen2, PaddingDoesNotChangeValidLogits) {
   EXPECT_FALSE(padded.isnan().any().item<bool>());
 }
 
+TEST(Qwen2, EmbedsPathAndExplicitPositions) {
+  auto& f = Fixture::get();
+  torch::NoGradGuard ng;
+  auto ids = f.g.at("b_input_ids");
+  auto spec = AttentionSpec::per_sample(f.g.at("b_sample_lengths"));
+  auto by_ids = f.model->forward(ids, spec);
+  auto layout = build_attention(spec, ids.size(1), torch::kCPU);
+  auto by_embeds = f.model->forward_embeds(f.model->embed(ids), spec, layout.positions);
+  EXPECT_TRUE(torch::equal(by_ids, by_embeds));
+  // Continuous positions with the block-diagonal mask change later samples' logits (RoPE is
+  // relative, so only numerically), and bad shapes are rejected.
+  auto cont = torch::arange(ids.size(1)).unsqueeze(0).expand({ids.size(0), -1}).contiguous();
+  EXPECT_THROW(f.model->forward(ids, spec, cont.index({Slice(), Slice(0, 3)})), Error);
+  EXPECT_THROW(f.model->forward_embeds(torch::zeros({2, 12, 7}), spec), Error);
+}
+
 TEST(Qwen2, AttentionLayoutPerSample) {
   auto layout = build_attention(AttentionSpec::per_sample(torch::tensor({{2, 0, 3}}, torch::kInt64)), 6, torch::kCPU);
   EXPECT_TRUE(torch::equal(layout.positions, torch::tensor({{0, 1, 0, 1, 2, 0}}, torch::kInt64)));
