@@ -180,5 +180,45 @@ TEST(Siglip, LoadErrorsNameTheTensor) {
   EXPECT_THROW(tower->forward(torch::zeros({1, 3, 27, 28})), Error);
 }
 
+TEST(Siglip, ImageSizeNotAMultipleOfPatchDropsTheRemainder) {
+  // so400m is 384 px with patch 14: 27 patches per side, the last 6 pixels unused. Same here with
+  // 30 px and patch 7: the output equals the 28 px tower's on the top-left 28x28 crop.
+  Golden g = load_golden("siglip_tanh.pt");
+  auto config = SiglipVisionConfig::from_hf_json_file(kDir + "siglip_tanh.config.json");
+  config.image_size = 30;
+  SiglipVisionTower tower(config);
+  EXPECT_EQ(config.num_patches(), 16);
+  tower->load_state(g.weights);
+  auto big = torch::rand({2, 3, 30, 30}) * 2 - 1;
+  big.narrow(2, 0, 28).narrow(3, 0, 28).copy_(g.pixels);
+  torch::NoGradGuard no_grad;
+  EXPECT_LE(relative_error(tower->forward(big), g.expected), 1e-5);
+}
+
+TEST(Siglip, RunsInBfloat16) {
+  // Open-Qwen2VL runs the frozen tower in bf16: same module, weights cast after loading.
+  Golden g = load_golden("siglip_erf.pt");
+  auto config = SiglipVisionConfig::from_hf_json_file(kDir + "siglip_erf.config.json");
+  SiglipVisionTower tower(config);
+  tower->load_state(g.weights);
+  tower->to(torch::kBFloat16);
+  torch::NoGradGuard no_grad;
+  auto out = tower->forward(g.pixels);  // fp32 pixels are cast to the weights' dtype
+  EXPECT_EQ(out.scalar_type(), torch::kBFloat16);
+  EXPECT_LE(relative_error(out.to(torch::kFloat32), g.expected), 5e-2);
+}
+
+TEST(Siglip, CudaMatchesGolden) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  Golden g = load_golden("siglip_erf.pt");
+  auto config = SiglipVisionConfig::from_hf_json_file(kDir + "siglip_erf.config.json");
+  SiglipVisionTower tower(config);
+  tower->load_state(g.weights);
+  tower->to(torch::kCUDA);
+  torch::NoGradGuard no_grad;
+  auto out = tower->forward(g.pixels.to(torch::kCUDA)).cpu();
+  EXPECT_LE(relative_error(out, g.expected), 1e-4);  // different kernels (and possibly TF32)
+}
+
 }  // namespace
 }  // namespace oqvl::model
