@@ -1,12 +1,12 @@
 #include "oqvl/model/projector.h"
 
-#include "oqvl/core/error.h"
-#include "oqvl/model/runtime.h"
-#include "oqvl/model/state_dict.h"
-
 #include <gtest/gtest.h>
 
 #include <string>
+
+#include "oqvl/core/error.h"
+#include "oqvl/model/runtime.h"
+#include "oqvl/model/state_dict.h"
 
 namespace oqvl::model {
 namespace {
@@ -24,8 +24,8 @@ double relative_error(const torch::Tensor& actual, const torch::Tensor& expected
 
 TEST(Projector, BinsMatchSpec27To12) {
   const std::vector<std::pair<std::int64_t, std::int64_t>> spec = {
-      {0, 3}, {2, 5}, {4, 7}, {6, 9}, {9, 12}, {11, 14}, {13, 16}, {15, 18},
-      {18, 21}, {20, 23}, {22, 25}, {24, 27}};
+      {0, 3},   {2, 5},   {4, 7},   {6, 9},   {9, 12},  {11, 14},
+      {13, 16}, {15, 18}, {18, 21}, {20, 23}, {22, 25}, {24, 27}};
   EXPECT_EQ(adaptive_pool_bins(27, 12), spec);
 }
 
@@ -36,7 +36,7 @@ TEST(Projector, PoolingUsesTheSpecWindows) {
   auto r = torch::arange(27, torch::kFloat64).view({27, 1}).expand({27, 27});
   auto c = torch::arange(27, torch::kFloat64).view({1, 27}).expand({27, 27});
   auto x = torch::stack({r, r * r, c, c * c}, -1).reshape({1, 729, 4});  // [1, 729, 4] row-major
-  auto y = pool_tokens(x, 144);                                           // [1, 144, 4]
+  auto y = pool_tokens(x, 144);                                          // [1, 144, 4]
   ASSERT_EQ(y.sizes(), (std::vector<int64_t>{1, 144, 4}));
   auto bins = adaptive_pool_bins(27, 12);
   auto mean = [](std::int64_t a, std::int64_t b, int power) {

@@ -1,12 +1,12 @@
 #include "oqvl/model/siglip.h"
 
-#include "oqvl/core/error.h"
-#include "oqvl/model/runtime.h"
-#include "oqvl/model/state_dict.h"
-
 #include <gtest/gtest.h>
 
 #include <string>
+
+#include "oqvl/core/error.h"
+#include "oqvl/model/runtime.h"
+#include "oqvl/model/state_dict.h"
 
 namespace oqvl::model {
 namespace {
@@ -79,7 +79,8 @@ TEST(Siglip, ConfigFromHfJson) {
   EXPECT_DOUBLE_EQ(nested.layer_norm_eps, 1e-6);
   EXPECT_THROW(SiglipVisionConfig::from_hf_json(nlohmann::json::parse(R"({"hidden_act": "relu"})")),
                Error);
-  EXPECT_THROW(SiglipVisionConfig::from_hf_json(nlohmann::json::parse(R"({"image_size": 14, "patch_size": 15})")),
+  EXPECT_THROW(SiglipVisionConfig::from_hf_json(
+                   nlohmann::json::parse(R"({"image_size": 14, "patch_size": 15})")),
                Error);
 }
 
@@ -117,7 +118,8 @@ TEST(Siglip, TimmNamedWeightsGiveSameOutput) {
 TEST(Siglip, LoadsUnprefixedHfNames) {
   Golden g = load_golden("siglip_tanh.pt");
   StateDict bare;
-  for (const auto& [k, v] : g.weights) bare.emplace(k.substr(std::string("vision_model.").size()), v);
+  for (const auto& [k, v] : g.weights)
+    bare.emplace(k.substr(std::string("vision_model.").size()), v);
   auto out = run_tower("siglip_tanh.config.json", Golden{g.pixels, g.expected, bare});
   EXPECT_LE(relative_error(out, g.expected), 1e-5);
 }
@@ -161,7 +163,8 @@ TEST(Siglip, LoadErrorsNameTheTensor) {
     FAIL() << "no error";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("vision_model.encoder.layers.1.mlp.fc1.bias"),
-              std::string::npos) << e.what();
+              std::string::npos)
+        << e.what();
   }
 
   StateDict wrong = g.weights;

@@ -1,11 +1,11 @@
 #include "oqvl/model/projector.h"
 
-#include "oqvl/core/error.h"
-#include "oqvl/model/state_dict.h"
-
 #include <charconv>
 #include <cmath>
 #include <optional>
+
+#include "oqvl/core/error.h"
+#include "oqvl/model/state_dict.h"
 
 namespace oqvl::model {
 
@@ -23,7 +23,8 @@ std::optional<std::int64_t> square_side(std::int64_t n) {
 
 std::vector<std::pair<std::int64_t, std::int64_t>> adaptive_pool_bins(std::int64_t in,
                                                                       std::int64_t out) {
-  if (in <= 0 || out <= 0) fail("adaptive pooling: sizes must be positive (in {}, out {})", in, out);
+  if (in <= 0 || out <= 0)
+    fail("adaptive pooling: sizes must be positive (in {}, out {})", in, out);
   std::vector<std::pair<std::int64_t, std::int64_t>> bins;
   for (std::int64_t i = 0; i < out; ++i) {
     bins.emplace_back(i * in / out, ((i + 1) * in + out - 1) / out);
@@ -32,17 +33,17 @@ std::vector<std::pair<std::int64_t, std::int64_t>> adaptive_pool_bins(std::int64
 }
 
 torch::Tensor pool_tokens(const torch::Tensor& x, std::int64_t num_tokens) {
-  if (x.dim() != 3) fail("pooling projector: features have shape {}, expected [B, N, D]",
-                         shape_string(x.sizes()));
+  if (x.dim() != 3)
+    fail("pooling projector: features have shape {}, expected [B, N, D]", shape_string(x.sizes()));
   const auto b = x.size(0), n = x.size(1), d = x.size(2);
   const auto h = square_side(n);
   if (!h) fail("pooling projector: {} vision tokens is not a square grid", n);
   const auto q = square_side(num_tokens);
   if (!q) fail("pooling projector: {} output tokens is not a square grid", num_tokens);
-  if (*q == *h) return x;                                          // identity (SFT: 729 -> 729)
-  auto grid = x.transpose(1, 2).reshape({b, d, *h, *h});           // [B, D, h, h]
-  auto pooled = torch::adaptive_avg_pool2d(grid, {*q, *q});        // [B, D, q, q]
-  return pooled.reshape({b, d, *q * *q}).transpose(1, 2);          // [B, Q, D], row-major
+  if (*q == *h) return x;                                    // identity (SFT: 729 -> 729)
+  auto grid = x.transpose(1, 2).reshape({b, d, *h, *h});     // [B, D, h, h]
+  auto pooled = torch::adaptive_avg_pool2d(grid, {*q, *q});  // [B, D, q, q]
+  return pooled.reshape({b, d, *q * *q}).transpose(1, 2);    // [B, Q, D], row-major
 }
 
 std::int64_t avgpool_tokens_from_arch_specifier(std::string_view spec) {
@@ -73,7 +74,8 @@ PoolingProjectorImpl::PoolingProjectorImpl(std::int64_t vision_dim, std::int64_t
                             torch::nn::Linear(llm_dim, llm_dim)));
 }
 
-torch::Tensor PoolingProjectorImpl::forward(const torch::Tensor& features, std::int64_t num_tokens) {
+torch::Tensor PoolingProjectorImpl::forward(const torch::Tensor& features,
+                                            std::int64_t num_tokens) {
   if (features.dim() != 3 || features.size(2) != vision_dim_) {
     fail("pooling projector: features have shape {}, expected [B, N, {}]",
          shape_string(features.sizes()), vision_dim_);

@@ -10,14 +10,14 @@
 // (e.g. "projector.mlp_projector.0.weight") they are found by load_state too.
 #pragma once
 
-#include "oqvl/model/safetensors.h"  // StateDict
-
 #include <torch/torch.h>
 
 #include <cstdint>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "oqvl/model/safetensors.h"  // StateDict
 
 namespace oqvl::model {
 

@@ -1,14 +1,12 @@
 #include "oqvl/model/siglip.h"
 
-#include "oqvl/core/error.h"
-#include "oqvl/model/state_dict.h"
-
 #include <fstream>
 #include <optional>
 
-namespace oqvl::model {
+#include "oqvl/core/error.h"
+#include "oqvl/model/state_dict.h"
 
-namespace F = torch::nn::functional;
+namespace oqvl::model {
 
 // ---------------------------------------------------------------------------------------------
 // Config
@@ -31,7 +29,8 @@ void SiglipVisionConfig::validate() const {
     fail("SigLIP config: hidden_size {} is not divisible by num_heads {}", hidden_size, num_heads);
   }
   if (blocks_to_run() < 0 || blocks_to_run() > num_layers) {
-    fail("SigLIP config: feature_layer {} is out of range for {} layers", feature_layer, num_layers);
+    fail("SigLIP config: feature_layer {} is out of range for {} layers", feature_layer,
+         num_layers);
   }
 }
 
@@ -99,15 +98,15 @@ SiglipAttentionImpl::SiglipAttentionImpl(const SiglipVisionConfig& c) : num_head
 torch::Tensor SiglipAttentionImpl::forward(const torch::Tensor& x) {
   const auto b = x.size(0), n = x.size(1), d = x.size(2);
   const auto hd = d / num_heads_;
-  auto heads = [&](const torch::Tensor& t) {        // [B, N, D] -> [B, H, N, hd]
+  auto heads = [&](const torch::Tensor& t) {  // [B, N, D] -> [B, H, N, hd]
     return t.view({b, n, num_heads_, hd}).transpose(1, 2);
   };
-  auto q = heads(q_proj_(x));                       // [B, H, N, hd]
-  auto k = heads(k_proj_(x));                       // [B, H, N, hd]
-  auto v = heads(v_proj_(x));                       // [B, H, N, hd]
+  auto q = heads(q_proj_(x));                          // [B, H, N, hd]
+  auto k = heads(k_proj_(x));                          // [B, H, N, hd]
+  auto v = heads(v_proj_(x));                          // [B, H, N, hd]
   auto o = at::scaled_dot_product_attention(q, k, v);  // softmax(q k^T / sqrt(hd)) v: [B, H, N, hd]
-  o = o.transpose(1, 2).reshape({b, n, d});         // [B, N, D]
-  return out_proj_(o);                              // [B, N, D]
+  o = o.transpose(1, 2).reshape({b, n, d});            // [B, N, D]
+  return out_proj_(o);                                 // [B, N, D]
 }
 
 SiglipMlpImpl::SiglipMlpImpl(const SiglipVisionConfig& c) : gelu_(c.gelu) {
@@ -116,9 +115,9 @@ SiglipMlpImpl::SiglipMlpImpl(const SiglipVisionConfig& c) : gelu_(c.gelu) {
 }
 
 torch::Tensor SiglipMlpImpl::forward(const torch::Tensor& x) {
-  auto h = fc1_(x);                                                      // [B, N, I]
-  h = torch::gelu(h, gelu_ == GeluKind::kTanh ? "tanh" : "none");        // [B, N, I]
-  return fc2_(h);                                                        // [B, N, D]
+  auto h = fc1_(x);                                                // [B, N, I]
+  h = torch::gelu(h, gelu_ == GeluKind::kTanh ? "tanh" : "none");  // [B, N, I]
+  return fc2_(h);                                                  // [B, N, D]
 }
 
 SiglipBlockImpl::SiglipBlockImpl(const SiglipVisionConfig& c) {
@@ -162,11 +161,11 @@ torch::Tensor SiglipVisionTowerImpl::forward(const torch::Tensor& pixels) {
          shape_string(pixels.sizes()), c.num_channels, c.image_size, c.image_size);
   }
   auto x = pixels.to(patch_embedding_->weight.scalar_type());  // [B, C, S, S]
-  x = patch_embedding_(x);                                      // [B, D, g, g], g = S / patch
-  x = x.flatten(2).transpose(1, 2);                             // [B, N, D], N = g*g row-major
-  x = x + position_embedding_->weight;                          // [B, N, D]
+  x = patch_embedding_(x);                                     // [B, D, g, g], g = S / patch
+  x = x.flatten(2).transpose(1, 2);                            // [B, N, D], N = g*g row-major
+  x = x + position_embedding_->weight;                         // [B, N, D]
   for (const auto& layer : *layers_) {
-    x = layer->as<SiglipBlock>()->forward(x);                   // [B, N, D]
+    x = layer->as<SiglipBlock>()->forward(x);  // [B, N, D]
   }
   return x;  // features of block blocks_to_run()-1, no post_layernorm: [B, N, D]
 }
@@ -196,8 +195,9 @@ void SiglipVisionTowerImpl::load_state(const StateDict& state) {
   } else if (auto timm_prefix = find_prefix(state, "patch_embed.proj.weight")) {
     load_module(*this, siglip_state_from_timm(state, *timm_prefix, config_.blocks_to_run()));
   } else {
-    fail("no SigLIP vision weights in the state dict (looked for '*embeddings.patch_embedding."
-         "weight' and timm's '*patch_embed.proj.weight')");
+    fail(
+        "no SigLIP vision weights in the state dict (looked for '*embeddings.patch_embedding."
+        "weight' and timm's '*patch_embed.proj.weight')");
   }
 }
 
@@ -207,7 +207,8 @@ StateDict siglip_state_from_timm(const StateDict& timm, const std::string& p, st
   out["embeddings.patch_embedding.bias"] = require_tensor(timm, p + "patch_embed.proj.bias");
   const auto& pos = require_tensor(timm, p + "pos_embed");  // [1, N, D]
   if (pos.dim() != 3 || pos.size(0) != 1) {
-    fail("tensor '{}' has shape {}, expected [1, N, D]", p + "pos_embed", shape_string(pos.sizes()));
+    fail("tensor '{}' has shape {}, expected [1, N, D]", p + "pos_embed",
+         shape_string(pos.sizes()));
   }
   out["embeddings.position_embedding.weight"] = pos[0];  // [N, D]
   for (std::int64_t i = 0; i < blocks; ++i) {

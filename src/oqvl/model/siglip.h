@@ -1,7 +1,7 @@
-// SigLIP vision tower (ViT, no CLS token) as Open-Qwen2VL uses it: timm vit_so400m_patch14_siglip_384
-// = google/siglip-so400m-patch14-384's vision model, features taken from the second-to-last block
-// with no final LayerNorm (spec 5.1). Parameters carry Hugging Face names (below); timm/open_clip
-// checkpoints are mapped onto them by siglip_state_from_timm.
+// SigLIP vision tower (ViT, no CLS token) as Open-Qwen2VL uses it: timm
+// vit_so400m_patch14_siglip_384 = google/siglip-so400m-patch14-384's vision model, features taken
+// from the second-to-last block with no final LayerNorm (spec 5.1). Parameters carry Hugging Face
+// names (below); timm/open_clip checkpoints are mapped onto them by siglip_state_from_timm.
 //
 //   embeddings.patch_embedding.{weight,bias}            Conv2d(C -> D, k = s = patch)
 //   embeddings.position_embedding.weight                [N, D] (N = (image/patch)^2)
@@ -13,14 +13,14 @@
 // Only the blocks up to the feature layer are built; post_layernorm / head weights are ignored.
 #pragma once
 
-#include "oqvl/model/safetensors.h"  // StateDict
-
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include <cstdint>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
+
+#include "oqvl/model/safetensors.h"  // StateDict
 
 namespace oqvl::model {
 
@@ -44,11 +44,11 @@ struct SiglipVisionConfig {
   // second-to-last block = timm get_intermediate_layers(n={depth-2}), Open-Qwen2VL's choice.
   std::int64_t feature_layer = -2;
 
-  std::int64_t grid() const { return image_size / patch_size; }          // patches per side (floor)
-  std::int64_t num_patches() const { return grid() * grid(); }           // tokens per image
+  std::int64_t grid() const { return image_size / patch_size; }  // patches per side (floor)
+  std::int64_t num_patches() const { return grid() * grid(); }   // tokens per image
   std::int64_t head_dim() const { return hidden_size / num_heads; }
-  std::int64_t blocks_to_run() const;                                    // 0..num_layers
-  void validate() const;                                                 // oqvl::Error if bad
+  std::int64_t blocks_to_run() const;  // 0..num_layers
+  void validate() const;               // oqvl::Error if bad
 
   // timm vit_so400m_patch14_siglip_384 with Open-Qwen2VL's settings (erf GELU, feature -2).
   static SiglipVisionConfig so400m();

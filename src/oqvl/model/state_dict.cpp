@@ -1,11 +1,11 @@
 #include "oqvl/model/state_dict.h"
 
-#include "oqvl/core/error.h"
-
 #include <torch/csrc/jit/serialization/pickle.h>
 
 #include <fstream>
 #include <iterator>
+
+#include "oqvl/core/error.h"
 
 namespace oqvl::model {
 
@@ -27,7 +27,8 @@ const torch::Tensor& require_tensor(const StateDict& state, const std::string& n
                                     c10::IntArrayRef shape) {
   const torch::Tensor& t = require_tensor(state, name);
   if (t.sizes() != shape) {
-    fail("tensor '{}' has shape {}, expected {}", name, shape_string(t.sizes()), shape_string(shape));
+    fail("tensor '{}' has shape {}, expected {}", name, shape_string(t.sizes()),
+         shape_string(shape));
   }
   return t;
 }

@@ -2,13 +2,13 @@
 // the tensor, a checked copy into a parameter, and a reader for dicts written by torch.save.
 #pragma once
 
-#include "oqvl/model/safetensors.h"  // StateDict
-
 #include <torch/torch.h>
 
 #include <filesystem>
 #include <string>
 #include <vector>
+
+#include "oqvl/model/safetensors.h"  // StateDict
 
 namespace oqvl::model {
 
