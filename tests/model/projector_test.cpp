@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
+
+#include <unistd.h>
 
 #include "oqvl/core/error.h"
 #include "oqvl/model/runtime.h"
@@ -98,6 +101,25 @@ TEST_P(ProjectorGolden, ForwardAndGradientsMatchPyTorch) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Tokens, ProjectorGolden, ::testing::Values(144, 729));
+
+TEST(Projector, LoadsFromSafetensors) {
+  // The weights through the project's safetensors writer and reader, under Prismatic's prefix.
+  set_torch_threads(2);
+  StateDict g = load_torch_pickle(kGolden);
+  StateDict weights;
+  for (const char* k : {"0.weight", "0.bias", "2.weight", "2.bias"}) {
+    weights[std::string("projector.mlp_projector.") + k] =
+        g.at(std::string("w.projector.mlp_projector.") + k);
+  }
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("oqvl_projector_test_" + std::to_string(::getpid()) + ".safetensors");
+  save_safetensors(path, weights);
+  PoolingProjector proj(8, 12);
+  proj->load_state(load_safetensors(path));
+  std::filesystem::remove(path);
+  torch::NoGradGuard no_grad;
+  EXPECT_LE(relative_error(proj->forward(g.at("features"), 144), g.at("q144.expected")), 1e-5);
+}
 
 TEST(Projector, ParameterNamesAndErrors) {
   PoolingProjector proj(8, 12);
