@@ -1,0 +1,237 @@
+#include "oqvl/model/siglip.h"
+
+#include <fstream>
+#include <optional>
+
+#include "oqvl/core/error.h"
+#include "oqvl/model/state_dict.h"
+
+namespace oqvl::model {
+
+// ---------------------------------------------------------------------------------------------
+// Config
+
+std::int64_t SiglipVisionConfig::blocks_to_run() const {
+  return feature_layer >= 0 ? feature_layer : num_layers + 1 + feature_layer;
+}
+
+void SiglipVisionConfig::validate() const {
+  // 384 / 14 is not whole: the stride-14 conv sees 27 patches per side and skips the last
+  // 6 pixel rows/columns, as timm and HF do.
+  if (patch_size <= 0 || image_size < patch_size) {
+    fail("SigLIP config: image_size {} is smaller than patch_size {}", image_size, patch_size);
+  }
+  if (num_channels <= 0 || hidden_size <= 0 || intermediate_size <= 0 || num_layers <= 0 ||
+      num_heads <= 0) {
+    fail("SigLIP config: sizes must be positive");
+  }
+  if (hidden_size % num_heads != 0) {
+    fail("SigLIP config: hidden_size {} is not divisible by num_heads {}", hidden_size, num_heads);
+  }
+  if (blocks_to_run() < 0 || blocks_to_run() > num_layers) {
+    fail("SigLIP config: feature_layer {} is out of range for {} layers", feature_layer,
+         num_layers);
+  }
+}
+
+SiglipVisionConfig SiglipVisionConfig::so400m() { return SiglipVisionConfig{}; }
+
+SiglipVisionConfig SiglipVisionConfig::from_hf_json(const nlohmann::json& json) {
+  const nlohmann::json& j = json.contains("vision_config") ? json.at("vision_config") : json;
+  if (!j.is_object()) fail("SigLIP config: expected a JSON object");
+  auto get_int = [&](const char* key, std::int64_t fallback) -> std::int64_t {
+    if (!j.contains(key)) return fallback;
+    if (!j.at(key).is_number_integer()) fail("SigLIP config: '{}' must be an integer", key);
+    return j.at(key).get<std::int64_t>();
+  };
+  SiglipVisionConfig c;
+  // Defaults are HF SiglipVisionConfig's (a base-size ViT), as transformers would fill them in.
+  c.hidden_size = get_int("hidden_size", 768);
+  c.intermediate_size = get_int("intermediate_size", 3072);
+  c.num_layers = get_int("num_hidden_layers", 12);
+  c.num_heads = get_int("num_attention_heads", 12);
+  c.num_channels = get_int("num_channels", 3);
+  c.image_size = get_int("image_size", 224);
+  c.patch_size = get_int("patch_size", 16);
+  c.layer_norm_eps = j.contains("layer_norm_eps") ? j.at("layer_norm_eps").get<double>() : 1e-6;
+  const std::string act = j.value("hidden_act", std::string("gelu_pytorch_tanh"));
+  if (act == "gelu") {
+    c.gelu = GeluKind::kErf;
+  } else if (act == "gelu_pytorch_tanh") {
+    c.gelu = GeluKind::kTanh;
+  } else {
+    fail("SigLIP config: unsupported hidden_act '{}' (gelu, gelu_pytorch_tanh)", act);
+  }
+  c.validate();
+  return c;
+}
+
+SiglipVisionConfig SiglipVisionConfig::from_hf_json_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) fail("cannot open '{}'", path.string());
+  nlohmann::json json;
+  try {
+    json = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    fail("'{}' is not valid JSON: {}", path.string(), e.what());
+  }
+  try {
+    return from_hf_json(json);
+  } catch (const Error& e) {
+    fail("'{}': {}", path.string(), e.what());
+  } catch (const nlohmann::json::exception& e) {
+    fail("'{}': {}", path.string(), e.what());
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Modules
+
+SiglipAttentionImpl::SiglipAttentionImpl(const SiglipVisionConfig& c) : num_heads_(c.num_heads) {
+  const auto d = c.hidden_size;
+  q_proj_ = register_module("q_proj", torch::nn::Linear(d, d));
+  k_proj_ = register_module("k_proj", torch::nn::Linear(d, d));
+  v_proj_ = register_module("v_proj", torch::nn::Linear(d, d));
+  out_proj_ = register_module("out_proj", torch::nn::Linear(d, d));
+}
+
+torch::Tensor SiglipAttentionImpl::forward(const torch::Tensor& x) {
+  const auto b = x.size(0), n = x.size(1), d = x.size(2);
+  const auto hd = d / num_heads_;
+  auto heads = [&](const torch::Tensor& t) {  // [B, N, D] -> [B, H, N, hd]
+    return t.view({b, n, num_heads_, hd}).transpose(1, 2);
+  };
+  auto q = heads(q_proj_(x));                          // [B, H, N, hd]
+  auto k = heads(k_proj_(x));                          // [B, H, N, hd]
+  auto v = heads(v_proj_(x));                          // [B, H, N, hd]
+  auto o = at::scaled_dot_product_attention(q, k, v);  // softmax(q k^T / sqrt(hd)) v: [B, H, N, hd]
+  o = o.transpose(1, 2).reshape({b, n, d});            // [B, N, D]
+  return out_proj_(o);                                 // [B, N, D]
+}
+
+SiglipMlpImpl::SiglipMlpImpl(const SiglipVisionConfig& c) : gelu_(c.gelu) {
+  fc1_ = register_module("fc1", torch::nn::Linear(c.hidden_size, c.intermediate_size));
+  fc2_ = register_module("fc2", torch::nn::Linear(c.intermediate_size, c.hidden_size));
+}
+
+torch::Tensor SiglipMlpImpl::forward(const torch::Tensor& x) {
+  auto h = fc1_(x);                                                // [B, N, I]
+  h = torch::gelu(h, gelu_ == GeluKind::kTanh ? "tanh" : "none");  // [B, N, I]
+  return fc2_(h);                                                  // [B, N, D]
+}
+
+SiglipBlockImpl::SiglipBlockImpl(const SiglipVisionConfig& c) {
+  auto ln = [&] {
+    return torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.hidden_size}).eps(c.layer_norm_eps));
+  };
+  layer_norm1_ = register_module("layer_norm1", ln());
+  self_attn_ = register_module("self_attn", SiglipAttention(c));
+  layer_norm2_ = register_module("layer_norm2", ln());
+  mlp_ = register_module("mlp", SiglipMlp(c));
+}
+
+torch::Tensor SiglipBlockImpl::forward(torch::Tensor x) {
+  x = x + self_attn_(layer_norm1_(x));  // [B, N, D]
+  x = x + mlp_(layer_norm2_(x));        // [B, N, D]
+  return x;
+}
+
+SiglipVisionTowerImpl::SiglipVisionTowerImpl(const SiglipVisionConfig& config) : config_(config) {
+  config_.validate();
+  const auto& c = config_;
+  // Submodules "embeddings" and "encoder" exist only to give parameters their HF names.
+  auto embeddings = register_module("embeddings", std::make_shared<torch::nn::Module>());
+  patch_embedding_ = embeddings->register_module(
+      "patch_embedding",
+      torch::nn::Conv2d(torch::nn::Conv2dOptions(c.num_channels, c.hidden_size, c.patch_size)
+                            .stride(c.patch_size)
+                            .bias(true)));
+  position_embedding_ = embeddings->register_module(
+      "position_embedding", torch::nn::Embedding(c.num_patches(), c.hidden_size));
+  auto encoder = register_module("encoder", std::make_shared<torch::nn::Module>());
+  layers_ = encoder->register_module("layers", torch::nn::ModuleList());
+  for (std::int64_t i = 0; i < c.blocks_to_run(); ++i) layers_->push_back(SiglipBlock(c));
+}
+
+torch::Tensor SiglipVisionTowerImpl::forward(const torch::Tensor& pixels) {
+  const auto& c = config_;
+  if (pixels.dim() != 4 || pixels.size(1) != c.num_channels || pixels.size(2) != c.image_size ||
+      pixels.size(3) != c.image_size) {
+    fail("SigLIP tower: pixels have shape {}, expected [B, {}, {}, {}]",
+         shape_string(pixels.sizes()), c.num_channels, c.image_size, c.image_size);
+  }
+  auto x = pixels.to(patch_embedding_->weight.scalar_type());  // [B, C, S, S]
+  x = patch_embedding_(x);                                     // [B, D, g, g], g = S / patch
+  x = x.flatten(2).transpose(1, 2);                            // [B, N, D], N = g*g row-major
+  x = x + position_embedding_->weight;                         // [B, N, D]
+  for (const auto& layer : *layers_) {
+    x = layer->as<SiglipBlock>()->forward(x);  // [B, N, D]
+  }
+  return x;  // features of block blocks_to_run()-1, no post_layernorm: [B, N, D]
+}
+
+namespace {
+
+// The part of a key before `suffix`, if exactly one key in `state` ends with it.
+std::optional<std::string> find_prefix(const StateDict& state, const std::string& suffix) {
+  std::optional<std::string> found;
+  for (const auto& [name, tensor] : state) {
+    if (name.size() >= suffix.size() &&
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      const std::string prefix = name.substr(0, name.size() - suffix.size());
+      if (!prefix.empty() && prefix.back() != '.') continue;
+      if (found) fail("state dict holds more than one SigLIP tower ('{}', '{}')", *found, prefix);
+      found = prefix;
+    }
+  }
+  return found;
+}
+
+}  // namespace
+
+void SiglipVisionTowerImpl::load_state(const StateDict& state) {
+  if (auto prefix = find_prefix(state, "embeddings.patch_embedding.weight")) {
+    load_module(*this, state, *prefix);
+  } else if (auto timm_prefix = find_prefix(state, "patch_embed.proj.weight")) {
+    load_module(*this, siglip_state_from_timm(state, *timm_prefix, config_.blocks_to_run()));
+  } else {
+    fail(
+        "no SigLIP vision weights in the state dict (looked for '*embeddings.patch_embedding."
+        "weight' and timm's '*patch_embed.proj.weight')");
+  }
+}
+
+StateDict siglip_state_from_timm(const StateDict& timm, const std::string& p, std::int64_t blocks) {
+  StateDict out;
+  out["embeddings.patch_embedding.weight"] = require_tensor(timm, p + "patch_embed.proj.weight");
+  out["embeddings.patch_embedding.bias"] = require_tensor(timm, p + "patch_embed.proj.bias");
+  const auto& pos = require_tensor(timm, p + "pos_embed");  // [1, N, D]
+  if (pos.dim() != 3 || pos.size(0) != 1) {
+    fail("tensor '{}' has shape {}, expected [1, N, D]", p + "pos_embed",
+         shape_string(pos.sizes()));
+  }
+  out["embeddings.position_embedding.weight"] = pos[0];  // [N, D]
+  for (std::int64_t i = 0; i < blocks; ++i) {
+    const std::string t = fmt::format("{}blocks.{}.", p, i);
+    const std::string h = fmt::format("encoder.layers.{}.", i);
+    for (const char* s : {"weight", "bias"}) {
+      out[h + "layer_norm1." + s] = require_tensor(timm, t + "norm1." + s);
+      out[h + "layer_norm2." + s] = require_tensor(timm, t + "norm2." + s);
+      out[h + "self_attn.out_proj." + s] = require_tensor(timm, t + "attn.proj." + s);
+      out[h + "mlp.fc1." + s] = require_tensor(timm, t + "mlp.fc1." + s);
+      out[h + "mlp.fc2." + s] = require_tensor(timm, t + "mlp.fc2." + s);
+      const std::string qkv_name = t + "attn.qkv." + s;
+      const auto& qkv = require_tensor(timm, qkv_name);  // [3D, D] or [3D]
+      if (qkv.dim() < 1 || qkv.size(0) % 3 != 0) {
+        fail("tensor '{}' has shape {}, expected [3*D, ...]", qkv_name, shape_string(qkv.sizes()));
+      }
+      auto parts = qkv.chunk(3, 0);  // rows [q; k; v]
+      out[h + "self_attn.q_proj." + s] = parts[0];
+      out[h + "self_attn.k_proj." + s] = parts[1];
+      out[h + "self_attn.v_proj." + s] = parts[2];
+    }
+  }
+  return out;
+}
+
+}  // namespace oqvl::model
