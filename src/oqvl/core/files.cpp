@@ -27,6 +27,17 @@ std::string read_file(const fs::path& path) {
   return out;
 }
 
+void ensure_writable_dir(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) fail("cannot create the output folder {}: {}", dir.string(), ec.message());
+  fs::path probe = dir / fmt::format(".oqvl-write-check-{}", ::getpid());
+  std::FILE* f = std::fopen(probe.c_str(), "wb");
+  if (!f) fail("the output folder {} is not writable: {}", dir.string(), std::strerror(errno));
+  std::fclose(f);
+  fs::remove(probe, ec);
+}
+
 void write_file_atomic(const fs::path& path, std::string_view data) {
   AtomicFile file(path);
   file.write(data);

@@ -16,6 +16,10 @@ namespace oqvl {
 // Reads a whole file; throws oqvl::Error naming the path if it cannot.
 std::string read_file(const std::filesystem::path& path);
 
+// Creates `dir` (and parents) and checks a file can be written in it, so a command fails with a
+// clear error before any work rather than after it. Throws oqvl::Error naming the folder.
+void ensure_writable_dir(const std::filesystem::path& dir);
+
 // Writes `data` to `path` atomically (creates parent folders).
 void write_file_atomic(const std::filesystem::path& path, std::string_view data);
 

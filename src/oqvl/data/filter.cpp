@@ -201,17 +201,6 @@ nlohmann::json options_json(const std::vector<std::string>& shards, const Filter
   return j;
 }
 
-void check_writable(const fs::path& out) {
-  std::error_code ec;
-  fs::create_directories(out, ec);
-  if (ec) fail("cannot create output folder {}: {}", out.string(), ec.message());
-  fs::path probe = out / ".oqvl-write-test";
-  std::FILE* f = std::fopen(probe.c_str(), "wb");
-  if (!f) fail("output folder {} is not writable", out.string());
-  std::fclose(f);
-  fs::remove(probe, ec);
-}
-
 // Removes this job's output shards of an earlier, different run (they would mix with ours).
 void remove_stale_outputs(const fs::path& out, const std::string& tag) {
   std::regex name(std::regex_replace(tag, std::regex("[-]"), "\\-") + "-[0-9]{6}\\.tar");
@@ -266,7 +255,7 @@ FilterReport run_filter(const std::vector<std::string>& shards, const FilterOpti
       // An unreadable report means an unknown state: redo the job.
     }
   }
-  check_writable(o.out);
+  ensure_writable_dir(o.out);
 
   // Load tables and uid lists, bind the rules: every usage error surfaces before any reading.
   FilterPlan plan;

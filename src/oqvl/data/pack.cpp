@@ -297,18 +297,6 @@ std::vector<PackItem> read_window(const std::vector<std::string>& shards, const 
   return items;
 }
 
-void check_writable(const fs::path& out) {
-  std::error_code ec;
-  fs::create_directories(out, ec);
-  if (ec) fail("cannot create the output folder {}: {}", out.string(), ec.message());
-  fs::path probe = out / ".oqvl-write-check";
-  {
-    std::ofstream f(probe);
-    if (!f) fail("the output folder {} is not writable", out.string());
-  }
-  fs::remove(probe, ec);
-}
-
 }  // namespace
 
 PackRunResult pack_shards(const std::vector<std::string>& shards, const fs::path& out,
@@ -319,7 +307,7 @@ PackRunResult pack_shards(const std::vector<std::string>& shards, const fs::path
     fail("--context {} cannot hold one image ({} tokens) with <s> and <|im_end|>", options.context,
          options.image_tokens);
   }
-  check_writable(out);
+  ensure_writable_dir(out);
   std::vector<std::vector<std::string>> windows;
   for (std::size_t i = 0; i < shards.size(); i += options.window) {
     windows.emplace_back(shards.begin() + i,
