@@ -100,7 +100,7 @@ def main() -> None:
     lcfg = Qwen2Config(vocab_size=300, hidden_size=40, intermediate_size=64, num_hidden_layers=2,
                        num_attention_heads=4, num_key_value_heads=2, head_dim=10,
                        max_position_embeddings=256, rms_norm_eps=1e-6, rope_theta=1e6,
-                       tie_word_embeddings=True)
+                       tie_word_embeddings=True, initializer_range=0.2)
     lcfg._attn_implementation = "eager"
     llm = Qwen2ForCausalLM(lcfg).float().eval()
     proj = AvgPoolProjector(vcfg.hidden_size, lcfg.hidden_size, tokens).float()
@@ -183,6 +183,35 @@ def main() -> None:
             for k, p in llm.named_parameters():
                 if k != "lm_head.weight":
                     g["a_grad.language_model." + k] = p.grad.detach().clone()
+    # Generation: "<s><image>\n{prompt}"-shaped prompts (tiny-vocab ids), spliced like Prismatic,
+    # left-padded with zero embeddings + attention mask, HF greedy generate on inputs_embeds.
+    prompts = [[BOS, IMG, 5, 6, 7], [BOS, IMG, 9, 10, 11, 12, 13, 14], [BOS, 20, IMG, 21]]
+    with torch.no_grad():
+        image_tokens = proj(features(pixels))
+        rows = [assemble(llm, torch.tensor([p]), [len(p)], image_tokens[i:i + 1], 4096)[0][0]
+                for i, p in enumerate(prompts)]
+        L = max(len(r) for r in rows)
+        emb = torch.zeros(len(rows), L, lcfg.hidden_size)
+        mask = torch.zeros(len(rows), L, dtype=torch.long)
+        for i, r in enumerate(rows):
+            emb[i, L - len(r):] = r
+            mask[i, L - len(r):] = 1
+        free = llm.generate(inputs_embeds=emb, attention_mask=mask, max_new_tokens=12, do_sample=False,
+                            pad_token_id=0, eos_token_id=None)
+        # Stop ids: the token each row makes 4th / never, so rows end at different steps.
+        stops = [int(free[0, 3]), int(free[1, 6])]
+        stopped = llm.generate(inputs_embeds=emb, attention_mask=mask, max_new_tokens=12, do_sample=False,
+                               pad_token_id=0, eos_token_id=stops)
+    for i, p in enumerate(prompts):
+        g[f"gen_prompt{i}"] = torch.tensor(p)
+        g[f"gen_free{i}"] = free[i].clone()
+        row = stopped[i].tolist()
+        for j, t in enumerate(row):
+            if t in stops:
+                row = row[: j + 1]
+                break
+        g[f"gen_stopped{i}"] = torch.tensor(row)
+    g["gen_stop_ids"] = torch.tensor(stops)
     torch.save(g, str(out_dir / "golden.pt"))
     print(f"wrote {out_dir} ({sum(v.numel() for v in g.values())} golden values)")
 
