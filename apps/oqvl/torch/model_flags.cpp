@@ -13,12 +13,13 @@ namespace oqvl::cli {
 
 namespace fs = std::filesystem;
 
-void add_model_flags(CLI::App* cmd, ModelFlags& f) {
+void add_model_flags(CLI::App* cmd, ModelFlags& f, bool with_threads) {
   cmd->add_option("--model", f.model, "oqvl model folder (config.json + model.safetensors; see oqvl convert)")
       ->required();
   cmd->add_option("--device", f.device, "auto | cpu | cuda | cuda:N")->capture_default_str();
   cmd->add_option("--dtype", f.dtype, "auto (bf16 on CUDA, f32 on CPU) | f32 | bf16")->capture_default_str();
-  cmd->add_option("--threads", f.threads, "CPU threads for libtorch (0 = all cores)")->capture_default_str();
+  if (with_threads)
+    cmd->add_option("--threads", f.threads, "CPU threads for libtorch (0 = all cores)")->capture_default_str();
   cmd->add_option("--tokenizer", f.tokenizer,
                   "tokenizer.json (default: the model folder's, else the embedded Qwen2 tokenizer)");
   cmd->add_option("--image-tokens", f.image_tokens,

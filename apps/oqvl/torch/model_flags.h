@@ -22,7 +22,9 @@ struct ModelFlags {
   int64_t image_tokens = 0;      // 0 = the folder's (144 pre-training, 729 SFT)
 };
 
-void add_model_flags(CLI::App* cmd, ModelFlags& flags);
+// with_threads = false when the command already has a --threads flag (shard commands): set
+// flags.threads from it before load_model.
+void add_model_flags(CLI::App* cmd, ModelFlags& flags, bool with_threads = true);
 
 struct LoadedModel {
   model::OpenQwen2VL model{nullptr};
