@@ -174,8 +174,9 @@ Qwen2AttentionImpl::Qwen2AttentionImpl(const Qwen2Config& c)
   o_proj = register_module("o_proj", torch::nn::Linear(torch::nn::LinearOptions(num_heads * head_dim, H).bias(false)));
 }
 
-torch::Tensor Qwen2AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
-                                          const torch::Tensor& sin, const torch::Tensor& mask) {
+std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> Qwen2AttentionImpl::project(const torch::Tensor& x,
+                                                                                   const torch::Tensor& cos,
+                                                                                   const torch::Tensor& sin) {
   const int64_t B = x.size(0), T = x.size(1);
   auto q = q_proj(x).view({B, T, num_heads, head_dim}).transpose(1, 2);     // [B,nh,T,d]
   auto k = k_proj(x).view({B, T, num_kv_heads, head_dim}).transpose(1, 2);  // [B,nkv,T,d]
@@ -184,14 +185,35 @@ torch::Tensor Qwen2AttentionImpl::forward(const torch::Tensor& x, const torch::T
   auto s = sin.unsqueeze(1).to(q.scalar_type());                           // [B,1,T,d]
   q = q * c + rotate_half(q) * s;                                           // [B,nh,T,d]
   k = k * c + rotate_half(k) * s;                                           // [B,nkv,T,d]
+  return {q, k, v};
+}
+
+torch::Tensor Qwen2AttentionImpl::attend(const torch::Tensor& q, const torch::Tensor& k_in, const torch::Tensor& v_in,
+                                         const torch::Tensor& mask) {
+  const int64_t B = q.size(0), T = q.size(2);
+  auto k = k_in, v = v_in;
   const int64_t rep = num_heads / num_kv_heads;
   if (rep > 1) {  // GQA: query head h uses KV head h / rep
-    k = k.repeat_interleave(rep, 1);                                        // [B,nh,T,d]
-    v = v.repeat_interleave(rep, 1);                                        // [B,nh,T,d]
+    k = k.repeat_interleave(rep, 1);                                        // [B,nh,S,d]
+    v = v.repeat_interleave(rep, 1);                                        // [B,nh,S,d]
   }
   auto o = at::scaled_dot_product_attention(q, k, v, mask);                // [B,nh,T,d]
   o = o.transpose(1, 2).reshape({B, T, num_heads * head_dim});             // [B,T,nh*d]
   return o_proj(o);                                                         // [B,T,H]
+}
+
+torch::Tensor Qwen2AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
+                                          const torch::Tensor& sin, const torch::Tensor& mask) {
+  auto [q, k, v] = project(x, cos, sin);
+  return attend(q, k, v, mask);  // [B,T,H]
+}
+
+torch::Tensor Qwen2AttentionImpl::forward_cached(const torch::Tensor& x, const torch::Tensor& cos,
+                                                 const torch::Tensor& sin, const torch::Tensor& mask,
+                                                 KVCache& cache, int64_t layer) {
+  auto [q, k, v] = project(x, cos, sin);
+  auto [K, V] = cache.append(layer, k, v);  // [B,nkv,P+T,d]
+  return attend(q, K, V, mask);             // [B,T,H]
 }
 
 Qwen2MLPImpl::Qwen2MLPImpl(const Qwen2Config& c) {
@@ -220,6 +242,13 @@ torch::Tensor Qwen2DecoderLayerImpl::forward(const torch::Tensor& x, const torch
   return h + mlp(post_attention_layernorm(h));                 // [B,T,H]
 }
 
+torch::Tensor Qwen2DecoderLayerImpl::forward_cached(const torch::Tensor& x, const torch::Tensor& cos,
+                                                    const torch::Tensor& sin, const torch::Tensor& mask,
+                                                    KVCache& cache, int64_t layer) {
+  auto h = x + self_attn->forward_cached(input_layernorm(x), cos, sin, mask, cache, layer);  // [B,T,H]
+  return h + mlp(post_attention_layernorm(h));                                              // [B,T,H]
+}
+
 Qwen2ModelImpl::Qwen2ModelImpl(const Qwen2Config& c) : config(c) {
   config.validate();
   embed_tokens = register_module("embed_tokens", torch::nn::Embedding(c.vocab_size, c.hidden_size));
@@ -241,12 +270,50 @@ torch::Tensor Qwen2ModelImpl::forward(const torch::Tensor& inputs_embeds, const 
   if (layout.valid.size(0) != B) fail("Qwen2: attention spec has {} rows, inputs have {}", layout.valid.size(0), B);
   auto pos = positions.defined() ? positions : layout.positions;               // [B,T]
   if (pos.sizes() != torch::IntArrayRef({B, T})) fail("Qwen2: positions must be [B, T]");
-  auto freqs = pos.to(torch::kFloat32).unsqueeze(-1) * inv_freq.to(pos.device()).view({1, 1, -1});  // [B,T,d/2]
-  auto emb = torch::cat({freqs, freqs}, -1);                                   // [B,T,d] fp32
-  auto cos = emb.cos(), sin = emb.sin();                                       // [B,T,d]
+  auto [cos, sin] = rope(pos);                                                 // [B,T,d] fp32
   auto h = inputs_embeds;                                                      // [B,T,H]
   for (const auto& layer : *layers) h = layer->as<Qwen2DecoderLayer>()->forward(h, cos, sin, layout.mask);
   return norm(h);                                                              // [B,T,H]
+}
+
+std::pair<torch::Tensor, torch::Tensor> Qwen2ModelImpl::rope(const torch::Tensor& positions) {
+  auto freqs = positions.to(torch::kFloat32).unsqueeze(-1) * inv_freq.to(positions.device()).view({1, 1, -1});  // [B,T,d/2]
+  auto emb = torch::cat({freqs, freqs}, -1);  // [B,T,d] fp32
+  return {emb.cos(), emb.sin()};
+}
+
+torch::Tensor cached_attention_mask(const torch::Tensor& key_valid, int64_t T) {
+  if (key_valid.dim() != 2 || key_valid.size(1) < T) fail("attention mask: key_valid must be [B, P+T] with P >= 0");
+  const int64_t B = key_valid.size(0), S = key_valid.size(1), P = S - T;
+  const auto i64 = torch::TensorOptions().dtype(torch::kInt64).device(key_valid.device());
+  auto kv = key_valid.to(torch::kBool);                                        // [B,S]
+  auto qpos = torch::arange(P, S, i64).view({T, 1});                           // [T,1] absolute
+  auto kpos = torch::arange(S, i64).view({1, S});                              // [1,S]
+  auto mask = (kpos <= qpos).unsqueeze(0) & kv.unsqueeze(1);                   // [B,T,S]
+  auto qvalid = kv.index({Slice(), Slice(P, S)});                              // [B,T]
+  auto self = (kpos == qpos).unsqueeze(0) & qvalid.logical_not().unsqueeze(2);  // [B,T,S]
+  return (mask | self).view({B, 1, T, S});
+}
+
+torch::Tensor Qwen2ModelImpl::forward_cached(const torch::Tensor& inputs_embeds, const torch::Tensor& positions,
+                                             const torch::Tensor& key_valid, KVCache& cache) {
+  if (inputs_embeds.dim() != 3 || inputs_embeds.size(2) != config.hidden_size)
+    fail("Qwen2: inputs_embeds must be [B, T, {}], got {}", config.hidden_size,
+         fmt::format("{}", fmt::join(inputs_embeds.sizes(), ", ")));
+  const int64_t B = inputs_embeds.size(0), T = inputs_embeds.size(1), P = cache.length();
+  if (positions.sizes() != torch::IntArrayRef({B, T})) fail("Qwen2: positions must be [B, T] = [{}, {}]", B, T);
+  if (key_valid.sizes() != torch::IntArrayRef({B, P + T}))
+    fail("Qwen2: key_valid must be [B, cached + new] = [{}, {}], got [{}]", B, P + T,
+         fmt::join(key_valid.sizes(), ", "));
+  if (P > 0 && cache.batch_size() != B) fail("Qwen2: the KV cache holds {} rows, inputs have {}", cache.batch_size(), B);
+  auto mask = cached_attention_mask(key_valid.to(inputs_embeds.device()), T);  // [B,1,T,P+T]
+  auto [cos, sin] = rope(positions.to(inputs_embeds.device()));               // [B,T,d] fp32
+  auto h = inputs_embeds;                                                      // [B,T,H]
+  int64_t i = 0;
+  for (const auto& layer : *layers)
+    h = layer->as<Qwen2DecoderLayer>()->forward_cached(h, cos, sin, mask, cache, i++);
+  cache.commit(T);
+  return norm(h);  // [B,T,H]
 }
 
 Qwen2ForCausalLMImpl::Qwen2ForCausalLMImpl(const Qwen2Config& c) : config(c) {
@@ -269,6 +336,13 @@ torch::Tensor Qwen2ForCausalLMImpl::forward(const torch::Tensor& input_ids, cons
 torch::Tensor Qwen2ForCausalLMImpl::forward_embeds(const torch::Tensor& inputs_embeds, const AttentionSpec& spec,
                                                    const torch::Tensor& positions) {
   return lm_logits(model->forward(inputs_embeds, spec, positions));  // [B,T,V]
+}
+
+torch::Tensor Qwen2ForCausalLMImpl::forward_cached(const torch::Tensor& inputs_embeds, const torch::Tensor& positions,
+                                                   const torch::Tensor& key_valid, KVCache& cache, bool last_only) {
+  auto h = model->forward_cached(inputs_embeds, positions, key_valid, cache);  // [B,T,H]
+  if (last_only) h = h.index({Slice(), Slice(-1, torch::indexing::None)});      // [B,1,H]
+  return lm_logits(h);                                                         // [B,T|1,V]
 }
 
 void Qwen2ForCausalLMImpl::load_state(const std::map<std::string, torch::Tensor>& state, bool allow_unexpected) {

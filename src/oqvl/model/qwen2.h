@@ -8,6 +8,9 @@
 //                              the whole row (what the paper trains); padding masked.
 //   per_sample(sample_lengths) block-diagonal causal: a token sees only earlier tokens of its own
 //                              sample; positions restart at 0 for every sample; padding masked.
+//
+// Incremental decoding (generate.h) goes through forward_cached(): new positions attend to a
+// KVCache of earlier ones under a per-key validity mask (left padding), see cached_attention_mask().
 #pragma once
 
 #include <torch/torch.h>
@@ -17,6 +20,10 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <tuple>
+#include <utility>
+
+#include "oqvl/model/kv_cache.h"
 
 namespace oqvl::model {
 
@@ -60,6 +67,12 @@ struct AttentionLayout {
 };
 AttentionLayout build_attention(const AttentionSpec& spec, int64_t T, torch::Device device);
 
+// Mask for T new queries after P cached positions: key_valid [B, P+T] bool (false = padding, e.g.
+// a left-padded prompt) -> [B, 1, T, P+T] bool. Query t (absolute position P+t) sees every valid
+// key j <= P+t, which is Hugging Face's causal mask combined with a 2-D attention_mask. A padding
+// query sees only itself, so no softmax row is empty and nothing is NaN (its output is unused).
+torch::Tensor cached_attention_mask(const torch::Tensor& key_valid, int64_t T);
+
 struct Qwen2RMSNormImpl : torch::nn::Module {
   Qwen2RMSNormImpl(int64_t dim, double eps);
   torch::Tensor forward(const torch::Tensor& x);
@@ -73,6 +86,16 @@ struct Qwen2AttentionImpl : torch::nn::Module {
   // x [B,T,H]; cos/sin [B,T,head_dim]; mask [B,1,T,T] bool.
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
                         const torch::Tensor& mask);
+  // Same, with the new keys/values appended to `cache` (layer `layer`) and the queries attending
+  // to all of that layer's cached positions; mask [B,1,T,P+T] bool.
+  torch::Tensor forward_cached(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
+                               const torch::Tensor& mask, KVCache& cache, int64_t layer);
+  // x [B,T,H] -> RoPE-rotated q [B,nh,T,d], k [B,nkv,T,d] and v [B,nkv,T,d].
+  std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> project(const torch::Tensor& x, const torch::Tensor& cos,
+                                                                  const torch::Tensor& sin);
+  // q [B,nh,T,d], k/v [B,nkv,S,d] (before the GQA repeat), mask [B,1,T,S] -> [B,T,H].
+  torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                       const torch::Tensor& mask);
   int64_t num_heads, num_kv_heads, head_dim;
   torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
 };
@@ -89,6 +112,8 @@ struct Qwen2DecoderLayerImpl : torch::nn::Module {
   explicit Qwen2DecoderLayerImpl(const Qwen2Config& config);
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
                         const torch::Tensor& mask);
+  torch::Tensor forward_cached(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
+                               const torch::Tensor& mask, KVCache& cache, int64_t layer);
   Qwen2RMSNorm input_layernorm{nullptr}, post_attention_layernorm{nullptr};
   Qwen2Attention self_attn{nullptr};
   Qwen2MLP mlp{nullptr};
@@ -102,6 +127,12 @@ struct Qwen2ModelImpl : torch::nn::Module {
   // spec's positions when defined.
   torch::Tensor forward(const torch::Tensor& inputs_embeds, const AttentionSpec& spec,
                         const torch::Tensor& positions = {});
+  // Incremental: inputs_embeds [B,T,H] at RoPE positions [B,T] int64, key_valid [B,P+T] bool with
+  // P = cache.length() -> final hidden states [B,T,H]; appends the T positions to `cache`.
+  torch::Tensor forward_cached(const torch::Tensor& inputs_embeds, const torch::Tensor& positions,
+                               const torch::Tensor& key_valid, KVCache& cache);
+  // RoPE tables for positions [B,T] -> cos, sin [B,T,head_dim] float32.
+  std::pair<torch::Tensor, torch::Tensor> rope(const torch::Tensor& positions);
   Qwen2Config config;
   torch::Tensor inv_freq;  // [head_dim/2] float32 buffer (not a checkpoint key)
   torch::nn::Embedding embed_tokens{nullptr};
@@ -118,6 +149,12 @@ struct Qwen2ForCausalLMImpl : torch::nn::Module {
   // inputs_embeds [B,T,H] (e.g. text embeddings with image tokens spliced in) -> logits [B,T,V].
   torch::Tensor forward_embeds(const torch::Tensor& inputs_embeds, const AttentionSpec& spec,
                                const torch::Tensor& positions = {});
+  // Incremental decoding (see Qwen2ModelImpl::forward_cached): logits [B,T,V] of the T new
+  // positions, or only the last one's [B,1,V] when last_only (what generation needs: it skips the
+  // LM head over a long prompt, T*V*H multiply-adds). With left padding the last position is
+  // valid in every row. Positions follow HF for a left-padded prompt: cumsum(valid) - 1.
+  torch::Tensor forward_cached(const torch::Tensor& inputs_embeds, const torch::Tensor& positions,
+                               const torch::Tensor& key_valid, KVCache& cache, bool last_only = false);
   // Hidden states [B,T,H] -> logits [B,T,V] (tied: the embedding matrix).
   torch::Tensor lm_logits(const torch::Tensor& hidden);
   torch::Tensor embed(const torch::Tensor& input_ids) { return model->embed_tokens(input_ids); }
