@@ -15,5 +15,9 @@ void register_data_make_demo(CLI::App& data);
 void register_data_preprocess_bench(CLI::App& data);
 void register_data_pack(CLI::App& data);
 void register_data_mix(CLI::App& data);
+#ifdef OQVL_WITH_TORCH
+// Commands that run models (apps/oqvl/torch/).
+void register_generate(CLI::App& app);
+#endif
 
 }  // namespace oqvl::cli

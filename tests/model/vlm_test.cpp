@@ -9,6 +9,7 @@
 #include <string>
 
 #include "oqvl/core/error.h"
+#include "oqvl/model/generate.h"
 #include "oqvl/model/runtime.h"
 #include "oqvl/model/state_dict.h"
 
@@ -115,6 +116,36 @@ TEST(Vlm, PromptEmbedsSpliceOneRow) {
   EXPECT_TRUE(torch::equal(e.narrow(0, 1, 16), tokens[0]));
   EXPECT_TRUE(torch::equal(e[0], f.model->llm->embed(torch::tensor({int64_t{1}}))[0]));
   EXPECT_TRUE(torch::equal(e[18], f.model->llm->embed(torch::tensor({int64_t{8}}))[0]));
+}
+
+// HF greedy generate on the same spliced, left-padded prompts (make_vlm_goldens.py).
+TEST(Vlm, GreedyGenerationMatchesHF) {
+  auto& f = Fixture::get();
+  std::vector<torch::Tensor> prompts;
+  {
+    torch::NoGradGuard no_grad;
+    for (int i = 0; i < 3; ++i) {
+      const auto ids = f.g.at("gen_prompt" + std::to_string(i));
+      std::vector<int64_t> v(ids.data_ptr<int64_t>(), ids.data_ptr<int64_t>() + ids.numel());
+      prompts.push_back(f.model->prompt_embeds(v, f.model->encode_images(f.g.at("pixels").narrow(0, i, 1), 0)));
+    }
+  }
+  auto as_vector = [](const torch::Tensor& t) {
+    auto c = t.to(torch::kInt64).contiguous();
+    return std::vector<int64_t>(c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + c.numel());
+  };
+  GenerationConfig c;
+  c.max_new_tokens = 12;
+  auto free_run = generate_from_embeds(f.model->llm, prompts, c);
+  const auto stops = as_vector(f.g.at("gen_stop_ids"));
+  c.stop_ids = stops;
+  auto stopped = generate_from_embeds(f.model->llm, prompts, c);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(free_run[i].tokens, as_vector(f.g.at("gen_free" + std::to_string(i)))) << i;
+    EXPECT_EQ(stopped[i].tokens, as_vector(f.g.at("gen_stopped" + std::to_string(i)))) << i;
+  }
+  EXPECT_EQ(stopped[0].finish_reason, "stop_id");
+  EXPECT_EQ(stopped[2].finish_reason, "length");
 }
 
 TEST(Vlm, PerSampleLengthsAreClampedAfterTruncation) {
