@@ -18,6 +18,7 @@ void register_data_mix(CLI::App& data);
 #ifdef OQVL_WITH_TORCH
 // Commands that run models (apps/oqvl/torch/).
 void register_generate(CLI::App& app);
+void register_score_mlm(CLI::App& score);
 #endif
 
 }  // namespace oqvl::cli
