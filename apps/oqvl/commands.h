@@ -15,5 +15,7 @@ void register_data_make_demo(CLI::App& data);
 void register_data_preprocess_bench(CLI::App& data);
 void register_data_pack(CLI::App& data);
 void register_data_mix(CLI::App& data);
+// libtorch commands (apps/oqvl/torch/), only in builds with OQVL_WITH_TORCH.
+void register_convert(CLI::App& app);
 
 }  // namespace oqvl::cli

@@ -35,6 +35,9 @@ int main(int argc, char** argv) {
   oqvl::cli::register_data_preprocess_bench(*data);
   oqvl::cli::register_data_pack(*data);
   oqvl::cli::register_data_mix(*data);
+#ifdef OQVL_WITH_TORCH
+  oqvl::cli::register_convert(app);
+#endif
 
   try {
     app.parse(argc, argv);
