@@ -275,6 +275,10 @@ class PickleReader {
       if (a.empty() || a[0]->kind != PyValue::Kind::kTensor) bad("bad arguments to " + name);
       return a[0];
     }
+    if (name == "torch.jit._pickle.restore_type_tag") {  // libtorch's pickle_save: (value, type string)
+      if (a.empty()) bad("bad arguments to " + name);
+      return a[0];
+    }
     if (name == "torch._tensor._rebuild_from_type_v2") {  // (func, type, args, state)
       if (a.size() < 3) bad("bad arguments to " + name);
       return reduce(a[0], a[2]);
