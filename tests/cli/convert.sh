@@ -20,7 +20,7 @@ bad() { echo "FAIL $1"; failures=$((failures + 1)); }
 
 import() {  # import OUT [extra flags]
   local out=$1; shift
-  "$OQVL" convert prismatic --checkpoint "$FIX/checkpoint.pt" --run-config "$FIX/run_config.json" \
+  "$OQVL" convert prismatic --checkpoint "${CKPT:-$FIX/checkpoint.pt}" --run-config "$FIX/run_config.json" \
     --vision "$FIX/vision_timm.safetensors" --vision-config "$FIX/vision_config.json" \
     --llm-config "$FIX/llm_config.json" --bos-id 1 --pad-id 0 --eos-id 2 --out "$out" "$@"
 }
@@ -38,7 +38,7 @@ if [[ $rc == 2 ]] && grep -q "not empty" "$WORK/err.txt"; then ok refuse-existin
 if [[ $rc == 2 && ! -e $WORK/novision ]] && grep -q -- "--vision" "$WORK/err.txt"; then ok needs-vision
 else bad "needs-vision rc=$rc"; cat "$WORK/err.txt"; fi
 head -c 20000 "$FIX/checkpoint.pt" > "$WORK/trunc.pt"
-import "$WORK/trunc_out" > /dev/null 2> "$WORK/err.txt"; rc=$?
+CKPT=$WORK/trunc.pt import "$WORK/trunc_out" > /dev/null 2> "$WORK/err.txt"; rc=$?
 if [[ $rc == 2 && ! -e $WORK/trunc_out ]] && grep -q "trunc.pt" "$WORK/err.txt"; then ok truncated; else bad "truncated rc=$rc"; fi
 "$OQVL" convert check --model "$FIX" > /dev/null 2>&1; rc=$?
 if [[ $rc == 2 ]]; then ok check-not-a-model; else bad "check-not-a-model rc=$rc"; fi

@@ -95,7 +95,8 @@ StateDict vision_from_source(const TensorSource& src, VisionFormat format, const
   }
   const std::set<std::string> have(src.names.begin(), src.names.end());
   auto fetch = [&](const std::string& name) {
-    if (!have.count(name)) fail("vision weights '{}' have no tensor '{}'", src.path, name);
+    if (!have.count(name))
+      fail("vision weights '{}' have no tensor '{}' (does --vision-config match them?)", src.path, name);
     return src.get(name);
   };
   StateDict out;

@@ -353,8 +353,9 @@ TorchSaveContents load_torch_save(const fs::path& path) {
     auto [ptr, n] = reader->getRecord("data.pkl");
     pickle.assign(static_cast<const char*>(ptr.get()), n);
   } catch (const c10::Error& e) {
-    fail("'{}' is not a readable torch.save archive (truncated or corrupt?): {}", file,
-         e.what_without_backtrace());
+    std::string why = e.what_without_backtrace();
+    why = why.substr(0, why.find(". "));  // miniz's first sentence; the rest is generic advice
+    fail("'{}' is not a readable torch.save archive (truncated or corrupt?): {}", file, why);
   }
 
   // A storage record as a tensor over the map: checked to be stored uncompressed and in bounds.
