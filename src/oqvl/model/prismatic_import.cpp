@@ -201,6 +201,11 @@ PrismaticImport load_prismatic(const PrismaticImportOptions& o) {
   const std::string file = o.checkpoint.string();
   log::info("reading {}", file);
   auto pt = load_torch_save(o.checkpoint);
+  {
+    std::uint64_t bytes = 0;
+    for (const auto& [name, t] : pt.tensors) bytes += t.numel() * t.element_size();
+    log::info("{}: {} tensors, {:.2f} GB (memory-mapped)", file, pt.tensors.size(), bytes / 1e9);
+  }
   bool nested = false;
   for (const auto& [name, t] : pt.tensors) nested = nested || starts_with(name, "model.");
   const std::string root = nested ? "model." : "";
@@ -236,6 +241,7 @@ PrismaticImport load_prismatic(const PrismaticImportOptions& o) {
   const std::string head = std::string(kLanguageModelPrefix) + "lm_head.weight";
   const std::string embed = std::string(kLanguageModelPrefix) + "model.embed_tokens.weight";
   if (c.llm.tie_word_embeddings && out.count(head)) {
+    log::info("comparing the stored lm_head.weight with the tied embedding");
     const auto& h = out[head];
     auto e = out.find(embed);
     if (e == out.end() || h.sizes() != e->second.sizes() || !torch::equal(h, e->second))
