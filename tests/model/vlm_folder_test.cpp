@@ -287,3 +287,62 @@ TEST(HfExport, WritesLlmAndTruncatedVisionFolders) {
   EXPECT_NE(e.find("not empty"), std::string::npos) << e;
   remove_tree(dir);
 }
+
+TEST(PrismaticImport, VisionFromHfNamesOrATorchSaveFile) {
+  const auto ref = reference_for_folder(load_prismatic(fixture_options()).checkpoint.config);
+  // reference.safetensors holds the tower in HF names under "vision_tower.vision_model." (auto-detected).
+  auto o = fixture_options();
+  o.vision = kDir / "reference.safetensors";
+  expect_same_tensors(ref, load_prismatic(o).checkpoint.tensors);
+  o.vision_format = VisionFormat::kTimm;
+  auto e = error_of([&] { load_prismatic(o); });
+  EXPECT_NE(e.find("no timm SigLIP vision tower"), std::string::npos) << e;
+  // timm names inside another torch.save file (model.vision_backbone.featurizer.*).
+  o.vision = kDir / "checkpoint_with_vision.pt";
+  o.vision_format = VisionFormat::kAuto;
+  expect_same_tensors(ref, load_prismatic(o).checkpoint.tensors);
+}
+
+TEST(PrismaticImport, WarnsWhenTheStoredHeadDiffersAndRejectsUnknownLlmTensors) {
+  // Rebuild the fixture's nested dict with libtorch's pickle_save, changing one thing at a time.
+  auto pt = load_torch_save(kDir / "checkpoint.pt").tensors;
+  auto save = [&](const StateDict& flat, const fs::path& path) {
+    c10::Dict<std::string, torch::Tensor> projector, llm_backbone;
+    c10::impl::GenericDict model(c10::StringType::get(), c10::AnyType::get());
+    c10::impl::GenericDict root(c10::StringType::get(), c10::AnyType::get());
+    for (const auto& [name, t] : flat) {
+      const std::string p = "model.projector.", l = "model.llm_backbone.";
+      if (name.rfind(p, 0) == 0) projector.insert(name.substr(p.size()), t.clone());
+      if (name.rfind(l, 0) == 0) llm_backbone.insert(name.substr(l.size()), t.clone());
+    }
+    model.insert("projector", projector);
+    model.insert("llm_backbone", llm_backbone);
+    root.insert("model", model);
+    auto bytes = torch::pickle_save(c10::IValue(root));
+    oqvl::write_file_atomic(path, std::string_view(bytes.data(), bytes.size()));
+  };
+  auto dir = temp_dir("head");
+  save(pt, dir / "same.pt");
+  auto o = fixture_options();
+  o.checkpoint = dir / "same.pt";
+  auto same = load_prismatic(o);
+  EXPECT_TRUE(same.warnings.empty());
+  expect_same_tensors(reference_for_folder(same.checkpoint.config), same.checkpoint.tensors);
+
+  StateDict changed = pt;
+  changed["model.llm_backbone.llm.lm_head.weight"] = pt["model.llm_backbone.llm.lm_head.weight"] + 1;
+  save(changed, dir / "head.pt");
+  o.checkpoint = dir / "head.pt";
+  auto warned = load_prismatic(o);
+  ASSERT_EQ(warned.warnings.size(), 1u);
+  EXPECT_NE(warned.warnings[0].find("lm_head.weight differs"), std::string::npos) << warned.warnings[0];
+  EXPECT_FALSE(warned.checkpoint.tensors.count("language_model.lm_head.weight"));
+
+  StateDict extra = pt;
+  extra["model.llm_backbone.llm.model.layers.5.mlp.up_proj.weight"] = torch::zeros({2});
+  save(extra, dir / "extra.pt");
+  o.checkpoint = dir / "extra.pt";
+  auto e = error_of([&] { load_prismatic(o); });
+  EXPECT_NE(e.find("unexpected tensor 'language_model.model.layers.5.mlp.up_proj.weight'"), std::string::npos) << e;
+  remove_tree(dir);
+}
