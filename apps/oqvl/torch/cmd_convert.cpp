@@ -2,6 +2,7 @@
 // Face folders, and a folder check (docs/checkpoints.md).
 #include <fmt/format.h>
 
+#include <map>
 #include <memory>
 #include <optional>
 
