@@ -16,7 +16,8 @@ void register_data_preprocess_bench(CLI::App& data);
 void register_data_pack(CLI::App& data);
 void register_data_mix(CLI::App& data);
 #ifdef OQVL_WITH_TORCH
-// Commands that run models (apps/oqvl/torch/).
+// Commands that run models (apps/oqvl/torch/), only in builds with OQVL_WITH_TORCH.
+void register_convert(CLI::App& app);
 void register_generate(CLI::App& app);
 void register_score_mlm(CLI::App& score);
 #endif

@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   oqvl::cli::register_data_pack(*data);
   oqvl::cli::register_data_mix(*data);
 #ifdef OQVL_WITH_TORCH
+  oqvl::cli::register_convert(app);
   oqvl::cli::register_generate(app);
   CLI::App* score = app.add_subcommand("score", "Score image-caption shards with models (tables for data filter)");
   score->require_subcommand(1);

@@ -1,0 +1,139 @@
+// `oqvl convert`: Prismatic / Open-Qwen2VL checkpoints -> oqvl model folder, oqvl folder -> Hugging
+// Face folders, and a folder check (docs/checkpoints.md).
+#include <fmt/format.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+
+#include "oqvl/commands.h"
+#include "oqvl/core/error.h"
+#include "oqvl/core/log.h"
+#include "oqvl/model/hf_export.h"
+#include "oqvl/model/prismatic_import.h"
+#include "oqvl/model/vlm_folder.h"
+
+namespace oqvl::cli {
+namespace {
+
+namespace m = oqvl::model;
+
+std::optional<std::filesystem::path> opt_path(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  return std::filesystem::path(s);
+}
+
+void register_prismatic(CLI::App& convert) {
+  struct Args {
+    std::string checkpoint, run_config, vision, vision_format = "auto", llm_config, vision_config;
+    std::string dtype = "bf16", tokenizer, out;
+    bool overwrite = false;
+    std::int64_t bos = -1, pad = -1, eos = -1;
+  };
+  auto a = std::make_shared<Args>();
+  auto* cmd = convert.add_subcommand("prismatic", "Import a Prismatic / Open-Qwen2VL .pt checkpoint into an oqvl "
+                                                  "model folder");
+  cmd->add_option("--checkpoint", a->checkpoint, "The torch.save file (e.g. checkpoints/latest-checkpoint.pt)")
+      ->required();
+  cmd->add_option("--run-config", a->run_config, "The run's config.json (arch_specifier -> image tokens)");
+  cmd->add_option("--vision", a->vision,
+                  "SigLIP weights when the .pt has none: HF folder/.safetensors or timm/open_clip file");
+  cmd->add_option("--vision-format", a->vision_format, "Names in --vision")
+      ->check(CLI::IsMember({"auto", "hf", "timm"}))
+      ->capture_default_str();
+  cmd->add_option("--llm-config", a->llm_config, "HF Qwen2 config.json (default: Qwen2.5-1.5B)");
+  cmd->add_option("--vision-config", a->vision_config,
+                  "HF SigLIP vision config.json (default: so400m-384 with exact GELU, as trained)");
+  cmd->add_option("--dtype", a->dtype, "Weight dtype in the folder")
+      ->check(CLI::IsMember({"bf16", "f32"}))
+      ->capture_default_str();
+  cmd->add_option("--tokenizer", a->tokenizer, "tokenizer.json to copy into the folder");
+  cmd->add_option("--bos-id", a->bos, "Override the BOS token id (default 128245)");
+  cmd->add_option("--pad-id", a->pad, "Override the pad token id (default 151643)");
+  cmd->add_option("--eos-id", a->eos, "Override the EOS token id (default 151645)");
+  cmd->add_option("--out", a->out, "Output model folder")->required();
+  cmd->add_flag("--overwrite", a->overwrite, "Replace an existing non-empty output folder");
+  cmd->callback([a] {
+    m::PrismaticImportOptions o;
+    o.checkpoint = a->checkpoint;
+    o.run_config = opt_path(a->run_config);
+    o.vision = opt_path(a->vision);
+    o.vision_format = m::parse_vision_format(a->vision_format);
+    o.llm_config = opt_path(a->llm_config);
+    o.vision_config = opt_path(a->vision_config);
+    if (a->bos >= 0) o.bos_id = a->bos;
+    if (a->pad >= 0) o.pad_id = a->pad;
+    if (a->eos >= 0) o.eos_id = a->eos;
+    m::VlmWriteOptions w;
+    w.tokenizer_json = opt_path(a->tokenizer);
+    w.safetensors.dtype = m::parse_dtype_name(a->dtype);
+    w.overwrite = a->overwrite;
+    m::import_prismatic(o, a->out, w);
+    fmt::print("wrote {}\n", a->out);
+  });
+}
+
+void register_export_hf(CLI::App& convert) {
+  struct Args {
+    std::string model, part, out;
+    bool overwrite = false;
+  };
+  auto a = std::make_shared<Args>();
+  auto* cmd = convert.add_subcommand("export-hf", "Write one tower of an oqvl model folder as a Hugging Face folder");
+  cmd->add_option("--model", a->model, "oqvl model folder")->required();
+  cmd->add_option("--part", a->part, "llm (Qwen2ForCausalLM) or vision (SiglipVisionModel, truncated)")
+      ->check(CLI::IsMember({"llm", "vision"}))
+      ->required();
+  cmd->add_option("--out", a->out, "Output folder")->required();
+  cmd->add_flag("--overwrite", a->overwrite, "Replace an existing non-empty output folder");
+  cmd->callback([a] {
+    m::export_hf(a->model, a->out, m::parse_hf_part(a->part), a->overwrite);
+    fmt::print("wrote {}\n", a->out);
+  });
+}
+
+void register_check(CLI::App& convert) {
+  auto model = std::make_shared<std::string>();
+  auto* cmd = convert.add_subcommand("check", "Validate an oqvl model folder and count its parameters");
+  cmd->add_option("--model", *model, "oqvl model folder")->required();
+  cmd->callback([model] {
+    auto ckpt = m::read_vlm_folder(*model);
+    m::TensorCheckReport r;
+    try {
+      r = m::check_vlm_tensors(ckpt.config, ckpt.tensors);
+    } catch (const Error& e) {
+      fail("'{}': {}", *model, e.what());
+    }
+    std::map<std::string, std::int64_t> dtypes;
+    for (const auto& [name, t] : ckpt.tensors) dtypes[std::string(c10::toString(t.scalar_type()))] += t.numel();
+    const auto& c = ckpt.config;
+    fmt::print("model: {}\n", *model);
+    fmt::print("vision:    {:>14} parameters  ({} of {} blocks, {}x{} px, patch {})\n", r.vision_params,
+               c.vision.blocks_to_run(), c.vision.num_layers, c.vision.image_size, c.vision.image_size,
+               c.vision.patch_size);
+    fmt::print("projector: {:>14} parameters  ({} image tokens, {})\n", r.projector_params, c.image_tokens,
+               c.arch_specifier);
+    fmt::print("llm:       {:>14} parameters  ({} layers, hidden {}, vocab {}{})\n", r.llm_params,
+               c.llm.num_hidden_layers, c.llm.hidden_size, c.llm.vocab_size,
+               c.llm.tie_word_embeddings ? ", tied head" : "");
+    fmt::print("total:     {:>14} parameters\n", r.vision_params + r.projector_params + r.llm_params);
+    for (const auto& [dtype, n] : dtypes) fmt::print("dtype {}: {} parameters\n", dtype, n);
+    for (const auto& name : r.ignored) fmt::print("ignored: {}\n", name);
+    for (const auto& name : r.unexpected) fmt::print("unexpected: {}\n", name);
+    if (!r.unexpected.empty()) fail("'{}' holds {} unexpected tensors", *model, r.unexpected.size());
+    fmt::print("ok\n");
+  });
+}
+
+}  // namespace
+
+void register_convert(CLI::App& app) {
+  auto* convert = app.add_subcommand("convert", "Model checkpoints: import Prismatic .pt, export to Hugging "
+                                                "Face, check a model folder");
+  convert->require_subcommand(1);
+  register_prismatic(*convert);
+  register_export_hf(*convert);
+  register_check(*convert);
+}
+
+}  // namespace oqvl::cli
