@@ -15,5 +15,8 @@ void register_data_make_demo(CLI::App& data);
 void register_data_preprocess_bench(CLI::App& data);
 void register_data_pack(CLI::App& data);
 void register_data_mix(CLI::App& data);
+#ifdef OQVL_WITH_TORCH
+void register_score_clip(CLI::App& score);  // apps/oqvl/torch/
+#endif
 
 }  // namespace oqvl::cli

@@ -35,6 +35,11 @@ int main(int argc, char** argv) {
   oqvl::cli::register_data_preprocess_bench(*data);
   oqvl::cli::register_data_pack(*data);
   oqvl::cli::register_data_mix(*data);
+#ifdef OQVL_WITH_TORCH
+  CLI::App* score = app.add_subcommand("score", "Score samples with models: clip (SigLIP)");
+  score->require_subcommand(1);
+  oqvl::cli::register_score_clip(*score);
+#endif
 
   try {
     app.parse(argc, argv);
