@@ -114,9 +114,10 @@ test "$kept" -eq "$want"
 # Resume: existing tables are kept; a deleted one is redone identically.
 cp "$tmp/s/00001.clip.csv" "$tmp/00001.before"
 rm "$tmp/s/00001.clip.csv"
-"$oqvl" -q score clip --model "$tmp/model" "${shards[@]}" --out "$tmp/s" --json > "$tmp/r2.json"
+"$oqvl" -q score clip --model "$tmp/model" "${shards[@]}" --out "$tmp/s" --batch-size 7 --threads 2 \
+  --json > "$tmp/r2.json"
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["shards_resumed"]==2 and r["pairs_scored"]==50 and r["tables"]==["00001.clip.csv"], r' "$tmp/r2.json"
-cmp "$tmp/s/00001.clip.csv" "$tmp/00001.before"
+cmp "$tmp/s/00001.clip.csv" "$tmp/00001.before"  # same batching: same bytes
 
 # Cosine metric and bad input.
 "$oqvl" -q score clip --model "$tmp/model" "$tmp/demo/train/00001.tar" --out "$tmp/c" --metric cosine --column cos >/dev/null
