@@ -45,7 +45,8 @@ Fixture load() {
 }
 
 TEST(SiglipClip, ConfigFromHfFolder) {
-  auto config = SiglipClipConfig::from_hf_json(nlohmann::json::parse(read_file(kDir + "/config.json")));
+  auto config =
+      SiglipClipConfig::from_hf_json(nlohmann::json::parse(read_file(kDir + "/config.json")));
   EXPECT_EQ(config.vision.image_size, 32);
   EXPECT_EQ(config.vision.blocks_to_run(), config.vision.num_layers);  // the last block
   EXPECT_EQ(config.text.vocab_size, 200);
@@ -55,7 +56,8 @@ TEST(SiglipClip, ConfigFromHfFolder) {
   auto image = siglip_image_settings(kDir, config.vision);
   EXPECT_EQ(image.width, 32);
   EXPECT_EQ(image.resample, 3);
-  EXPECT_THROW(SiglipClipConfig::from_hf_json(nlohmann::json::parse(R"({"text_config": {}})")), Error);
+  EXPECT_THROW(SiglipClipConfig::from_hf_json(nlohmann::json::parse(R"({"text_config": {}})")),
+               Error);
   EXPECT_EQ(parse_clip_metric("cosine"), ClipMetric::kCosine);
   EXPECT_THROW(parse_clip_metric("dot"), Error);
 }
@@ -71,13 +73,15 @@ TEST(SiglipClip, EmbeddingsAndLogitsMatchHf) {
   EXPECT_LE(relative_error(logits, f.golden.at("logits_per_image")), 1e-5);
   // Pair scores are the diagonal, through the sigmoid or as the plain cosine.
   const auto diag = f.golden.at("logits_per_image").diagonal();
-  EXPECT_LE(relative_error(f.model->pair_scores(pixels, ids, ClipMetric::kSigmoid), torch::sigmoid(diag)),
-            1e-5);
+  EXPECT_LE(
+      relative_error(f.model->pair_scores(pixels, ids, ClipMetric::kSigmoid), torch::sigmoid(diag)),
+      1e-5);
   const auto params = f.model->named_parameters();
   const double scale = params["logit_scale"].exp().item<double>();
   const double bias = params["logit_bias"].item<double>();
-  EXPECT_LE(relative_error(f.model->pair_scores(pixels, ids, ClipMetric::kCosine), (diag - bias) / scale),
-            1e-5);
+  EXPECT_LE(
+      relative_error(f.model->pair_scores(pixels, ids, ClipMetric::kCosine), (diag - bias) / scale),
+      1e-5);
 }
 
 // The whole path from files: our tokenizer and preprocessing feed the model.
@@ -105,18 +109,20 @@ TEST(SiglipClip, TokenizerAndPreprocessingMatchHf) {
     const auto row = tok.encode_padded(captions[i]);
     for (std::size_t k = 0; k < row.size(); ++k) ids[i][static_cast<std::int64_t>(k)] = row[k];
     const std::string bytes = read_file(kImages + images[i]);
-    data::preprocess_encoded({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}, pre,
-                             {pixels[i].data_ptr<float>(), data::preprocessed_size(pre)});
+    data::preprocess_encoded({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()},
+                             pre, {pixels[i].data_ptr<float>(), data::preprocessed_size(pre)});
   }
   EXPECT_TRUE(torch::equal(ids, expected_ids));
   // HF rescales by a float multiply, torchvision-style code divides: 1-ulp differences at most.
   EXPECT_LE((pixels - f.golden.at("pixel_values")).abs().max().item<double>(), 1e-6);
   torch::NoGradGuard no_grad;
-  EXPECT_LE(relative_error(f.model->logits_per_image(pixels, ids), f.golden.at("logits_per_image")), 1e-5);
+  EXPECT_LE(relative_error(f.model->logits_per_image(pixels, ids), f.golden.at("logits_per_image")),
+            1e-5);
 }
 
 TEST(SiglipClip, MissingTensorIsNamed) {
-  auto config = SiglipClipConfig::from_hf_json(nlohmann::json::parse(read_file(kDir + "/config.json")));
+  auto config =
+      SiglipClipConfig::from_hf_json(nlohmann::json::parse(read_file(kDir + "/config.json")));
   SiglipClipModel model(config);
   auto state = load_torch_pickle(kDir + "/goldens.pt");  // no weights in it
   try {

@@ -1,4 +1,5 @@
-// `oqvl score clip`: SigLIP image-text scores per sample, one score table per shard (docs/score.md).
+// `oqvl score clip`: SigLIP image-text scores per sample, one score table per shard
+// (docs/score.md).
 #include <fmt/format.h>
 
 #include <memory>

@@ -34,7 +34,8 @@ bool is_ascii_punctuation(char32_t cp) {
          (cp >= 0x7B && cp <= 0x7E);
 }
 
-std::string replace_all(std::string_view text, std::string_view from, std::string_view to) {
+[[maybe_unused]] std::string replace_all(std::string_view text, std::string_view from,
+                                         std::string_view to) {
   std::string out;
   std::size_t pos = 0;
   while (true) {
@@ -64,7 +65,8 @@ SiglipTokenizer::SiglipTokenizer(const fs::path& spiece_model, SiglipTokenizerOp
 #ifdef OQVL_HAVE_SENTENCEPIECE
   if (options_.max_length < 1) fail("SigLIP tokenizer: max_length must be >= 1");
   impl_ = std::make_unique<Impl>();
-  if (!fs::exists(spiece_model)) fail("SentencePiece model '{}' does not exist", spiece_model.string());
+  if (!fs::exists(spiece_model))
+    fail("SentencePiece model '{}' does not exist", spiece_model.string());
   auto status = impl_->sp.Load(spiece_model.string());
   if (!status.ok()) {
     fail("cannot load SentencePiece model '{}': {}", spiece_model.string(), status.ToString());
@@ -147,7 +149,8 @@ std::int32_t SiglipTokenizer::piece_id(const std::string& piece) const {
 }
 
 std::string SiglipTokenizer::canonicalize(std::string_view text) const {
-  const std::string lowered = options_.do_lower_case ? unicode::python_lower(text) : std::string(text);
+  const std::string lowered =
+      options_.do_lower_case ? unicode::python_lower(text) : std::string(text);
   std::string out;
   out.reserve(lowered.size());
   bool pending_space = false;  // a whitespace run seen and not yet written

@@ -12,7 +12,9 @@
 //   5. pieces -> ids, truncated to max_length - 1, "</s>" appended unless already last, padded
 //      with the pad token ("</s>") on the right to max_length (64).
 //
-// The SentencePiece engine is Debian's libsentencepiece. Built without it, construction throws
+// Special/added tokens take their SentencePiece vocabulary ids (true of SigLIP's "</s>" and
+// "<unk>"); added tokens outside the vocabulary, which HF would number after it, are not
+// supported. The SentencePiece engine is Debian's libsentencepiece. Built without it, construction throws
 // oqvl::Error ("built without sentencepiece"); sentencepiece_available() tells beforehand.
 #pragma once
 

@@ -58,7 +58,8 @@ std::string python_lower(std::string_view text) {
     const auto* it = std::lower_bound(
         map, map_end, cp, [](const unicode_lower::LowerEntry& e, char32_t c) { return e.cp < c; });
     if (it != map_end && it->cp == cp) {
-      for (int k = 0; k < it->length; ++k) append_utf8(out, unicode_lower::kLowerData[it->offset + k]);
+      for (int k = 0; k < it->length; ++k)
+        append_utf8(out, unicode_lower::kLowerData[it->offset + k]);
     } else {
       append_utf8(out, cp);
     }

@@ -42,16 +42,20 @@ struct ClipScoreReport {
   std::vector<std::string> tables;   // written now, relative to out
   std::string device;
 
-  double pairs_per_second() const { return seconds > 0 ? static_cast<double>(scored) / seconds : 0; }
+  double pairs_per_second() const {
+    return seconds > 0 ? static_cast<double>(scored) / seconds : 0;
+  }
   nlohmann::json to_json() const;
 };
 
 // OUT/<job tag>.score_clip.json.
 std::filesystem::path clip_score_report_path(const ClipScoreOptions& options);
 // OUT/<stem>.clip.csv for an input shard ("a/b/00012.tar" -> "00012.clip.csv").
-std::filesystem::path clip_score_table_path(const ClipScoreOptions& options, const std::string& shard);
+std::filesystem::path clip_score_table_path(const ClipScoreOptions& options,
+                                            const std::string& shard);
 
 // Scores this job's shards; writes the tables and the summary JSON; returns the summary.
-ClipScoreReport run_clip_scoring(const std::vector<std::string>& shards, const ClipScoreOptions& options);
+ClipScoreReport run_clip_scoring(const std::vector<std::string>& shards,
+                                 const ClipScoreOptions& options);
 
 }  // namespace oqvl::model

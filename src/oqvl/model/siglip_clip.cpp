@@ -37,7 +37,8 @@ ClipMetric parse_clip_metric(const std::string& name) {
 
 // ---------------------------------------------------------------------------------------------
 
-SiglipPoolingHeadImpl::SiglipPoolingHeadImpl(const SiglipVisionConfig& c) : num_heads_(c.num_heads) {
+SiglipPoolingHeadImpl::SiglipPoolingHeadImpl(const SiglipVisionConfig& c)
+    : num_heads_(c.num_heads) {
   const auto d = c.hidden_size;
   probe_ = register_parameter("probe", torch::zeros({1, 1, d}));
   // torch.nn.MultiheadAttention's packed projection, under its own names.
@@ -73,8 +74,9 @@ SiglipClipModelImpl::SiglipClipModelImpl(const SiglipClipConfig& config) : confi
   vision_ = register_module("vision_model", SiglipVisionTower(config_.vision));
   // Registered on the tower so they carry HF's "vision_model." names.
   post_layernorm_ = vision_->register_module(
-      "post_layernorm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({config_.vision.hidden_size})
-                                                 .eps(config_.vision.layer_norm_eps)));
+      "post_layernorm",
+      torch::nn::LayerNorm(torch::nn::LayerNormOptions({config_.vision.hidden_size})
+                               .eps(config_.vision.layer_norm_eps)));
   head_ = vision_->register_module("head", SiglipPoolingHead(config_.vision));
   text_ = register_module("text_model", SiglipTextModel(config_.text));
   logit_scale_ = register_parameter("logit_scale", torch::zeros({1}));
