@@ -54,3 +54,14 @@ if(OQVL_WITH_XXHASH AND XXHASH_INCLUDE_DIR AND XXHASH_LIBRARY)
   set(OQVL_HAVE_XXHASH ON)
 endif()
 message(STATUS "oqvl: xxHash ${OQVL_HAVE_XXHASH}")
+
+# SentencePiece (SigLIP's text tokenizer for `oqvl score clip`): optional, Debian's
+# libsentencepiece-dev; without it the tokenizer throws "built without sentencepiece".
+option(OQVL_WITH_SENTENCEPIECE "Use libsentencepiece when it is installed" ON)
+set(OQVL_HAVE_SENTENCEPIECE OFF)
+find_path(SENTENCEPIECE_INCLUDE_DIR sentencepiece_processor.h)
+find_library(SENTENCEPIECE_LIBRARY NAMES sentencepiece)
+if(OQVL_WITH_SENTENCEPIECE AND SENTENCEPIECE_INCLUDE_DIR AND SENTENCEPIECE_LIBRARY)
+  set(OQVL_HAVE_SENTENCEPIECE ON)
+endif()
+message(STATUS "oqvl: SentencePiece ${OQVL_HAVE_SENTENCEPIECE}")

@@ -38,9 +38,11 @@ int main(int argc, char** argv) {
 #ifdef OQVL_WITH_TORCH
   oqvl::cli::register_convert(app);
   oqvl::cli::register_generate(app);
-  CLI::App* score = app.add_subcommand("score", "Score image-caption shards with models (tables for data filter)");
+  CLI::App* score = app.add_subcommand(
+      "score", "Score image-caption shards with models (tables for data filter): mlm, clip");
   score->require_subcommand(1);
   oqvl::cli::register_score_mlm(*score);
+  oqvl::cli::register_score_clip(*score);
 #endif
 
   try {
