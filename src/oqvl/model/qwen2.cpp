@@ -213,7 +213,16 @@ torch::Tensor Qwen2AttentionImpl::forward_cached(const torch::Tensor& x, const t
                                                  KVCache& cache, int64_t layer) {
   auto [q, k, v] = project(x, cos, sin);
   auto [K, V] = cache.append(layer, k, v);  // [B,nkv,P+T,d]
-  return attend(q, K, V, mask);             // [B,T,H]
+  const int64_t rep = num_heads / num_kv_heads;
+  if (rep == 1) return attend(q, K, V, mask);  // [B,T,H]
+  // GQA without repeating the cache: query heads g*rep..g*rep+rep-1 share KV head g, so fold them
+  // into the query axis of head g ([B,nkv,rep*T,d]; row r*T+t keeps query t's mask row). Saves
+  // copying the whole cache rep times per layer and step; T is small here, so is the mask copy.
+  const int64_t B = q.size(0), T = q.size(2);
+  auto qg = q.reshape({B, num_kv_heads, rep * T, head_dim});                 // [B,nkv,rep*T,d]
+  auto o = at::scaled_dot_product_attention(qg, K, V, mask.repeat({1, 1, rep, 1}));  // [B,nkv,rep*T,d]
+  o = o.reshape({B, num_heads, T, head_dim}).transpose(1, 2).reshape({B, T, num_heads * head_dim});  // [B,T,nh*d]
+  return o_proj(o);                                                          // [B,T,H]
 }
 
 Qwen2MLPImpl::Qwen2MLPImpl(const Qwen2Config& c) {
