@@ -400,6 +400,8 @@ TEST(Generate, EdgeCasesAndErrors) {
   auto pos = torch::arange(3).unsqueeze(0);
   EXPECT_THROW(f.model->forward_cached(x, pos, torch::ones({1, 4}, torch::kBool), cache), Error);
   EXPECT_THROW(f.model->forward_cached(x, pos.index({Slice(), Slice(0, 2)}), torch::ones({1, 3}, torch::kBool), cache), Error);
+  EXPECT_THROW(f.model->forward_cached(torch::zeros({1, 0, 32}), torch::zeros({1, 0}, torch::kInt64),
+                                       torch::ones({1, 0}, torch::kBool), cache), Error);
 }
 
 TEST(Generate, Bf16GreedyRuns) {

@@ -230,7 +230,7 @@ torch::Tensor Qwen2AttentionImpl::forward_cached(const torch::Tensor& x, const t
   const int64_t B = q.size(0);
   auto qg = q.reshape({B, num_kv_heads, rep * T, head_dim});                 // [B,nkv,rep*T,d]
   auto m = mask.defined() ? mask.repeat({1, 1, rep, 1}) : mask;              // [B,1,rep*T,S] or none
-  auto o = at::scaled_dot_product_attention(qg, K, V, opt_mask(m));                    // [B,nkv,rep*T,d]
+  auto o = at::scaled_dot_product_attention(qg, K, V, opt_mask(m));          // [B,nkv,rep*T,d]
   o = o.reshape({B, num_heads, T, head_dim}).transpose(1, 2).reshape({B, T, num_heads * head_dim});  // [B,T,nh*d]
   return o_proj(o);                                                          // [B,T,H]
 }
@@ -320,6 +320,7 @@ torch::Tensor Qwen2ModelImpl::forward_cached(const torch::Tensor& inputs_embeds,
     fail("Qwen2: inputs_embeds must be [B, T, {}], got {}", config.hidden_size,
          fmt::format("{}", fmt::join(inputs_embeds.sizes(), ", ")));
   const int64_t B = inputs_embeds.size(0), T = inputs_embeds.size(1), P = cache.length();
+  if (T == 0) fail("Qwen2: forward_cached needs at least one new position");
   if (positions.sizes() != torch::IntArrayRef({B, T})) fail("Qwen2: positions must be [B, T] = [{}, {}]", B, T);
   if (key_valid.sizes() != torch::IntArrayRef({B, P + T}))
     fail("Qwen2: key_valid must be [B, cached + new] = [{}, {}], got [{}]", B, P + T,
