@@ -129,15 +129,15 @@ TEST(Generate, RowsDoNotDependOnBatchComposition) {
   for (int64_t r = 0; r < 4; ++r) EXPECT_EQ(rev[3 - r].tokens, f.expected("d", r)) << "row " << r;
 }
 
-TEST(Generate, KVCacheLogitsEqualFullForward) {
+// Drives forward_cached by hand over left-padded prompts (prefill, six one-token steps, one
+// three-token step) and compares every new position's logits with the no-cache forward over that
+// row's tokens alone. Returns the worst relative error.
+double cache_vs_full(std::vector<std::vector<int64_t>> seqs) {
   auto& f = Golden::get();
   torch::NoGradGuard ng;
-  std::vector<std::vector<int64_t>> seqs;
-  for (int64_t r = 0; r < 4; ++r) seqs.push_back(f.prompt(r));
-  // Left-pad by hand and prefill with all positions' logits.
   int64_t L = 0;
   for (const auto& s : seqs) L = std::max<int64_t>(L, s.size());
-  const int64_t B = 4;
+  const int64_t B = seqs.size();
   auto ids = torch::zeros({B, L}, torch::kInt64);
   auto valid = torch::zeros({B, L}, torch::kBool);
   for (int64_t r = 0; r < B; ++r) {
@@ -159,7 +159,6 @@ TEST(Generate, KVCacheLogitsEqualFullForward) {
     worst = std::max(worst, rel_err(logits[r].index({Slice(L - n, L)}), alone_logits(r)));
   }
   auto next_pos = pos.index({Slice(), -1}) + 1;  // [B]
-  // Six single-token steps, then one step with three new tokens at once (causal inside them).
   for (int step = 0; step < 7; ++step) {
     const int64_t T = step < 6 ? 1 : 3;
     auto last = logits.index({Slice(), -1}).argmax(-1);  // [B]
@@ -174,7 +173,7 @@ TEST(Generate, KVCacheLogitsEqualFullForward) {
     valid = torch::cat({valid, torch::ones({B, T}, torch::kBool)}, 1);
     logits = f.model->forward_cached(f.model->embed(new_ids), p, valid, cache);  // [B,T,V]
     next_pos = next_pos + T;
-    ASSERT_EQ(cache.length(), valid.size(1));
+    EXPECT_EQ(cache.length(), valid.size(1));
     for (int64_t r = 0; r < B; ++r) {
       auto full = alone_logits(r);
       auto err = rel_err(logits[r], full.index({Slice(full.size(0) - T, torch::indexing::None)}));
@@ -182,12 +181,28 @@ TEST(Generate, KVCacheLogitsEqualFullForward) {
       EXPECT_LE(err, 1e-5) << "step " << step << " row " << r;
     }
   }
-  std::cout << "KV-cache vs full forward: worst logits rel err " << worst << "\n";
-  EXPECT_LE(worst, 1e-5);
+  return worst;
+}
+
+TEST(Generate, KVCacheLogitsEqualFullForward) {
+  auto& f = Golden::get();
+  // Left-padded batch (explicit masks everywhere).
+  const double padded = cache_vs_full({f.prompt(0), f.prompt(1), f.prompt(2), f.prompt(3)});
+  // No padding: one row, and two rows of equal length (mask-free prefill and one-token steps).
+  auto p3 = f.prompt(3);
+  p3.resize(f.prompt(0).size());
+  const double single = cache_vs_full({f.prompt(1)});
+  const double equal = cache_vs_full({f.prompt(0), p3});
+  std::cout << "KV-cache vs full forward: worst logits rel err " << padded << " (padded batch), " << single
+            << " (one row), " << equal << " (equal lengths)\n";
+  EXPECT_LE(std::max({padded, single, equal}), 1e-5);
   // last_only returns the final position's logits only.
+  torch::NoGradGuard ng;
   KVCache c2;
-  auto last = f.model->forward_cached(f.model->embed(ids), pos, valid.index({Slice(), Slice(0, L)}), c2, true);
-  EXPECT_EQ(last.sizes(), torch::IntArrayRef({B, 1, f.config.vocab_size}));
+  auto ids = torch::tensor(f.prompt(1), torch::kInt64).unsqueeze(0);
+  auto last = f.model->forward_cached(f.model->embed(ids), torch::arange(ids.size(1)).unsqueeze(0),
+                                      torch::ones_like(ids, torch::kBool), c2, true);
+  EXPECT_EQ(last.sizes(), torch::IntArrayRef({1, 1, f.config.vocab_size}));
 }
 
 TEST(Generate, CachedMaskSemantics) {
@@ -385,6 +400,8 @@ TEST(Generate, EdgeCasesAndErrors) {
   auto pos = torch::arange(3).unsqueeze(0);
   EXPECT_THROW(f.model->forward_cached(x, pos, torch::ones({1, 4}, torch::kBool), cache), Error);
   EXPECT_THROW(f.model->forward_cached(x, pos.index({Slice(), Slice(0, 2)}), torch::ones({1, 3}, torch::kBool), cache), Error);
+  EXPECT_THROW(f.model->forward_cached(torch::zeros({1, 0, 32}), torch::zeros({1, 0}, torch::kInt64),
+                                       torch::ones({1, 0}, torch::kBool), cache), Error);
 }
 
 TEST(Generate, Bf16GreedyRuns) {

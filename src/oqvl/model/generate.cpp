@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "oqvl/core/error.h"
+#include "oqvl/core/random.h"
 
 namespace oqvl::model {
 
@@ -27,14 +28,6 @@ void check_config(const GenerationConfig& c, const DecodeFn& decode) {
   for (const auto& s : c.stop_strings)
     if (s.empty()) fail("generate: a stop string is empty");
   if (!c.stop_strings.empty() && !decode) fail("generate: stop_strings need a decode function");
-}
-
-// SplitMix64: decorrelated per-row seeds from one user seed.
-uint64_t row_seed(uint64_t seed, uint64_t row) {
-  uint64_t z = seed + 0x9E3779B97F4A7C15ULL * (row + 1);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
 }
 
 // scores [b,V] float32 (one row per running prompt; rows[i] = its prompt index) -> tokens [b] int64 on CPU.
@@ -65,8 +58,10 @@ std::vector<Generation> run(Qwen2ForCausalLM& llm, torch::Tensor x, torch::Tenso
     return out;
   }
   std::vector<at::Generator> gens;
-  if (c.do_sample)
-    for (int64_t b = 0; b < B; ++b) gens.push_back(at::make_generator<at::CPUGeneratorImpl>(row_seed(c.seed, b)));
+  if (c.do_sample) {  // prompt b's generator is seeded with the b-th SplitMix64(seed) output
+    SplitMix64 seeds(c.seed);
+    for (int64_t b = 0; b < B; ++b) gens.push_back(at::make_generator<at::CPUGeneratorImpl>(seeds.next()));
+  }
   std::vector<int64_t> rows(B);  // prompt index of each batch row still running
   for (int64_t b = 0; b < B; ++b) rows[b] = b;
 

@@ -38,8 +38,9 @@ struct GenerationConfig {
   double temperature = 1.0;
   double top_p = 1.0;
   int64_t top_k = 0;
-  // Each prompt i draws from its own CPU generator seeded from (seed, i), so a row's samples are
-  // the same on CPU and CUDA and do not depend on which other rows share the batch.
+  // Prompt i draws from its own CPU generator, seeded with the i-th output of SplitMix64(seed)
+  // (core/random.h): its random numbers are the same on CPU and CUDA and do not depend on the other
+  // rows of the batch (only on i). Not HF's random stream: sampled tokens are not HF's.
   uint64_t seed = 0;
   std::vector<int64_t> stop_ids;
   // After each token the row's new tokens are decoded and generation stops when any of these

@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <fstream>
+#include <optional>
 #include <set>
 
 #include "oqvl/core/error.h"
@@ -24,6 +25,11 @@ void read_key(const nlohmann::json& j, const char* key, T& out) {
   } catch (const nlohmann::json::exception& e) {
     fail("Qwen2 config: key '{}' has the wrong type ({})", key, e.what());
   }
+}
+
+// An undefined mask means none: SDPA wants an empty optional, not an undefined tensor.
+std::optional<at::Tensor> opt_mask(const torch::Tensor& m) {
+  return m.defined() ? std::optional<at::Tensor>(m) : std::nullopt;
 }
 
 // [..., d] -> [..., d] with the halves swapped and the new first half negated.
@@ -189,7 +195,7 @@ std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> Qwen2AttentionImpl::proj
 }
 
 torch::Tensor Qwen2AttentionImpl::attend(const torch::Tensor& q, const torch::Tensor& k_in, const torch::Tensor& v_in,
-                                         const torch::Tensor& mask) {
+                                         const torch::Tensor& mask, bool is_causal) {
   const int64_t B = q.size(0), T = q.size(2);
   auto k = k_in, v = v_in;
   const int64_t rep = num_heads / num_kv_heads;
@@ -197,7 +203,7 @@ torch::Tensor Qwen2AttentionImpl::attend(const torch::Tensor& q, const torch::Te
     k = k.repeat_interleave(rep, 1);                                        // [B,nh,S,d]
     v = v.repeat_interleave(rep, 1);                                        // [B,nh,S,d]
   }
-  auto o = at::scaled_dot_product_attention(q, k, v, mask);                // [B,nh,T,d]
+  auto o = at::scaled_dot_product_attention(q, k, v, opt_mask(mask), 0.0, is_causal);  // [B,nh,T,d]
   o = o.transpose(1, 2).reshape({B, T, num_heads * head_dim});             // [B,T,nh*d]
   return o_proj(o);                                                         // [B,T,H]
 }
@@ -213,7 +219,20 @@ torch::Tensor Qwen2AttentionImpl::forward_cached(const torch::Tensor& x, const t
                                                  KVCache& cache, int64_t layer) {
   auto [q, k, v] = project(x, cos, sin);
   auto [K, V] = cache.append(layer, k, v);  // [B,nkv,P+T,d]
-  return attend(q, K, V, mask);             // [B,T,H]
+  const int64_t T = q.size(2);
+  if (!mask.defined() && T > 1) return attend(q, K, V, mask, /*is_causal=*/true);  // prefill, no padding
+  const int64_t rep = num_heads / num_kv_heads;
+  if (rep == 1) return attend(q, K, V, mask);  // [B,T,H]
+  // GQA without repeating the cache: query heads g*rep..g*rep+rep-1 share KV head g, so fold them
+  // into the query axis of head g ([B,nkv,rep*T,d]; row r*T+t keeps query t's mask row). Saves
+  // copying the whole cache rep times per layer and step (the mask copy, rep*T*S bools, is
+  // small next to it: T is 1 except in a padded prefill).
+  const int64_t B = q.size(0);
+  auto qg = q.reshape({B, num_kv_heads, rep * T, head_dim});                 // [B,nkv,rep*T,d]
+  auto m = mask.defined() ? mask.repeat({1, 1, rep, 1}) : mask;              // [B,1,rep*T,S] or none
+  auto o = at::scaled_dot_product_attention(qg, K, V, opt_mask(m));          // [B,nkv,rep*T,d]
+  o = o.reshape({B, num_heads, T, head_dim}).transpose(1, 2).reshape({B, T, num_heads * head_dim});  // [B,T,nh*d]
+  return o_proj(o);                                                          // [B,T,H]
 }
 
 Qwen2MLPImpl::Qwen2MLPImpl(const Qwen2Config& c) {
@@ -301,12 +320,17 @@ torch::Tensor Qwen2ModelImpl::forward_cached(const torch::Tensor& inputs_embeds,
     fail("Qwen2: inputs_embeds must be [B, T, {}], got {}", config.hidden_size,
          fmt::format("{}", fmt::join(inputs_embeds.sizes(), ", ")));
   const int64_t B = inputs_embeds.size(0), T = inputs_embeds.size(1), P = cache.length();
+  if (T == 0) fail("Qwen2: forward_cached needs at least one new position");
   if (positions.sizes() != torch::IntArrayRef({B, T})) fail("Qwen2: positions must be [B, T] = [{}, {}]", B, T);
   if (key_valid.sizes() != torch::IntArrayRef({B, P + T}))
     fail("Qwen2: key_valid must be [B, cached + new] = [{}, {}], got [{}]", B, P + T,
          fmt::join(key_valid.sizes(), ", "));
   if (P > 0 && cache.batch_size() != B) fail("Qwen2: the KV cache holds {} rows, inputs have {}", cache.batch_size(), B);
-  auto mask = cached_attention_mask(key_valid.to(inputs_embeds.device()), T);  // [B,1,T,P+T]
+  // No padding anywhere (one prompt, or equal lengths): a one-token step needs no mask and a
+  // prefill only causality, which SDPA does faster than with an explicit mask.
+  auto kv = key_valid.to(inputs_embeds.device());
+  torch::Tensor mask;  // [B,1,T,P+T] bool, or undefined
+  if (!((T == 1 || P == 0) && kv.all().item<bool>())) mask = cached_attention_mask(kv, T);
   auto [cos, sin] = rope(positions.to(inputs_embeds.device()));               // [B,T,d] fp32
   auto h = inputs_embeds;                                                      // [B,T,H]
   int64_t i = 0;

@@ -87,15 +87,17 @@ struct Qwen2AttentionImpl : torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
                         const torch::Tensor& mask);
   // Same, with the new keys/values appended to `cache` (layer `layer`) and the queries attending
-  // to all of that layer's cached positions; mask [B,1,T,P+T] bool.
+  // to all of that layer's cached positions; mask [B,1,T,P+T] bool, or undefined when nothing is
+  // masked beyond causality: then T == 1 (the query sees every key) or P == 0 (plain causal).
   torch::Tensor forward_cached(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
                                const torch::Tensor& mask, KVCache& cache, int64_t layer);
   // x [B,T,H] -> RoPE-rotated q [B,nh,T,d], k [B,nkv,T,d] and v [B,nkv,T,d].
   std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> project(const torch::Tensor& x, const torch::Tensor& cos,
                                                                   const torch::Tensor& sin);
-  // q [B,nh,T,d], k/v [B,nkv,S,d] (before the GQA repeat), mask [B,1,T,S] -> [B,T,H].
+  // q [B,nh,T,d], k/v [B,nkv,S,d] (before the GQA repeat), mask [B,1,T,S] -> [B,T,H]. With
+  // is_causal (mask undefined, S == T) SDPA applies the causal mask itself, which is faster.
   torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                       const torch::Tensor& mask);
+                       const torch::Tensor& mask, bool is_causal = false);
   int64_t num_heads, num_kv_heads, head_dim;
   torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
 };
