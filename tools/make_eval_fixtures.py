@@ -156,7 +156,7 @@ def main():
         for it in items:
             f.write(json.dumps(it) + "\n")
     with open(os.path.join(bad, "mc_bad.jsonl"), "w", encoding="utf-8") as f:
-        f.write(json.dumps(items[0]) + "\n\n")
+        f.write(json.dumps(dict(items[0], image="../images/red.png")) + "\n\n")
         f.write('{"id": "q9", "image": "../images/red.png", "question": "x", "options": ["a", "b"], "answer": "C"}\n')
         f.write("{not json\n")
 

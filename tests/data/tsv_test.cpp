@@ -61,7 +61,7 @@ TEST(Base64, EncodesAndDecodesLikePython) {
   EXPECT_EQ(oqvl::data::base64_encode("f"), "Zg==");
   EXPECT_EQ(oqvl::data::base64_encode("fo"), "Zm8=");
   EXPECT_EQ(oqvl::data::base64_encode("foo"), "Zm9v");
-  EXPECT_EQ(oqvl::data::base64_encode("\xff\xfe\x00"), "//4A");
+  EXPECT_EQ(oqvl::data::base64_encode(std::string("\xff\xfe\x00", 3)), "//4A");
   for (std::string s : {"", "f", "fo", "foo", "foob", "fooba", "foobar", "\x01\x80\xff"}) {
     auto d = oqvl::data::base64_decode(oqvl::data::base64_encode(s));
     ASSERT_TRUE(d) << s;
