@@ -141,6 +141,25 @@ def main():
     with open(os.path.join(bad, "mmbench_unterminated_quote.tsv"), "w", encoding="utf-8") as f:
         f.write("\n".join(lines[:2]) + "\n" + '7\t"an open quote\tx\n')
 
+    # TSV quoting golden: awkward fields written by csv (pandas' writer), and the rows as csv
+    # reads them back, for the C++ reader and writer to match byte for byte.
+    awkward = [
+        ["id", "text", "note"],
+        ["1", 'say "hi"', "plain"],
+        ["2", "tab\there", "line\nbreak"],
+        ["3", "crlf\r\ninside", '"quoted at both ends"'],
+        ["4", "unicode \u00e9\u4e2d \U0001F600", "trailing space "],
+        ["5", "x" * 3, "multi\n\nline\twith\t\"all\""],
+    ]
+    with open(os.path.join(out, "tsv_quoting.tsv"), "w", newline="", encoding="utf-8") as f:
+        csv.writer(f, delimiter="\t", quoting=csv.QUOTE_MINIMAL, lineterminator="\n").writerows(awkward)
+    with open(os.path.join(out, "tsv_quoting.tsv"), newline="", encoding="utf-8") as f:
+        read_back = list(csv.reader(f, delimiter="\t"))
+    assert read_back == awkward
+    with open(os.path.join(out, "tsv_quoting.json"), "w", encoding="utf-8") as f:
+        json.dump(read_back, f, ensure_ascii=False)
+        f.write("\n")
+
     # JSONL multiple choice with image files next to it.
     for name, data in (("red.png", red), ("blue.png", blue)):
         with open(os.path.join(out, "images", name), "wb") as f:

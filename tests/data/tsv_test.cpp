@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "oqvl/core/error.h"
+#include "oqvl/core/files.h"
 #include "oqvl/data/base64.h"
 
 using oqvl::data::parse_tsv;
@@ -72,4 +75,29 @@ TEST(Base64, EncodesAndDecodesLikePython) {
   EXPECT_FALSE(oqvl::data::base64_decode("Zm9v!"));    // bad character
   EXPECT_FALSE(oqvl::data::base64_decode("Zg==Zg=="));  // data after padding
   EXPECT_FALSE(oqvl::data::base64_decode("Z==="));
+}
+
+TEST(Tsv, MatchesPythonCsvOnAwkwardFields) {
+  // tools/make_eval_fixtures.py: written and read back by Python's csv module.
+  const std::filesystem::path dir = std::filesystem::path(OQVL_FIXTURES_DIR) / "eval";
+  std::string text = oqvl::read_file(dir / "tsv_quoting.tsv");
+  auto expected = nlohmann::json::parse(oqvl::read_file(dir / "tsv_quoting.json"));
+  auto records = parse_tsv(text, "tsv_quoting.tsv");
+  ASSERT_EQ(records.size(), expected.size());
+  std::string rewritten;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(records[i].fields, expected[i].get<std::vector<std::string>>()) << "record " << i;
+    rewritten += oqvl::data::tsv_line(records[i].fields);
+  }
+  EXPECT_EQ(rewritten, text);  // the writer quotes exactly like csv/pandas
+}
+
+TEST(Tsv, LoneCarriageReturnEndsAnUnquotedRecord) {
+  // What pandas' and Python's csv readers do with a bare "\r" (which csv writes unquoted).
+  auto r = parse_tsv("a\tb\rc\td\n\"e\rf\"\tg\n", "cr.tsv");
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_EQ(r[0].fields, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(r[1].fields, (std::vector<std::string>{"c", "d"}));
+  EXPECT_EQ(r[2].fields, (std::vector<std::string>{"e\rf", "g"}));
+  EXPECT_EQ(r[2].line, 2);
 }

@@ -16,9 +16,9 @@ std::vector<TsvRecord> parse_tsv(std::string_view text, std::string_view source)
   if (text.substr(0, 3) == "\xEF\xBB\xBF") i = 3;
   while (i < n) {
     // Blank lines between records (pandas skips them too).
-    if (text[i] == '\n' || (text[i] == '\r' && i + 1 < n && text[i + 1] == '\n')) {
-      i += text[i] == '\r' ? 2 : 1;
-      ++line;
+    if (text[i] == '\n' || text[i] == '\r') {
+      if (text[i] == '\n' || (i + 1 < n && text[i + 1] == '\n')) ++line;
+      i += text[i] == '\r' && i + 1 < n && text[i + 1] == '\n' ? 2 : 1;
       continue;
     }
     TsvRecord record;
@@ -48,16 +48,17 @@ std::vector<TsvRecord> parse_tsv(std::string_view text, std::string_view source)
           fail("{}: line {}: unexpected character after a closing quote", source, line);
         }
       } else {
+        // Outside quotes a "\r" ends the record like "\n" (pandas' and csv's readers agree).
         std::size_t end = i;
-        while (end < n && text[end] != '\t' && text[end] != '\n') ++end;
-        std::size_t stop = end;
-        if (stop > i && end < n && text[end] == '\n' && text[stop - 1] == '\r') --stop;
-        if (stop > i && end == n && text[stop - 1] == '\r') --stop;
-        field.assign(text.substr(i, stop - i));
+        while (end < n && text[end] != '\t' && text[end] != '\n' && text[end] != '\r') ++end;
+        field.assign(text.substr(i, end - i));
         i = end;
       }
       record.fields.push_back(std::move(field));
-      if (i < n && text[i] == '\r') ++i;
+      if (i < n && text[i] == '\r') {
+        ++i;
+        if (i >= n || text[i] != '\n') break;  // a lone "\r": end of record, same line count
+      }
       if (i >= n) break;
       if (text[i] == '\t') {
         ++i;

@@ -17,12 +17,14 @@ struct TsvRecord {
   std::int64_t line = 0;  // 1-based line of the file where the record starts
 };
 
-// Splits `text` into records. A record ends at an unquoted "\n" (a "\r" before it is dropped);
-// blank lines are skipped. Throws oqvl::Error naming `source` and the line of an unterminated
+// Splits `text` into records. A record ends at an unquoted "\n", "\r\n" or lone "\r" (as in
+// pandas' and csv's readers); blank lines are skipped. Quoted fields keep their line breaks. Throws oqvl::Error naming `source` and the line of an unterminated
 // quoted field or of a stray character after a closing quote.
 std::vector<TsvRecord> parse_tsv(std::string_view text, std::string_view source);
 
-// One field quoted the way pandas/csv QUOTE_MINIMAL does it (unchanged when not needed).
+// One field quoted the way pandas/csv QUOTE_MINIMAL does it (unchanged when not needed). One
+// difference: a lone "\r" is quoted too (csv leaves it bare when the line terminator is "\n",
+// and then its own reader splits the record there).
 std::string tsv_quote(std::string_view field);
 
 // A record line (fields quoted as needed, joined by tabs, ended by "\n").
