@@ -1,10 +1,12 @@
 #include "oqvl/eval/benchmark.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <map>
 
 #include "oqvl/core/error.h"
+#include "oqvl/core/files.h"
 #include "oqvl/data/base64.h"
 #include "oqvl/data/image.h"
 #include "oqvl/data/image_encode.h"
@@ -244,4 +246,33 @@ TEST(BenchmarkTsv, ReadsTheConvertedEasyVqaFixture) {
     EXPECT_EQ(img.height, 64);
   }
   EXPECT_EQ(per_category.size(), 3u);
+}
+
+TEST(BenchmarkTsv, ImagePathColumnIsRelativeToTheFile) {
+  std::string tsv = "index\tquestion\tA\tB\tanswer\timage_path\n1\tq?\tred\tblue\tA\timages/red.png\n"
+                    "2\tq?\tred\tblue\tB\timages/missing.png\n";
+  ReadOptions skip;
+  skip.skip_malformed = true;
+  Benchmark b = read_tsv_benchmark(tsv, kDir / "inline.tsv", skip);
+  ASSERT_EQ(b.items.size(), 1u);
+  EXPECT_EQ(fs::path(b.items[0].image_path), fs::absolute(kDir / "images" / "red.png").lexically_normal());
+  EXPECT_TRUE(b.items[0].image_bytes.empty());
+  EXPECT_EQ(b.skipped, 1);
+  EXPECT_NE(b.skip_reasons[0].find("line 3: image file"), std::string::npos) << b.skip_reasons[0];
+}
+
+TEST(BenchKinds, FormatFromContentWithoutExtension) {
+  fs::path dir = fs::temp_directory_path();
+  fs::path jsonl = dir / ("oqvl_bench_fmt_a_" + std::to_string(::getpid()));
+  fs::path tsv = dir / ("oqvl_bench_fmt_b_" + std::to_string(::getpid()));
+  fs::path other = dir / ("oqvl_bench_fmt_c_" + std::to_string(::getpid()));
+  oqvl::write_file_atomic(jsonl, "\n{\"id\": 1}\n");
+  oqvl::write_file_atomic(tsv, "index\tquestion\n");
+  oqvl::write_file_atomic(other, "just text\n");
+  EXPECT_EQ(detect_bench_format(jsonl), BenchFormat::kJsonl);
+  EXPECT_EQ(detect_bench_format(tsv), BenchFormat::kTsv);
+  EXPECT_THROW(detect_bench_format(other), oqvl::Error);
+  fs::remove(jsonl);
+  fs::remove(tsv);
+  fs::remove(other);
 }

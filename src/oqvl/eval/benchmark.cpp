@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <unordered_map>
@@ -333,7 +334,13 @@ BenchFormat detect_bench_format(const fs::path& file) {
   std::string ext = lower(file.extension().string());
   if (ext == ".tsv") return BenchFormat::kTsv;
   if (ext == ".jsonl" || ext == ".json") return BenchFormat::kJsonl;
-  std::string head = read_file(file).substr(0, 4096);
+  std::string head(4096, '\0');
+  {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) fail("{}: cannot open", file.string());
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<std::size_t>(in.gcount()));
+  }
   std::size_t start = head.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
   if (start != std::string::npos && head[start] == '{') return BenchFormat::kJsonl;
   std::string first_line = head.substr(0, head.find('\n'));
