@@ -276,3 +276,17 @@ TEST(BenchKinds, FormatFromContentWithoutExtension) {
   fs::remove(tsv);
   fs::remove(other);
 }
+
+TEST(BenchmarkFiles, ExplicitKindAndImageBytesFromEitherSource) {
+  ReadOptions as_mmstar;
+  as_mmstar.kind = BenchKind::kMMStar;
+  EXPECT_EQ(read_benchmark(kDir / "mmbench_dev_en_sample.tsv", as_mmstar).kind, BenchKind::kMMStar);
+  Benchmark tsv = read_benchmark(kDir / "mmbench_dev_en_sample.tsv");
+  Benchmark jsonl = read_benchmark(kDir / "mc_sample.jsonl");
+  EXPECT_EQ(item_image_bytes(tsv.items[0]), tsv.items[0].image_bytes);
+  // The JSONL's red.png holds the same PNG the fixture generator put in the TSV.
+  EXPECT_EQ(item_image_bytes(jsonl.items[0]), tsv.items[0].image_bytes);
+  McItem none;
+  none.index = "x";
+  EXPECT_THROW(item_image_bytes(none), oqvl::Error);
+}

@@ -353,7 +353,7 @@ BenchFormat detect_bench_format(const fs::path& file) {
 Benchmark read_tsv_benchmark(std::string_view text, const fs::path& file, const ReadOptions& options) {
   Benchmark bench;
   bench.file = file;
-  bench.kind = detect_bench_kind(file);
+  bench.kind = options.kind.value_or(detect_bench_kind(file));
   std::vector<data::TsvRecord> records = data::parse_tsv(text, file.string());
   if (records.empty()) fail("{}: empty file (no header row)", file.string());
   const std::vector<std::string>& header = records[0].fields;
@@ -410,7 +410,7 @@ Benchmark read_tsv_benchmark(std::string_view text, const fs::path& file, const 
 Benchmark read_jsonl_benchmark(std::string_view text, const fs::path& file, const ReadOptions& options) {
   Benchmark bench;
   bench.file = file;
-  bench.kind = detect_bench_kind(file);
+  bench.kind = options.kind.value_or(detect_bench_kind(file));
   const fs::path folder = file.parent_path();
   std::int64_t line = 0;
   std::size_t pos = 0;
@@ -438,6 +438,12 @@ Benchmark read_benchmark(const fs::path& file, const ReadOptions& options) {
   std::string text = read_file(file);
   return format == BenchFormat::kTsv ? read_tsv_benchmark(text, file, options)
                                      : read_jsonl_benchmark(text, file, options);
+}
+
+std::string item_image_bytes(const McItem& item) {
+  if (!item.image_bytes.empty()) return item.image_bytes;
+  if (item.image_path.empty()) fail("question {} (line {}) has no image", item.index, item.row);
+  return read_file(item.image_path);
 }
 
 std::vector<std::string> parse_python_list(std::string_view text) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -59,6 +60,8 @@ BenchFormat detect_bench_format(const std::filesystem::path& file);
 
 struct ReadOptions {
   BenchFormat format = BenchFormat::kAuto;
+  // The benchmark kind (prompt + scoring rule); unset = detect_bench_kind(file name).
+  std::optional<BenchKind> kind;
   // Malformed rows: false -> throw oqvl::Error naming file and line; true -> skip and count.
   bool skip_malformed = false;
   // Multiple-choice items must have an answer among their option letters. Off for test
@@ -74,8 +77,12 @@ struct Benchmark {
   std::vector<std::string> skip_reasons;  // the first few, for the log
 };
 
-// Reads a benchmark file; kind from detect_bench_kind(file).
+// Reads a benchmark file.
 Benchmark read_benchmark(const std::filesystem::path& file, const ReadOptions& options = {});
+
+// The item's encoded image: image_bytes, or the contents of image_path (throws oqvl::Error
+// naming the file and the item when it cannot be read).
+std::string item_image_bytes(const McItem& item);
 
 // The two formats directly (text = the file's contents; `file` names it in errors and anchors
 // relative image paths).
