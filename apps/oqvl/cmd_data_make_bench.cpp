@@ -34,8 +34,8 @@ void register_data_make_bench(CLI::App& data) {
     args->options.out = args->out;
     args->options.source = args->source;
     data::FashionBenchSummary s = data::make_fashion_bench(args->options);
-    fmt::print("{}: {} questions, {:.1f} KB, answers A/B/C/D = {}/{}/{}/{}\n", args->out, s.questions,
-               s.bytes / 1e3, s.answers_per_letter[0], s.answers_per_letter[1],
+    fmt::print("{}: {} questions, {:.1f} KB, answers A/B/C/D = {}/{}/{}/{}\n", args->out,
+               s.questions, s.bytes / 1e3, s.answers_per_letter[0], s.answers_per_letter[1],
                s.answers_per_letter[2], s.answers_per_letter[3]);
   });
 }

@@ -28,7 +28,7 @@ TEST(Tsv, QuotedFieldsHoldTabsNewlinesAndDoubledQuotes) {
   EXPECT_EQ(r[1].fields[0], "say \"hi\"");
   EXPECT_EQ(r[1].fields[1], "two\nlines\tand tab");
   EXPECT_EQ(r[1].line, 2);
-  EXPECT_EQ(r[2].line, 4);  // the quoted line break moved the count
+  EXPECT_EQ(r[2].line, 4);         // the quoted line break moved the count
   EXPECT_EQ(r[2].fields[1], "z");  // "\r\n" line end
 }
 
@@ -55,7 +55,8 @@ TEST(Tsv, PandasMissingValueMarkers) {
   for (const char* na : {"", "nan", "NaN", "None", "NA", "null", "N/A", "<NA>"}) {
     EXPECT_TRUE(oqvl::data::is_pandas_na(na)) << na;
   }
-  for (const char* text : {"0", "none", "Nan ", "no"}) EXPECT_FALSE(oqvl::data::is_pandas_na(text)) << text;
+  for (const char* text : {"0", "none", "Nan ", "no"})
+    EXPECT_FALSE(oqvl::data::is_pandas_na(text)) << text;
 }
 
 TEST(Base64, EncodesAndDecodesLikePython) {
@@ -71,8 +72,8 @@ TEST(Base64, EncodesAndDecodesLikePython) {
     EXPECT_EQ(*d, s);
   }
   EXPECT_EQ(*oqvl::data::base64_decode("Zm9v\nYmFy"), "foobar");
-  EXPECT_FALSE(oqvl::data::base64_decode("Zm9"));      // bad length
-  EXPECT_FALSE(oqvl::data::base64_decode("Zm9v!"));    // bad character
+  EXPECT_FALSE(oqvl::data::base64_decode("Zm9"));       // bad length
+  EXPECT_FALSE(oqvl::data::base64_decode("Zm9v!"));     // bad character
   EXPECT_FALSE(oqvl::data::base64_decode("Zg==Zg=="));  // data after padding
   EXPECT_FALSE(oqvl::data::base64_decode("Z==="));
 }

@@ -29,7 +29,7 @@ TEST(StrictLetter, ReadsTheCommonAnswerForms) {
   EXPECT_EQ(extract_option_letter("The answer is B.", kFashion), "B");
   EXPECT_EQ(extract_option_letter("Answer: (c)", kFashion), "C");
   EXPECT_EQ(extract_option_letter("option D", kFashion), "D");
-  EXPECT_EQ(extract_option_letter("pullover", kFashion), "B");    // an option's text
+  EXPECT_EQ(extract_option_letter("pullover", kFashion), "B");  // an option's text
   EXPECT_EQ(extract_option_letter("Coat.", kFashion), "C");
   EXPECT_EQ(extract_option_letter("It is a coat.", kFashion), "C");  // contains one option's text
   EXPECT_EQ(extract_option_letter("I think C", kFashion), "C");
@@ -37,11 +37,11 @@ TEST(StrictLetter, ReadsTheCommonAnswerForms) {
 
 TEST(StrictLetter, GivesNothingWhenUnclearOrInvalid) {
   EXPECT_EQ(extract_option_letter("", kFashion), "");
-  EXPECT_EQ(extract_option_letter("E", kFashion), "");          // not an option
-  EXPECT_EQ(extract_option_letter("B or C", kFashion), "");     // two letters
-  EXPECT_EQ(extract_option_letter("A cat", kFashion), "");      // the article
+  EXPECT_EQ(extract_option_letter("E", kFashion), "");       // not an option
+  EXPECT_EQ(extract_option_letter("B or C", kFashion), "");  // two letters
+  EXPECT_EQ(extract_option_letter("A cat", kFashion), "");   // the article
   EXPECT_EQ(extract_option_letter("an apple", kFashion), "");
-  EXPECT_EQ(extract_option_letter("a coat or a bag", kFashion), "");  // two option texts
+  EXPECT_EQ(extract_option_letter("a coat or a bag", kFashion), "");     // two option texts
   EXPECT_EQ(extract_option_letter("The answer is bag", kFashion), "D");  // the text, not "b"
 }
 

@@ -1,4 +1,5 @@
 #include "oqvl/eval/benchmark.h"
+#include "oqvl/eval/python_literal.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -142,19 +143,27 @@ TEST(BenchmarkJsonl, ReadsListAndObjectOptionsAndImagePaths) {
 TEST(BenchmarkMalformed, ErrorsNameTheFileAndLine) {
   const fs::path bad = kDir / "malformed";
   std::string e = error_of(bad / "mmbench_bad_answer.tsv");
-  EXPECT_NE(e.find("mmbench_bad_answer.tsv: line 4: answer 'E' is not one of the options ABD"), std::string::npos) << e;
+  EXPECT_NE(e.find("mmbench_bad_answer.tsv: line 4: answer 'E' is not one of the options ABD"),
+            std::string::npos)
+      << e;
   e = error_of(bad / "mmbench_bad_base64.tsv");
   EXPECT_NE(e.find("line 3: image column is not valid base64"), std::string::npos) << e;
   e = error_of(bad / "mmbench_bad_image_ref.tsv");
-  EXPECT_NE(e.find("line 2: image '42' is neither base64 image data nor the index of another row"), std::string::npos) << e;
+  EXPECT_NE(e.find("line 2: image '42' is neither base64 image data nor the index of another row"),
+            std::string::npos)
+      << e;
   e = error_of(bad / "mmbench_no_question_column.tsv");
   EXPECT_NE(e.find("line 1: no 'question' column"), std::string::npos) << e;
   e = error_of(bad / "mmbench_wrong_field_count.tsv");
-  EXPECT_NE(e.find("mmbench_wrong_field_count.tsv: line 6: 13 fields, the header has 14"), std::string::npos) << e;
+  EXPECT_NE(e.find("mmbench_wrong_field_count.tsv: line 6: 13 fields, the header has 14"),
+            std::string::npos)
+      << e;
   e = error_of(bad / "mmbench_unterminated_quote.tsv");
   EXPECT_NE(e.find("line 3: unterminated quoted field"), std::string::npos) << e;
   e = error_of(bad / "mc_bad.jsonl");
-  EXPECT_NE(e.find("mc_bad.jsonl: line 3: answer 'C' is not one of the options AB"), std::string::npos) << e;
+  EXPECT_NE(e.find("mc_bad.jsonl: line 3: answer 'C' is not one of the options AB"),
+            std::string::npos)
+      << e;
   EXPECT_NE(error_of(kDir / "missing.tsv").find("no such benchmark file"), std::string::npos);
 }
 
@@ -170,10 +179,12 @@ TEST(BenchmarkMalformed, SkipModeCountsBadRows) {
   Benchmark j = read_benchmark(kDir / "malformed" / "mc_bad.jsonl", skip);
   EXPECT_EQ(j.items.size(), 1u);
   EXPECT_EQ(j.skipped, 2);
-  EXPECT_NE(j.skip_reasons[1].find("line 4: not valid JSON"), std::string::npos) << j.skip_reasons[1];
+  EXPECT_NE(j.skip_reasons[1].find("line 4: not valid JSON"), std::string::npos)
+      << j.skip_reasons[1];
 
   // File-level problems are never skipped.
-  EXPECT_THROW(read_benchmark(kDir / "malformed" / "mmbench_no_question_column.tsv", skip), oqvl::Error);
+  EXPECT_THROW(read_benchmark(kDir / "malformed" / "mmbench_no_question_column.tsv", skip),
+               oqvl::Error);
 }
 
 TEST(BenchmarkTsv, AnswerlessTestSplitsWhenAsked) {
@@ -198,7 +209,8 @@ TEST(PythonList, ParsesReprOfStringLists) {
   EXPECT_EQ(parse_python_list("['a', 'b']"), (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(parse_python_list("[\"it's\", 'say \"x\"', 'back\\\\slash', 'tab\\t']"),
             (std::vector<std::string>{"it's", "say \"x\"", "back\\slash", "tab\t"}));
-  EXPECT_EQ(parse_python_list("['caf\\xe9', '\\u03c0']"), (std::vector<std::string>{"caf\xc3\xa9", "\xcf\x80"}));
+  EXPECT_EQ(parse_python_list("['caf\\xe9', '\\u03c0']"),
+            (std::vector<std::string>{"caf\xc3\xa9", "\xcf\x80"}));
   EXPECT_EQ(parse_python_list(" [1, 2.5, 'x',] "), (std::vector<std::string>{"1", "2.5", "x"}));
   EXPECT_EQ(parse_python_list("[]"), std::vector<std::string>{});
   EXPECT_THROW(parse_python_list("['a'"), oqvl::Error);
@@ -249,13 +261,15 @@ TEST(BenchmarkTsv, ReadsTheConvertedEasyVqaFixture) {
 }
 
 TEST(BenchmarkTsv, ImagePathColumnIsRelativeToTheFile) {
-  std::string tsv = "index\tquestion\tA\tB\tanswer\timage_path\n1\tq?\tred\tblue\tA\timages/red.png\n"
-                    "2\tq?\tred\tblue\tB\timages/missing.png\n";
+  std::string tsv =
+      "index\tquestion\tA\tB\tanswer\timage_path\n1\tq?\tred\tblue\tA\timages/red.png\n"
+      "2\tq?\tred\tblue\tB\timages/missing.png\n";
   ReadOptions skip;
   skip.skip_malformed = true;
   Benchmark b = read_tsv_benchmark(tsv, kDir / "inline.tsv", skip);
   ASSERT_EQ(b.items.size(), 1u);
-  EXPECT_EQ(fs::path(b.items[0].image_path), fs::absolute(kDir / "images" / "red.png").lexically_normal());
+  EXPECT_EQ(fs::path(b.items[0].image_path),
+            fs::absolute(kDir / "images" / "red.png").lexically_normal());
   EXPECT_TRUE(b.items[0].image_bytes.empty());
   EXPECT_EQ(b.skipped, 1);
   EXPECT_NE(b.skip_reasons[0].find("line 3: image file"), std::string::npos) << b.skip_reasons[0];

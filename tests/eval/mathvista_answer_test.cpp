@@ -28,7 +28,8 @@ TEST(MathVistaNumbers, PythonFloatAndRound) {
   EXPECT_EQ(parse_python_float("-.5"), -0.5);
   EXPECT_EQ(parse_python_float("+3"), 3);
   EXPECT_TRUE(std::isinf(*parse_python_float("inf")));
-  for (const char* bad : {"12 cm", ".", "1__0", "_1", "", "e5", "1e"}) EXPECT_FALSE(parse_python_float(bad)) << bad;
+  for (const char* bad : {"12 cm", ".", "1__0", "_1", "", "e5", "1e"})
+    EXPECT_FALSE(parse_python_float(bad)) << bad;
   EXPECT_EQ(round_decimals(0.125, 2), 0.12);
   EXPECT_EQ(round_decimals(2.675, 2), 2.67);
   EXPECT_EQ(round_decimals(0.5, 0), 0.0);
@@ -39,12 +40,14 @@ TEST(MathVistaNumbers, PythonFloatAndRound) {
 TEST(MathVistaOpen, NormalizesAndParsesResponses) {
   EXPECT_EQ(normalize_open_value("1,234"), (std::vector<OpenValue>{{true, 1234, ""}}));
   EXPECT_EQ(normalize_open_value(" Cat "), (std::vector<OpenValue>{{false, 0, "cat"}}));
-  EXPECT_EQ(normalize_open_value("B"), (std::vector<OpenValue>{{false, 0, " b"}, {false, 0, "b "}}));
+  EXPECT_EQ(normalize_open_value("B"),
+            (std::vector<OpenValue>{{false, 0, " b"}, {false, 0, "b "}}));
 
   // Numbers first (sorted), then texts.
   EXPECT_EQ(describe(parse_open_response("1,234 cm")), "234 | 1234 | 1,234 cm");
   // The tail after a key phrase; "=" counts on the last line only.
-  EXPECT_EQ(describe(parse_open_response("So the area is 12.345.")), "12.35");  // "12.345" is a number
+  EXPECT_EQ(describe(parse_open_response("So the area is 12.345.")),
+            "12.35");  // "12.345" is a number
   EXPECT_EQ(describe(parse_open_response("x = 4\nthus y = 9")), "9");
   EXPECT_EQ(describe(parse_open_response("-5 degrees")), "-5 | -5 degrees");
   EXPECT_EQ(describe(parse_open_response("The city is paris")), "paris");
@@ -62,7 +65,8 @@ TEST(MathVistaChoice, ParsesLettersBracketsAndTexts) {
   EXPECT_EQ(parse_multi_choice_response("The answer is C.", opts), "C");
   EXPECT_EQ(parse_multi_choice_response("(A) or rather (D)", opts), "D");  // the last one
   EXPECT_EQ(parse_multi_choice_response("A B", opts), "B");
-  EXPECT_EQ(parse_multi_choice_response("i would say that it is 6/11 here", opts), "C");  // > 5 words
+  EXPECT_EQ(parse_multi_choice_response("i would say that it is 6/11 here", opts),
+            "C");                                                            // > 5 words
   EXPECT_EQ(parse_multi_choice_response("it is 6/11", opts), std::nullopt);  // too short for text
   EXPECT_EQ(parse_multi_choice_response("b", opts), std::nullopt);  // lower case is no letter
 }

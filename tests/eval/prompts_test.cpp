@@ -20,9 +20,11 @@ TEST(Prompts, MMBenchAndSeedAreTheHarnessStrings) {
   PromptOptions hint;
   hint.include_hint = true;
   EXPECT_EQ(build_prompt(b.items[1], BenchKind::kMMBench, hint),
-            "<image>\nLook at the\tcolor.\nWhich word describes it, \"bright\" or \"dark\"?\nA. bright\nB. dark\n"
+            "<image>\nLook at the\tcolor.\nWhich word describes it, \"bright\" or \"dark\"?\nA. "
+            "bright\nB. dark\n"
             "Answer with the option's letter from the given choices directly.\nAnswer:");
-  EXPECT_EQ(build_prompt(b.items[0], BenchKind::kMMBench, hint), build_prompt(b.items[0], BenchKind::kMMBench));
+  EXPECT_EQ(build_prompt(b.items[0], BenchKind::kMMBench, hint),
+            build_prompt(b.items[0], BenchKind::kMMBench));
   // Only the options an item has, with their own letters.
   EXPECT_EQ(build_prompt(b.items[3], BenchKind::kMMBench),
             "<image>\nWhat is shown?\nA. a gray square\nB. a red circle\nD. a tree\n"
@@ -37,7 +39,8 @@ TEST(Prompts, MMBenchAndSeedAreTheHarnessStrings) {
 TEST(Prompts, MMStarPutsTheOptionsInlineAfterQuestion) {
   Benchmark b = read_benchmark(kDir / "mmstar_sample.tsv");
   EXPECT_EQ(build_prompt(b.items[0], BenchKind::kMMStar),
-            "<image>\nQuestion: Which color fills the image?\nOptions: A: red, B: green, C: blue, D: gray\n"
+            "<image>\nQuestion: Which color fills the image?\nOptions: A: red, B: green, C: blue, "
+            "D: gray\n"
             "Answer with the option's letter from the given choices directly.\nAnswer:");
   McItem inline_options = b.items[0];
   inline_options.question = "Which color?\nOptions: A: red, B: green";

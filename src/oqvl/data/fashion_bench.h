@@ -17,7 +17,7 @@ struct FashionBenchOptions {
   std::filesystem::path out;  // the .tsv file to write
   int count = 1000;           // questions (distinct test images), 1..10000
   std::uint64_t seed = 0;
-  bool jpeg = false;          // PNG (lossless, default) or JPEG (quality 95)
+  bool jpeg = false;  // PNG (lossless, default) or JPEG (quality 95)
 };
 
 struct FashionBenchSummary {

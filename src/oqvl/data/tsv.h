@@ -18,8 +18,9 @@ struct TsvRecord {
 };
 
 // Splits `text` into records. A record ends at an unquoted "\n", "\r\n" or lone "\r" (as in
-// pandas' and csv's readers); blank lines are skipped. Quoted fields keep their line breaks. Throws oqvl::Error naming `source` and the line of an unterminated
-// quoted field or of a stray character after a closing quote.
+// pandas' and csv's readers); blank lines are skipped. Quoted fields keep their line breaks. Throws
+// oqvl::Error naming `source` and the line of an unterminated quoted field or of a stray character
+// after a closing quote.
 std::vector<TsvRecord> parse_tsv(std::string_view text, std::string_view source);
 
 // One field quoted the way pandas/csv QUOTE_MINIMAL does it (unchanged when not needed). One

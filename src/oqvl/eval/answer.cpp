@@ -34,7 +34,8 @@ std::string_view trim_end_punct(std::string_view s) {
   return s;
 }
 
-bool is_valid(const std::vector<std::pair<std::string, std::string>>& options, std::string_view letter) {
+bool is_valid(const std::vector<std::pair<std::string, std::string>>& options,
+              std::string_view letter) {
   for (const auto& o : options)
     if (o.first == letter) return true;
   return false;
@@ -88,7 +89,8 @@ std::string extract_option_letter(std::string_view output,
         std::regex::icase);
     std::string text(s);
     std::set<std::string> found;
-    for (auto it = std::sregex_iterator(text.begin(), text.end(), kStated); it != std::sregex_iterator(); ++it) {
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), kStated);
+         it != std::sregex_iterator(); ++it) {
       if (std::string l = valid((*it)[1].str()[0]); !l.empty()) found.insert(l);
     }
     if (found.size() == 1) return *found.begin();
@@ -102,8 +104,10 @@ std::string extract_option_letter(std::string_view output,
     for (const auto& [letter, text] : options) {
       std::string t = lower(trim_end_punct(text));
       if (t.empty()) continue;
-      if (body == t) equal.push_back(letter);
-      else if (body.find(t) != std::string::npos) contained.push_back(letter);
+      if (body == t)
+        equal.push_back(letter);
+      else if (body.find(t) != std::string::npos)
+        contained.push_back(letter);
     }
     if (equal.size() == 1) return equal[0];
     if (equal.empty() && contained.size() == 1) return contained[0];
@@ -130,7 +134,8 @@ std::string extract_option_letter(std::string_view output,
   return {};
 }
 
-Judgement judge(const McItem& item, BenchKind kind, std::string_view output, const ScoreOptions& options) {
+Judgement judge(const McItem& item, BenchKind kind, std::string_view output,
+                const ScoreOptions& options) {
   Judgement j;
   if (kind == BenchKind::kMathVista || !item.multiple_choice()) {
     if (item.multiple_choice()) {
@@ -160,7 +165,8 @@ Judgement judge(const McItem& item, BenchKind kind, std::string_view output, con
   if (options.rule == McRule::kStrictLetter) {
     j.correct = !j.extracted.empty() && j.extracted == item.answer;
   } else if (kind == BenchKind::kMMStar) {
-    j.correct = !item.answer.empty() && std::string_view(output).find(item.answer) != std::string_view::npos;
+    j.correct = !item.answer.empty() &&
+                std::string_view(output).find(item.answer) != std::string_view::npos;
   } else {
     j.correct = !item.answer.empty() && contains_ignore_case(output, item.answer);
   }

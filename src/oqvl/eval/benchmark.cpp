@@ -14,6 +14,7 @@
 #include "oqvl/data/base64.h"
 #include "oqvl/data/image.h"
 #include "oqvl/data/tsv.h"
+#include "oqvl/eval/python_literal.h"
 
 namespace oqvl::eval {
 namespace fs = std::filesystem;
@@ -40,7 +41,9 @@ std::string trim(std::string_view s) {
   return std::string(s.substr(b, e - b));
 }
 
-std::string letter(std::size_t i) { return std::string(1, static_cast<char>('A' + i)); }
+std::string letter(std::size_t i) {
+  return std::string(1, static_cast<char>('A' + i));
+}
 
 // Pushes a row's problem into the result or throws, per options.
 void handle_row_error(Benchmark& bench, const ReadOptions& options, std::int64_t line,
@@ -108,8 +111,9 @@ int parse_precision(const std::string& text) {
   return static_cast<int>(v);
 }
 
-McItem tsv_item(const data::TsvRecord& r, const Columns& cols, const std::vector<std::string>& header,
-                const std::string& image_cell, const fs::path& folder, const ReadOptions& options) {
+McItem tsv_item(const data::TsvRecord& r, const Columns& cols,
+                const std::vector<std::string>& header, const std::string& image_cell,
+                const fs::path& folder, const ReadOptions& options) {
   McItem item;
   item.row = r.line;
   item.index = r.fields[*cols.find("index")];
@@ -167,7 +171,8 @@ McItem tsv_item(const data::TsvRecord& r, const Columns& cols, const std::vector
   }
   if (!qtype.empty()) {
     if (qtype != "multi_choice" && qtype != "free_form") {
-      throw RowError{fmt::format("question_type '{}' is neither multi_choice nor free_form", qtype)};
+      throw RowError{
+          fmt::format("question_type '{}' is neither multi_choice nor free_form", qtype)};
     }
     item.question_type = qtype;
   } else {
@@ -183,8 +188,9 @@ McItem tsv_item(const data::TsvRecord& r, const Columns& cols, const std::vector
   check_answer(item, options);
 
   static const std::vector<std::string> kConsumed = {
-      "index", "image", "image_path", "question", "hint", "answer", "category", "l2-category",
-      "l2_category", "unit", "precision", "answer_type", "question_type", "choices", "answer_option"};
+      "index",     "image",       "image_path",    "question",    "hint",
+      "answer",    "category",    "l2-category",   "l2_category", "unit",
+      "precision", "answer_type", "question_type", "choices",     "answer_option"};
   for (std::size_t i = 0; i < header.size(); ++i) {
     const std::string& name = header[i];
     if (name.size() == 1 && name[0] >= 'A' && name[0] <= 'Z') continue;
@@ -204,13 +210,17 @@ std::string json_text(const json& v, const char* what) {
   throw RowError{fmt::format("'{}' is neither a string nor a number", what)};
 }
 
-McItem jsonl_item(const json& j, std::int64_t line, const fs::path& folder, const ReadOptions& options) {
+McItem jsonl_item(const json& j, std::int64_t line, const fs::path& folder,
+                  const ReadOptions& options) {
   if (!j.is_object()) throw RowError{"not a JSON object"};
   McItem item;
   item.row = line;
-  if (j.contains("id")) item.index = json_text(j["id"], "id");
-  else if (j.contains("index")) item.index = json_text(j["index"], "index");
-  else throw RowError{"no 'id'"};
+  if (j.contains("id"))
+    item.index = json_text(j["id"], "id");
+  else if (j.contains("index"))
+    item.index = json_text(j["index"], "index");
+  else
+    throw RowError{"no 'id'"};
   if (!j.contains("question")) throw RowError{"no 'question'"};
   item.question = json_text(j["question"], "question");
   if (j.contains("hint") && !j["hint"].is_null()) item.hint = json_text(j["hint"], "hint");
@@ -228,10 +238,12 @@ McItem jsonl_item(const json& j, std::int64_t line, const fs::path& folder, cons
       for (std::size_t i = 0; i < texts.size(); ++i) item.options.emplace_back(letter(i), texts[i]);
     } else if (o.is_object()) {
       std::map<std::string, std::string> sorted;
-      for (auto it = o.begin(); it != o.end(); ++it) sorted[it.key()] = json_text(it.value(), "options");
+      for (auto it = o.begin(); it != o.end(); ++it)
+        sorted[it.key()] = json_text(it.value(), "options");
       std::size_t i = 0;
       for (const auto& [k, v] : sorted) {
-        if (k != letter(i++)) throw RowError{fmt::format("option keys must be A, B, C, ... (got '{}')", k)};
+        if (k != letter(i++))
+          throw RowError{fmt::format("option keys must be A, B, C, ... (got '{}')", k)};
         item.options.emplace_back(k, v);
       }
     } else {
@@ -239,7 +251,8 @@ McItem jsonl_item(const json& j, std::int64_t line, const fs::path& folder, cons
     }
     if (item.options.size() > 26) throw RowError{"more than 26 options"};
   }
-  if (j.contains("answer") && !j["answer"].is_null()) item.answer = json_text(j["answer"], "answer");
+  if (j.contains("answer") && !j["answer"].is_null())
+    item.answer = json_text(j["answer"], "answer");
   // An answer given as the option's text instead of its letter.
   if (item.multiple_choice() && !item.option(item.answer)) {
     for (const auto& [l, text] : item.options)
@@ -249,38 +262,21 @@ McItem jsonl_item(const json& j, std::int64_t line, const fs::path& folder, cons
         break;
       }
   }
-  if (j.contains("category") && !j["category"].is_null()) item.category = json_text(j["category"], "category");
+  if (j.contains("category") && !j["category"].is_null())
+    item.category = json_text(j["category"], "category");
   if (j.contains("l2_category") && !j["l2_category"].is_null())
     item.l2_category = json_text(j["l2_category"], "l2_category");
   item.question_type = item.multiple_choice() ? "multi_choice" : "free_form";
-  if (!item.multiple_choice() && options.require_answer && trim(item.answer).empty()) throw RowError{"no answer"};
+  if (!item.multiple_choice() && options.require_answer && trim(item.answer).empty())
+    throw RowError{"no answer"};
   check_answer(item, options);
   for (auto it = j.begin(); it != j.end(); ++it) {
-    static const std::vector<std::string> kConsumed = {"id", "index", "question", "hint", "image",
-                                                       "options", "answer", "category", "l2_category"};
-    if (std::find(kConsumed.begin(), kConsumed.end(), it.key()) == kConsumed.end()) item.extra[it.key()] = it.value();
+    static const std::vector<std::string> kConsumed = {
+        "id", "index", "question", "hint", "image", "options", "answer", "category", "l2_category"};
+    if (std::find(kConsumed.begin(), kConsumed.end(), it.key()) == kConsumed.end())
+      item.extra[it.key()] = it.value();
   }
   return item;
-}
-
-// ---- Python literals ----
-
-void append_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
 }
 
 }  // namespace
@@ -293,11 +289,16 @@ const std::string* McItem::option(std::string_view letter_) const {
 
 std::string_view bench_kind_name(BenchKind kind) {
   switch (kind) {
-    case BenchKind::kMMBench: return "mmbench";
-    case BenchKind::kSEEDBench: return "seedbench";
-    case BenchKind::kMMStar: return "mmstar";
-    case BenchKind::kMathVista: return "mathvista";
-    case BenchKind::kGeneric: return "generic";
+    case BenchKind::kMMBench:
+      return "mmbench";
+    case BenchKind::kSEEDBench:
+      return "seedbench";
+    case BenchKind::kMMStar:
+      return "mmstar";
+    case BenchKind::kMathVista:
+      return "mathvista";
+    case BenchKind::kGeneric:
+      return "generic";
   }
   return "generic";
 }
@@ -345,12 +346,14 @@ BenchFormat detect_bench_format(const fs::path& file) {
   if (start != std::string::npos && head[start] == '{') return BenchFormat::kJsonl;
   std::string first_line = head.substr(0, head.find('\n'));
   if (first_line.find('\t') != std::string::npos) return BenchFormat::kTsv;
-  fail("{}: cannot tell the format (neither .tsv nor .jsonl, and the first line is neither a "
-       "tab-separated header nor a JSON object); pass --format",
-       file.string());
+  fail(
+      "{}: cannot tell the format (neither .tsv nor .jsonl, and the first line is neither a "
+      "tab-separated header nor a JSON object); pass --format",
+      file.string());
 }
 
-Benchmark read_tsv_benchmark(std::string_view text, const fs::path& file, const ReadOptions& options) {
+Benchmark read_tsv_benchmark(std::string_view text, const fs::path& file,
+                             const ReadOptions& options) {
   Benchmark bench;
   bench.file = file;
   bench.kind = options.kind.value_or(detect_bench_kind(file));
@@ -359,10 +362,12 @@ Benchmark read_tsv_benchmark(std::string_view text, const fs::path& file, const 
   const std::vector<std::string>& header = records[0].fields;
   Columns cols;
   for (std::size_t i = 0; i < header.size(); ++i) {
-    if (!cols.by_name.emplace(header[i], i).second) fail("{}: line 1: column '{}' appears twice", file.string(), header[i]);
+    if (!cols.by_name.emplace(header[i], i).second)
+      fail("{}: line 1: column '{}' appears twice", file.string(), header[i]);
   }
   for (const char* required : {"index", "question"})
-    if (!cols.find(required)) fail("{}: line 1: no '{}' column in the header", file.string(), required);
+    if (!cols.find(required))
+      fail("{}: line 1: no '{}' column in the header", file.string(), required);
   if (!cols.find("image") && !cols.find("image_path"))
     fail("{}: line 1: no 'image' (base64) or 'image_path' column in the header", file.string());
   if (options.require_answer && !cols.find("answer"))
@@ -374,7 +379,8 @@ Benchmark read_tsv_benchmark(std::string_view text, const fs::path& file, const 
   std::unordered_map<std::string, std::size_t> row_of_index;
   auto image_col = cols.find("image");
   for (std::size_t k = 1; k < records.size(); ++k) {
-    if (records[k].fields.size() == header.size()) row_of_index.emplace(records[k].fields[*cols.find("index")], k);
+    if (records[k].fields.size() == header.size())
+      row_of_index.emplace(records[k].fields[*cols.find("index")], k);
   }
   const fs::path folder = file.parent_path();
   for (std::size_t k = 1; k < records.size(); ++k) {
@@ -389,13 +395,15 @@ Benchmark read_tsv_benchmark(std::string_view text, const fs::path& file, const 
         if (image_cell.size() <= 64) {
           auto it = row_of_index.find(trim(image_cell));
           if (it == row_of_index.end()) {
-            throw RowError{fmt::format("image '{}' is neither base64 image data nor the index of another row",
-                                       image_cell)};
+            throw RowError{
+                fmt::format("image '{}' is neither base64 image data nor the index of another row",
+                            image_cell)};
           }
           image_cell = records[it->second].fields[*image_col];
           if (image_cell.size() <= 64) {
-            throw RowError{fmt::format("image refers to row index {} whose image is itself a reference",
-                                       records[it->second].fields[*cols.find("index")])};
+            throw RowError{
+                fmt::format("image refers to row index {} whose image is itself a reference",
+                            records[it->second].fields[*cols.find("index")])};
           }
         }
       }
@@ -407,7 +415,8 @@ Benchmark read_tsv_benchmark(std::string_view text, const fs::path& file, const 
   return bench;
 }
 
-Benchmark read_jsonl_benchmark(std::string_view text, const fs::path& file, const ReadOptions& options) {
+Benchmark read_jsonl_benchmark(std::string_view text, const fs::path& file,
+                               const ReadOptions& options) {
   Benchmark bench;
   bench.file = file;
   bench.kind = options.kind.value_or(detect_bench_kind(file));
@@ -434,7 +443,8 @@ Benchmark read_jsonl_benchmark(std::string_view text, const fs::path& file, cons
 
 Benchmark read_benchmark(const fs::path& file, const ReadOptions& options) {
   if (!fs::exists(file)) fail("{}: no such benchmark file", file.string());
-  BenchFormat format = options.format == BenchFormat::kAuto ? detect_bench_format(file) : options.format;
+  BenchFormat format =
+      options.format == BenchFormat::kAuto ? detect_bench_format(file) : options.format;
   std::string text = read_file(file);
   return format == BenchFormat::kTsv ? read_tsv_benchmark(text, file, options)
                                      : read_jsonl_benchmark(text, file, options);
@@ -444,98 +454,6 @@ std::string item_image_bytes(const McItem& item) {
   if (!item.image_bytes.empty()) return item.image_bytes;
   if (item.image_path.empty()) fail("question {} (line {}) has no image", item.index, item.row);
   return read_file(item.image_path);
-}
-
-std::vector<std::string> parse_python_list(std::string_view text) {
-  std::size_t i = 0;
-  auto skip_ws = [&] {
-    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-  };
-  auto bad = [&](std::string_view why) -> std::vector<std::string> {
-    fail("not a Python list of strings ({} at offset {}): {}", why, i, text.substr(0, 80));
-  };
-  std::vector<std::string> out;
-  skip_ws();
-  if (i >= text.size() || text[i] != '[') return bad("no '['");
-  ++i;
-  skip_ws();
-  if (i < text.size() && text[i] == ']') {
-    ++i;
-  } else {
-    while (true) {
-      skip_ws();
-      if (i >= text.size()) return bad("unterminated list");
-      char q = text[i];
-      if (q == '\'' || q == '"') {
-        ++i;
-        std::string s;
-        while (true) {
-          if (i >= text.size()) return bad("unterminated string");
-          char c = text[i++];
-          if (c == q) break;
-          if (c != '\\') {
-            s += c;
-            continue;
-          }
-          if (i >= text.size()) return bad("dangling backslash");
-          char e = text[i++];
-          switch (e) {
-            case '\\': s += '\\'; break;
-            case '\'': s += '\''; break;
-            case '"': s += '"'; break;
-            case 'n': s += '\n'; break;
-            case 't': s += '\t'; break;
-            case 'r': s += '\r'; break;
-            case '0': s += '\0'; break;
-            case 'x':
-            case 'u':
-            case 'U': {
-              std::size_t digits = e == 'x' ? 2 : e == 'u' ? 4 : 8;
-              if (i + digits > text.size()) return bad("short escape");
-              std::uint32_t cp = 0;
-              for (std::size_t d = 0; d < digits; ++d) {
-                char h = text[i++];
-                if (!std::isxdigit(static_cast<unsigned char>(h))) return bad("bad hex escape");
-                cp = cp * 16 + static_cast<std::uint32_t>(std::isdigit(static_cast<unsigned char>(h)) ? h - '0' : (std::tolower(h) - 'a' + 10));
-              }
-              append_utf8(s, cp);
-              break;
-            }
-            default:  // Python keeps unknown escapes as written
-              s += '\\';
-              s += e;
-          }
-        }
-        out.push_back(std::move(s));
-      } else {
-        // A bare number (or None/True/False) as written.
-        std::size_t start = i;
-        while (i < text.size() && text[i] != ',' && text[i] != ']') ++i;
-        std::string token = trim(text.substr(start, i - start));
-        if (token.empty()) return bad("empty element");
-        out.push_back(token);
-      }
-      skip_ws();
-      if (i >= text.size()) return bad("unterminated list");
-      if (text[i] == ',') {
-        ++i;
-        skip_ws();
-        if (i < text.size() && text[i] == ']') {  // trailing comma
-          ++i;
-          break;
-        }
-        continue;
-      }
-      if (text[i] == ']') {
-        ++i;
-        break;
-      }
-      return bad("expected ',' or ']'");
-    }
-  }
-  skip_ws();
-  if (i != text.size()) return bad("text after the list");
-  return out;
 }
 
 }  // namespace oqvl::eval

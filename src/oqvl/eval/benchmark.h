@@ -29,7 +29,7 @@ struct McItem {
   std::string category, l2_category;
   std::string question_type = "multi_choice";  // multi_choice | free_form
   std::string answer_type = "text";            // text | integer | float | list
-  int precision = -1;                           // decimals of a float answer, -1 = unset
+  int precision = -1;                          // decimals of a float answer, -1 = unset
   std::string unit;
   std::vector<std::string> choices;  // MathVista's choice texts (also in options)
   std::int64_t row = 0;              // 1-based line of the file where the item starts
@@ -90,9 +90,5 @@ Benchmark read_tsv_benchmark(std::string_view text, const std::filesystem::path&
                              const ReadOptions& options = {});
 Benchmark read_jsonl_benchmark(std::string_view text, const std::filesystem::path& file,
                                const ReadOptions& options = {});
-
-// A Python list literal of strings/numbers as pandas writes MathVista's `choices` column
-// ("['3/11', \"it's\", 5]"): the elements as text. Throws oqvl::Error on anything else.
-std::vector<std::string> parse_python_list(std::string_view text);
 
 }  // namespace oqvl::eval

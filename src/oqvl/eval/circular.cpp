@@ -31,7 +31,8 @@ McItem rotate_options(const McItem& item, int shift) {
   McItem out = item;
   std::string base = circular_key(item);
   for (int i = 0; i < n; ++i) {
-    out.options[static_cast<std::size_t>(i)].second = item.options[static_cast<std::size_t>((i + shift) % n)].second;
+    out.options[static_cast<std::size_t>(i)].second =
+        item.options[static_cast<std::size_t>((i + shift) % n)].second;
   }
   for (int i = 0; i < n; ++i) {
     if (item.options[static_cast<std::size_t>(i)].first == item.answer) {
@@ -39,11 +40,14 @@ McItem rotate_options(const McItem& item, int shift) {
     }
   }
   if (!out.choices.empty()) {
-    for (int i = 0; i < n && i < static_cast<int>(out.choices.size()); ++i) out.choices[static_cast<std::size_t>(i)] = out.options[static_cast<std::size_t>(i)].second;
+    for (int i = 0; i < n && i < static_cast<int>(out.choices.size()); ++i)
+      out.choices[static_cast<std::size_t>(i)] = out.options[static_cast<std::size_t>(i)].second;
   }
   long long v = 0;
-  if (parse_int(item.index, v)) out.index = std::to_string(v + static_cast<long long>(shift) * kCircularStride);
-  else out.index = shift == 0 ? item.index : item.index + "#" + std::to_string(shift);
+  if (parse_int(item.index, v))
+    out.index = std::to_string(v + static_cast<long long>(shift) * kCircularStride);
+  else
+    out.index = shift == 0 ? item.index : item.index + "#" + std::to_string(shift);
   out.extra["circular_of"] = base;
   out.extra["rotation"] = shift;
   return out;
@@ -56,7 +60,8 @@ std::vector<McItem> make_circular(const std::vector<McItem>& items) {
       out.push_back(item);
       continue;
     }
-    for (int s = 0; s < static_cast<int>(item.options.size()); ++s) out.push_back(rotate_options(item, s));
+    for (int s = 0; s < static_cast<int>(item.options.size()); ++s)
+      out.push_back(rotate_options(item, s));
   }
   return out;
 }

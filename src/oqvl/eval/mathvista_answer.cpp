@@ -59,7 +59,9 @@ std::string_view after_last(std::string_view s, std::string_view sep) {
   return at == std::string_view::npos ? s : s.substr(at + sep.size());
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 // Python float() digit part: digits, single underscores only between digits.
 bool digit_part(std::string_view s, std::size_t& i, std::string& out) {
@@ -67,7 +69,8 @@ bool digit_part(std::string_view s, std::size_t& i, std::string& out) {
   while (i < s.size()) {
     if (is_digit(s[i])) {
       out += s[i++];
-    } else if (s[i] == '_' && i + 1 < s.size() && is_digit(s[i + 1]) && i > 0 && is_digit(s[i - 1])) {
+    } else if (s[i] == '_' && i + 1 < s.size() && is_digit(s[i + 1]) && i > 0 &&
+               is_digit(s[i - 1])) {
       ++i;
     } else {
       break;
@@ -92,11 +95,13 @@ std::vector<std::string> extract_numbers(std::string_view text) {
   // The three patterns of the harness, applied one after the other to the whole text.
   static const std::regex kWithCommas(R"(-?\b[0-9]{1,3}(?:,[0-9]{3})+\b)");
   static const std::regex kScientific(R"(-?[0-9]+(?:\.[0-9]+)?[eE][+-]?[0-9]+)");
-  static const std::regex kPlain(R"(-?(?:[0-9]+\.[0-9]+|\.[0-9]+|[0-9]+\b)(?![eE][+-]?[0-9]+)(?![,0-9]))");
+  static const std::regex kPlain(
+      R"(-?(?:[0-9]+\.[0-9]+|\.[0-9]+|[0-9]+\b)(?![eE][+-]?[0-9]+)(?![,0-9]))");
   std::vector<std::string> out;
   std::string s(text);
   for (const std::regex* re : {&kWithCommas, &kScientific, &kPlain}) {
-    for (auto it = std::sregex_iterator(s.begin(), s.end(), *re); it != std::sregex_iterator(); ++it) {
+    for (auto it = std::sregex_iterator(s.begin(), s.end(), *re); it != std::sregex_iterator();
+         ++it) {
       out.push_back(it->str());
     }
   }
@@ -156,15 +161,18 @@ std::vector<OpenValue> parse_open_response(std::string_view response, int decima
   std::vector<std::string_view> lines;
   for (std::size_t start = 0;;) {
     std::size_t nl = r.find('\n', start);
-    lines.push_back(std::string_view(r).substr(start, nl == std::string::npos ? std::string::npos : nl - start));
+    lines.push_back(std::string_view(r).substr(
+        start, nl == std::string::npos ? std::string::npos : nl - start));
     if (nl == std::string::npos) break;
     start = nl + 1;
   }
-  std::vector<std::string> indicators = {"could be ", "so ", "is ", "thus ", "therefore ", "final ", "answer ", "result "};
+  std::vector<std::string> indicators = {"could be ",  "so ",    "is ",     "thus ",
+                                         "therefore ", "final ", "answer ", "result "};
   std::vector<std::string> keys;
   for (std::size_t k = 0; k < lines.size(); ++k) {
     if (k + 1 == lines.size()) indicators.push_back("=");
-    std::string shortest;  // empty = none yet (Python treats "" as falsy, so an empty tail never sticks)
+    std::string
+        shortest;  // empty = none yet (Python treats "" as falsy, so an empty tail never sticks)
     for (const std::string& ind : indicators) {
       if (lines[k].find(ind) == std::string_view::npos) continue;
       std::string tail(strip(after_last(lines[k], ind)));
@@ -173,7 +181,8 @@ std::vector<OpenValue> parse_open_response(std::string_view response, int decima
     if (!shortest.empty()) {
       std::string_view t = strip(shortest);
       static const std::vector<std::string_view> kTrivial = {":", ",", ".", "!", "?", ";", "'"};
-      if (std::find(kTrivial.begin(), kTrivial.end(), t) == kTrivial.end()) keys.push_back(shortest);
+      if (std::find(kTrivial.begin(), kTrivial.end(), t) == kTrivial.end())
+        keys.push_back(shortest);
     }
   }
   if (keys.empty()) keys.push_back(r);
@@ -184,12 +193,13 @@ std::vector<OpenValue> parse_open_response(std::string_view response, int decima
   std::vector<OpenValue> out;
   for (const std::string& v : raw) add_values(out, normalize_open_value(v, decimals));
   std::sort(out.begin(), out.end(), value_less);
-  out.erase(std::unique(out.begin(), out.end(),
-                        [](const OpenValue& a, const OpenValue& b) {
-                          return a.is_number == b.is_number && a.text == b.text &&
-                                 (a.number == b.number || (std::isnan(a.number) && std::isnan(b.number)));
-                        }),
-            out.end());
+  out.erase(
+      std::unique(out.begin(), out.end(),
+                  [](const OpenValue& a, const OpenValue& b) {
+                    return a.is_number == b.is_number && a.text == b.text &&
+                           (a.number == b.number || (std::isnan(a.number) && std::isnan(b.number)));
+                  }),
+      out.end());
   return out;
 }
 

@@ -19,7 +19,8 @@ std::string head(const McItem& item, const PromptOptions& options) {
 }  // namespace
 
 std::string mmstar_question(const McItem& item) {
-  if (item.options.empty() || item.question.find("Options:") != std::string::npos) return item.question;
+  if (item.options.empty() || item.question.find("Options:") != std::string::npos)
+    return item.question;
   std::string out = item.question + "\nOptions: ";
   for (std::size_t i = 0; i < item.options.size(); ++i) {
     if (i) out += ", ";
@@ -35,14 +36,16 @@ std::string build_prompt(const McItem& item, BenchKind kind, const PromptOptions
     case BenchKind::kMMStar:
       return head(item, options) + "Question: " + mmstar_question(item) + mc_tail;
     case BenchKind::kMathVista:
-      if (item.multiple_choice()) return head(item, options) + item.question + option_lines(item) + mc_tail;
+      if (item.multiple_choice())
+        return head(item, options) + item.question + option_lines(item) + mc_tail;
       return head(item, options) + item.question + short_tail;
     case BenchKind::kMMBench:
     case BenchKind::kSEEDBench:
     case BenchKind::kGeneric:
       break;
   }
-  if (item.multiple_choice()) return head(item, options) + item.question + option_lines(item) + mc_tail;
+  if (item.multiple_choice())
+    return head(item, options) + item.question + option_lines(item) + mc_tail;
   return head(item, options) + "Question: " + item.question + short_tail;
 }
 

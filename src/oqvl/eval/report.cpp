@@ -39,14 +39,16 @@ json stats_json(const std::vector<AccuracyStat>& stats) {
 
 }  // namespace
 
-std::vector<Judgement> judge_all(const std::vector<McItem>& items, const std::vector<std::string>& predictions,
-                                 BenchKind kind, const ScoreOptions& options) {
+std::vector<Judgement> judge_all(const std::vector<McItem>& items,
+                                 const std::vector<std::string>& predictions, BenchKind kind,
+                                 const ScoreOptions& options) {
   if (items.size() != predictions.size()) {
     fail("{} predictions for {} questions", predictions.size(), items.size());
   }
   std::vector<Judgement> out;
   out.reserve(items.size());
-  for (std::size_t i = 0; i < items.size(); ++i) out.push_back(judge(items[i], kind, predictions[i], options));
+  for (std::size_t i = 0; i < items.size(); ++i)
+    out.push_back(judge(items[i], kind, predictions[i], options));
   return out;
 }
 
@@ -93,10 +95,12 @@ Summary summarize(const Benchmark& bench, const std::vector<Judgement>& judgemen
   return s;
 }
 
-std::string predictions_jsonl(const std::vector<McItem>& items, const std::vector<std::string>& predictions,
+std::string predictions_jsonl(const std::vector<McItem>& items,
+                              const std::vector<std::string>& predictions,
                               const std::vector<Judgement>& judgements) {
   if (items.size() != predictions.size() || items.size() != judgements.size()) {
-    fail("{} questions, {} predictions, {} judgements", items.size(), predictions.size(), judgements.size());
+    fail("{} questions, {} predictions, {} judgements", items.size(), predictions.size(),
+         judgements.size());
   }
   std::string out;
   for (std::size_t i = 0; i < items.size(); ++i) {
@@ -152,7 +156,9 @@ std::string summary_table(const Summary& s) {
     std::string name = c.name.size() > width ? c.name.substr(0, width - 1) + "~" : c.name;
     out += fmt::format("{:<{}}  {:>7.2f}  {:>11}", name, width, 100.0 * c.accuracy(),
                        fmt::format("{}/{}", c.correct, c.total));
-    if (s.circular) out += circ ? fmt::format("  {:>10.2f}", 100.0 * circ->accuracy()) : fmt::format("  {:>10}", "");
+    if (s.circular)
+      out +=
+          circ ? fmt::format("  {:>10.2f}", 100.0 * circ->accuracy()) : fmt::format("  {:>10}", "");
     out += "\n";
   };
   if (!s.categories.empty()) {
@@ -168,15 +174,18 @@ std::string summary_table(const Summary& s) {
   }
   if (s.categories.empty() && s.l2_categories.empty()) header("");
   row(s.overall, s.circular ? &s.circular_overall : nullptr);
-  if (s.guessed) out += fmt::format("({} MathVista answers were random picks: no option letter found)\n", s.guessed);
+  if (s.guessed)
+    out += fmt::format("({} MathVista answers were random picks: no option letter found)\n",
+                       s.guessed);
   return out;
 }
 
 void write_report(const std::filesystem::path& dir, const Benchmark& bench,
-                  const std::vector<std::string>& predictions, const std::vector<Judgement>& judgements,
-                  const Summary& summary) {
+                  const std::vector<std::string>& predictions,
+                  const std::vector<Judgement>& judgements, const Summary& summary) {
   ensure_writable_dir(dir);
-  write_file_atomic(dir / "predictions.jsonl", predictions_jsonl(bench.items, predictions, judgements));
+  write_file_atomic(dir / "predictions.jsonl",
+                    predictions_jsonl(bench.items, predictions, judgements));
   write_file_atomic(dir / "metrics.json", summary_json(summary).dump(2) + "\n");
 }
 

@@ -18,7 +18,9 @@ struct AccuracyStat {
   std::string name;
   std::int64_t correct = 0;
   std::int64_t total = 0;
-  double accuracy() const { return total ? static_cast<double>(correct) / static_cast<double>(total) : 0.0; }
+  double accuracy() const {
+    return total ? static_cast<double>(correct) / static_cast<double>(total) : 0.0;
+  }
 };
 
 struct Summary {
@@ -36,14 +38,17 @@ struct Summary {
 
 // Judges every prediction (predictions[i] is the raw output for items[i]); throws
 // oqvl::Error when the counts differ.
-std::vector<Judgement> judge_all(const std::vector<McItem>& items, const std::vector<std::string>& predictions,
-                                 BenchKind kind, const ScoreOptions& options = {});
+std::vector<Judgement> judge_all(const std::vector<McItem>& items,
+                                 const std::vector<std::string>& predictions, BenchKind kind,
+                                 const ScoreOptions& options = {});
 
-Summary summarize(const Benchmark& bench, const std::vector<Judgement>& judgements, bool circular = false);
+Summary summarize(const Benchmark& bench, const std::vector<Judgement>& judgements,
+                  bool circular = false);
 
 // One JSON object per item and line: index, question, options, prediction, extracted,
 // answer, correct, category, l2_category (+ guessed, circular_of when set).
-std::string predictions_jsonl(const std::vector<McItem>& items, const std::vector<std::string>& predictions,
+std::string predictions_jsonl(const std::vector<McItem>& items,
+                              const std::vector<std::string>& predictions,
                               const std::vector<Judgement>& judgements);
 
 nlohmann::json summary_json(const Summary& summary);
@@ -53,7 +58,7 @@ std::string summary_table(const Summary& summary);
 
 // Writes DIR/predictions.jsonl and DIR/metrics.json atomically.
 void write_report(const std::filesystem::path& dir, const Benchmark& bench,
-                  const std::vector<std::string>& predictions, const std::vector<Judgement>& judgements,
-                  const Summary& summary);
+                  const std::vector<std::string>& predictions,
+                  const std::vector<Judgement>& judgements, const Summary& summary);
 
 }  // namespace oqvl::eval
