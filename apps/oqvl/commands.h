@@ -12,6 +12,7 @@ void register_data_inspect(CLI::App& data);
 void register_data_stats(CLI::App& data);
 void register_data_filter(CLI::App& data);
 void register_data_make_demo(CLI::App& data);
+void register_data_make_bench(CLI::App& data);
 void register_data_preprocess_bench(CLI::App& data);
 void register_data_pack(CLI::App& data);
 void register_data_mix(CLI::App& data);

@@ -26,12 +26,14 @@ int main(int argc, char** argv) {
   oqvl::cli::register_version(app);
   oqvl::cli::register_tokenize(app);
   CLI::App* data = app.add_subcommand("data", "WebDataset shards: demo data, inspect, stats, filter, "
-                                              "pack, mix, image preprocessing benchmark");
+                                              "pack, mix, image preprocessing benchmark, "
+                                              "benchmark TSVs");
   data->require_subcommand(1);
   oqvl::cli::register_data_inspect(*data);
   oqvl::cli::register_data_stats(*data);
   oqvl::cli::register_data_filter(*data);
   oqvl::cli::register_data_make_demo(*data);
+  oqvl::cli::register_data_make_bench(*data);
   oqvl::cli::register_data_preprocess_bench(*data);
   oqvl::cli::register_data_pack(*data);
   oqvl::cli::register_data_mix(*data);

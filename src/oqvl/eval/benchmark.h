@@ -1,0 +1,94 @@
+// Benchmark questions as the evaluation layer sees them, and readers for the two on-disk
+// formats: the TSV layout that public evaluation kits (VLMEvalKit) distribute for MMBench,
+// SEED-Bench, MMStar and MathVista, and a plain JSONL multiple-choice format with image files.
+// No torch here: the runner that drives a model builds on these types.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace oqvl::eval {
+
+// One question. Multiple-choice items have options (letter -> text, in letter order, absent
+// options left out); free-form items (MathVista) have none.
+struct McItem {
+  std::string index;        // the file's question id, as written
+  std::string image_bytes;  // encoded image (JPEG/PNG/WebP), decoded from base64; or empty...
+  std::string image_path;   // ...and the image's file (absolute) instead
+  std::string question;
+  std::string hint;  // empty when absent
+  std::vector<std::pair<std::string, std::string>> options;
+  std::string answer;  // the option letter, or the free-form answer text
+  std::string category, l2_category;
+  std::string question_type = "multi_choice";  // multi_choice | free_form
+  std::string answer_type = "text";            // text | integer | float | list
+  int precision = -1;                          // decimals of a float answer, -1 = unset
+  std::string unit;
+  std::vector<std::string> choices;  // MathVista's choice texts (also in options)
+  std::int64_t row = 0;              // 1-based line of the file where the item starts
+  nlohmann::json extra = nlohmann::json::object();  // other columns, by name
+
+  bool multiple_choice() const { return !options.empty(); }
+  // The option text for `letter`, or nullptr.
+  const std::string* option(std::string_view letter) const;
+};
+
+// Which benchmark a file holds: decides the prompt and the scoring rule.
+enum class BenchKind { kMMBench, kSEEDBench, kMMStar, kMathVista, kGeneric };
+
+// "mmbench", "seedbench", "mmstar", "mathvista", "generic".
+std::string_view bench_kind_name(BenchKind kind);
+// Parses those names (case-insensitive; also "seed", "mathvista_mini"); throws oqvl::Error.
+BenchKind parse_bench_kind(std::string_view name);
+// From a file name as the kits name them (MMBench_DEV_EN.tsv, SEEDBench_IMG.tsv, MMStar.tsv,
+// MathVista_MINI.tsv; case-insensitive substring); kGeneric otherwise.
+BenchKind detect_bench_kind(const std::filesystem::path& file);
+
+enum class BenchFormat { kAuto, kTsv, kJsonl };
+// "auto", "tsv", "jsonl"; throws oqvl::Error.
+BenchFormat parse_bench_format(std::string_view name);
+// kTsv or kJsonl from the extension (.tsv / .jsonl, .json), else from the first line (a JSON
+// object or a tab-separated header); throws oqvl::Error when neither fits.
+BenchFormat detect_bench_format(const std::filesystem::path& file);
+
+struct ReadOptions {
+  BenchFormat format = BenchFormat::kAuto;
+  // The benchmark kind (prompt + scoring rule); unset = detect_bench_kind(file name).
+  std::optional<BenchKind> kind;
+  // Malformed rows: false -> throw oqvl::Error naming file and line; true -> skip and count.
+  bool skip_malformed = false;
+  // Multiple-choice items must have an answer among their option letters. Off for test
+  // splits that ship without answers (the answer is then kept as written, possibly empty).
+  bool require_answer = true;
+};
+
+struct Benchmark {
+  std::filesystem::path file;
+  BenchKind kind = BenchKind::kGeneric;
+  std::vector<McItem> items;
+  std::int64_t skipped = 0;
+  std::vector<std::string> skip_reasons;  // the first few, for the log
+};
+
+// Reads a benchmark file.
+Benchmark read_benchmark(const std::filesystem::path& file, const ReadOptions& options = {});
+
+// The item's encoded image: image_bytes, or the contents of image_path (throws oqvl::Error
+// naming the file and the item when it cannot be read).
+std::string item_image_bytes(const McItem& item);
+
+// The two formats directly (text = the file's contents; `file` names it in errors and anchors
+// relative image paths).
+Benchmark read_tsv_benchmark(std::string_view text, const std::filesystem::path& file,
+                             const ReadOptions& options = {});
+Benchmark read_jsonl_benchmark(std::string_view text, const std::filesystem::path& file,
+                               const ReadOptions& options = {});
+
+}  // namespace oqvl::eval

@@ -1,0 +1,44 @@
+// The evaluation prompts of the paper's harness (Open-Qwen2VL's fork of vlm-evaluation,
+// vlm_eval/tasks/harnesses/*.py; spec 9.1): no chat template, a raw prompt that starts with
+// the "<image>" placeholder and ends with "Answer:". The runner prepends "<s>" and splits at
+// "<image>" when tokenizing.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "oqvl/eval/benchmark.h"
+
+namespace oqvl::eval {
+
+inline constexpr std::string_view kImagePlaceholder = "<image>";
+inline constexpr std::string_view kMcInstruction =
+    "Answer with the option's letter from the given choices directly.";
+inline constexpr std::string_view kShortAnswerInstruction =
+    "Answer the question using a single word or phrase.";
+
+struct PromptOptions {
+  // The paper's MMBench harness ignores MMBench's hint column. With this set, a non-empty hint
+  // goes on its own line before the question (as the "{hint}{question}" form and the
+  // LLaVA-style MMBench prompts do): "<image>\n{hint}\n{question}\n...".
+  bool include_hint = false;
+};
+
+// The prompt for one item:
+//  MMBench, SEED-Bench, generic multiple choice:
+//    "<image>\n{question}\nA. {A}\nB. {B}...\n" + kMcInstruction + "\nAnswer:"
+//  MMStar: "<image>\nQuestion: {question}\n" + kMcInstruction + "\nAnswer:", where the question
+//    carries its options inline as in MMStar's own release ("...\nOptions: A: x, B: y, ...";
+//    rebuilt that way when a TSV has them in A-D columns).
+//  MathVista: multiple choice like MMBench (options from `choices`); free-form
+//    "<image>\n{question}\n" + kShortAnswerInstruction + "\nAnswer:".
+//  Generic free-form (no options; the POPE/TextVQA form):
+//    "<image>\nQuestion: {question}\n" + kShortAnswerInstruction + "\nAnswer:".
+// Only the options an item has are listed (the harness always printed A-D).
+std::string build_prompt(const McItem& item, BenchKind kind, const PromptOptions& options = {});
+
+// MMStar's question with its options inline ("{stem}\nOptions: A: x, B: y, C: z, D: w"); the
+// question unchanged when it already has an "Options:" line or the item has no options.
+std::string mmstar_question(const McItem& item);
+
+}  // namespace oqvl::eval

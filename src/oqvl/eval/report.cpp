@@ -1,0 +1,192 @@
+#include "oqvl/eval/report.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+#include "oqvl/core/error.h"
+#include "oqvl/core/files.h"
+#include "oqvl/eval/circular.h"
+
+namespace oqvl::eval {
+using nlohmann::json;
+namespace {
+
+std::vector<AccuracyStat> to_stats(const std::map<std::string, AccuracyStat>& by_name) {
+  std::vector<AccuracyStat> out;
+  for (const auto& [name, stat] : by_name) out.push_back(stat);
+  return out;
+}
+
+void count(std::map<std::string, AccuracyStat>& by_name, const std::string& name, bool correct) {
+  if (name.empty()) return;
+  AccuracyStat& s = by_name[name];
+  s.name = name;
+  ++s.total;
+  if (correct) ++s.correct;
+}
+
+json stat_json(const AccuracyStat& s) {
+  return json{{"correct", s.correct}, {"total", s.total}, {"accuracy", s.accuracy()}};
+}
+
+json stats_json(const std::vector<AccuracyStat>& stats) {
+  json out = json::object();
+  for (const auto& s : stats) out[s.name] = stat_json(s);
+  return out;
+}
+
+}  // namespace
+
+std::vector<Judgement> judge_all(const std::vector<McItem>& items,
+                                 const std::vector<std::string>& predictions, BenchKind kind,
+                                 const ScoreOptions& options) {
+  if (items.size() != predictions.size()) {
+    fail("{} predictions for {} questions", predictions.size(), items.size());
+  }
+  std::vector<Judgement> out;
+  out.reserve(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i)
+    out.push_back(judge(items[i], kind, predictions[i], options));
+  return out;
+}
+
+Summary summarize(const Benchmark& bench, const std::vector<Judgement>& judgements, bool circular) {
+  if (bench.items.size() != judgements.size()) {
+    fail("{} judgements for {} questions", judgements.size(), bench.items.size());
+  }
+  Summary s;
+  s.benchmark = bench.file.filename().string();
+  s.kind = bench.kind;
+  std::map<std::string, AccuracyStat> cats, l2;
+  for (std::size_t i = 0; i < judgements.size(); ++i) {
+    const McItem& item = bench.items[i];
+    bool ok = judgements[i].correct;
+    ++s.overall.total;
+    if (ok) ++s.overall.correct;
+    if (judgements[i].guessed) ++s.guessed;
+    count(cats, item.category, ok);
+    count(l2, item.l2_category, ok);
+  }
+  s.categories = to_stats(cats);
+  s.l2_categories = to_stats(l2);
+
+  if (circular) {
+    s.circular = true;
+    // A question is right when all its rows are; its category is its first row's.
+    std::map<std::string, std::pair<bool, std::string>> groups;  // key -> (all right, category)
+    std::vector<std::string> order;
+    for (std::size_t i = 0; i < judgements.size(); ++i) {
+      std::string key = circular_key(bench.items[i]);
+      auto [it, fresh] = groups.try_emplace(key, true, bench.items[i].category);
+      if (fresh) order.push_back(key);
+      it->second.first = it->second.first && judgements[i].correct;
+    }
+    std::map<std::string, AccuracyStat> ccats;
+    for (const std::string& key : order) {
+      const auto& [ok, category] = groups[key];
+      ++s.circular_overall.total;
+      if (ok) ++s.circular_overall.correct;
+      count(ccats, category, ok);
+    }
+    s.circular_categories = to_stats(ccats);
+  }
+  return s;
+}
+
+std::string predictions_jsonl(const std::vector<McItem>& items,
+                              const std::vector<std::string>& predictions,
+                              const std::vector<Judgement>& judgements) {
+  if (items.size() != predictions.size() || items.size() != judgements.size()) {
+    fail("{} questions, {} predictions, {} judgements", items.size(), predictions.size(),
+         judgements.size());
+  }
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const McItem& item = items[i];
+    json options = json::object();
+    for (const auto& [letter, text] : item.options) options[letter] = text;
+    json line = {{"index", item.index},
+                 {"question", item.question},
+                 {"options", options},
+                 {"prediction", predictions[i]},
+                 {"extracted", judgements[i].extracted},
+                 {"answer", item.answer},
+                 {"correct", judgements[i].correct},
+                 {"category", item.category},
+                 {"l2_category", item.l2_category}};
+    if (judgements[i].guessed) line["guessed"] = true;
+    if (auto it = item.extra.find("circular_of"); it != item.extra.end()) line["circular_of"] = *it;
+    out += line.dump(-1, ' ', false, json::error_handler_t::replace);
+    out += '\n';
+  }
+  return out;
+}
+
+json summary_json(const Summary& s) {
+  json out = {{"benchmark", s.benchmark},
+              {"kind", std::string(bench_kind_name(s.kind))},
+              {"overall", stat_json(s.overall)},
+              {"categories", stats_json(s.categories)},
+              {"l2_categories", stats_json(s.l2_categories)}};
+  if (s.guessed) out["guessed"] = s.guessed;
+  if (s.circular) {
+    out["circular"] = {{"overall", stat_json(s.circular_overall)},
+                       {"categories", stats_json(s.circular_categories)}};
+  }
+  return out;
+}
+
+std::string summary_table(const Summary& s) {
+  std::size_t width = 8;
+  for (const auto& c : s.categories) width = std::max(width, c.name.size());
+  for (const auto& c : s.l2_categories) width = std::max(width, c.name.size());
+  width = std::min<std::size_t>(width, 48);
+  std::map<std::string, const AccuracyStat*> circular_by_name;
+  for (const auto& c : s.circular_categories) circular_by_name[c.name] = &c;
+
+  std::string out = fmt::format("{} ({})\n", s.benchmark, bench_kind_name(s.kind));
+  auto header = [&](std::string_view title) {
+    out += fmt::format("{:<{}}  {:>7}  {:>11}", title, width, "acc %", "right/total");
+    if (s.circular) out += fmt::format("  {:>10}", "circular %");
+    out += "\n";
+  };
+  auto row = [&](const AccuracyStat& c, const AccuracyStat* circ) {
+    std::string name = c.name.size() > width ? c.name.substr(0, width - 1) + "~" : c.name;
+    out += fmt::format("{:<{}}  {:>7.2f}  {:>11}", name, width, 100.0 * c.accuracy(),
+                       fmt::format("{}/{}", c.correct, c.total));
+    if (s.circular)
+      out +=
+          circ ? fmt::format("  {:>10.2f}", 100.0 * circ->accuracy()) : fmt::format("  {:>10}", "");
+    out += "\n";
+  };
+  if (!s.categories.empty()) {
+    header("category");
+    for (const auto& c : s.categories) {
+      auto it = circular_by_name.find(c.name);
+      row(c, it == circular_by_name.end() ? nullptr : it->second);
+    }
+  }
+  if (!s.l2_categories.empty()) {
+    header("l2 category");
+    for (const auto& c : s.l2_categories) row(c, nullptr);
+  }
+  if (s.categories.empty() && s.l2_categories.empty()) header("");
+  row(s.overall, s.circular ? &s.circular_overall : nullptr);
+  if (s.guessed)
+    out += fmt::format("({} MathVista answers were random picks: no option letter found)\n",
+                       s.guessed);
+  return out;
+}
+
+void write_report(const std::filesystem::path& dir, const Benchmark& bench,
+                  const std::vector<std::string>& predictions,
+                  const std::vector<Judgement>& judgements, const Summary& summary) {
+  ensure_writable_dir(dir);
+  write_file_atomic(dir / "predictions.jsonl",
+                    predictions_jsonl(bench.items, predictions, judgements));
+  write_file_atomic(dir / "metrics.json", summary_json(summary).dump(2) + "\n");
+}
+
+}  // namespace oqvl::eval
