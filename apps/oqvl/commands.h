@@ -20,6 +20,7 @@ void register_data_mix(CLI::App& data);
 // Commands that run models (apps/oqvl/torch/), only in builds with OQVL_WITH_TORCH.
 void register_convert(CLI::App& app);
 void register_generate(CLI::App& app);
+void register_eval(CLI::App& app);
 void register_score_mlm(CLI::App& score);
 void register_score_clip(CLI::App& score);
 #endif

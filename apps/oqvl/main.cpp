@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
 #ifdef OQVL_WITH_TORCH
   oqvl::cli::register_convert(app);
   oqvl::cli::register_generate(app);
+  oqvl::cli::register_eval(app);
   CLI::App* score = app.add_subcommand(
       "score", "Score image-caption shards with models (tables for data filter): mlm, clip");
   score->require_subcommand(1);

@@ -83,6 +83,15 @@ TEST(Tokenizer, Qwen2VlLayout) {
   EXPECT_EQ(tok.encode(""), std::vector<std::int32_t>{});
 }
 
+// A model's embedding has rows past the tokenizer's tokens (151936 vs 151666); HF tokenizers'
+// decode leaves such ids out ("Hello" 151917 "," -> "Hello,"), which model outputs need.
+TEST(Tokenizer, DecodeSkipsUnknownIdsOnlyWhenAsked) {
+  const Tokenizer& tok = qwen2vl();
+  const std::vector<std::int32_t> ids = {9707, 151917, 11, -5, kImEndId};
+  EXPECT_EQ(tok.decode(ids, /*skip_special=*/true, /*skip_unknown=*/true), "Hello,");
+  EXPECT_THROW(tok.decode(ids, true), Error);
+}
+
 TEST(Tokenizer, CorpusMatchesHuggingFace) {
   const Tokenizer& tok = qwen2vl();
   std::vector<json> rows = read_jsonl("corpus.jsonl");

@@ -118,7 +118,7 @@ void run(Options& o) {
   gen.stop_strings = o.stops;
   auto decode = [&](const std::vector<int64_t>& ids) {
     std::vector<int32_t> v(ids.begin(), ids.end());
-    return m.tokenizer->decode(v, /*skip_special=*/true);
+    return m.tokenizer->decode(v, /*skip_special=*/true, /*skip_unknown=*/true);
   };
 
   std::optional<AtomicFile> out_file;

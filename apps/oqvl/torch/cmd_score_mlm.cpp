@@ -98,7 +98,7 @@ void run(Options& o) {
   po.placeholder = cfg.image_placeholder;
   auto decode = [&](const std::vector<int64_t>& ids) {
     std::vector<int32_t> v(ids.begin(), ids.end());
-    return m.tokenizer->decode(v, /*skip_special=*/true);
+    return m.tokenizer->decode(v, /*skip_special=*/true, /*skip_unknown=*/true);
   };
 
   Totals totals;

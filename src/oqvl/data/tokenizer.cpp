@@ -276,12 +276,14 @@ std::vector<std::vector<std::int32_t>> Tokenizer::encode_batch(const std::vector
   return out;
 }
 
-std::string Tokenizer::decode(std::span<const std::int32_t> ids, bool skip_special) const {
+std::string Tokenizer::decode(std::span<const std::int32_t> ids, bool skip_special, bool skip_unknown) const {
   const Model& m = *model_;
   std::string bytes;
   for (std::int32_t id : ids) {
-    if (id < 0 || id >= static_cast<std::int32_t>(m.kind.size()) || m.kind[id] == Model::kHole)
+    if (id < 0 || id >= static_cast<std::int32_t>(m.kind.size()) || m.kind[id] == Model::kHole) {
+      if (skip_unknown) continue;
       fail("cannot decode token id {}: not in the vocabulary (size {})", id, m.kind.size());
+    }
     if (skip_special && m.kind[id] == Model::kSpecial) continue;
     bytes += m.id_bytes[id];
   }

@@ -65,7 +65,11 @@ class Tokenizer {
 
   // The text of `ids` (special tokens dropped if skip_special); throws oqvl::Error on an id
   // outside [0, vocab_size()) or in a hole of the vocabulary.
-  std::string decode(std::span<const std::int32_t> ids, bool skip_special = false) const;
+  // skip_unknown: ids outside the vocabulary (a model's embedding has more rows than the
+  // tokenizer has tokens) are left out, as Hugging Face tokenizers' decode does; otherwise they
+  // are an oqvl::Error.
+  std::string decode(std::span<const std::int32_t> ids, bool skip_special = false,
+                     bool skip_unknown = false) const;
 
   // Id of a token written as in tokenizer.json ("Ġthe", or an added token's content), or
   // kNoToken.

@@ -1,0 +1,108 @@
+// `oqvl eval`: a multiple-choice / short-answer benchmark (MMBench, SEED-Bench, MMStar, MathVista
+// TSVs as the benchmark kits ship them, or JSONL) through an oqvl model with the paper's prompts,
+// greedy decoding and scoring (spec 9.1; docs/eval.md). Writes OUT/predictions.jsonl and
+// OUT/metrics.json and prints the accuracy table.
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "oqvl/commands.h"
+#include "oqvl/core/error.h"
+#include "oqvl/core/files.h"
+#include "oqvl/core/log.h"
+#include "oqvl/core/progress.h"
+#include "oqvl/eval/answer.h"
+#include "oqvl/eval/benchmark.h"
+#include "oqvl/eval/circular.h"
+#include "oqvl/eval/report.h"
+#include "oqvl/eval/runner.h"
+#include "oqvl/torch/model_flags.h"
+
+namespace oqvl::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Options {
+  ModelFlags model;
+  std::string bench;
+  std::string format = "auto";
+  std::string kind = "auto";
+  std::string out;
+  std::string rule = "paper";
+  bool circular = false;
+  bool make_circular = false;
+  bool include_hint = false;
+  bool skip_malformed = false;
+  int batch_size = 8;
+  int64_t max_new_tokens = 16;
+  size_t limit = 0;
+};
+
+void run(Options& o) {
+  eval::ReadOptions ro;
+  if (o.format == "tsv") ro.format = eval::BenchFormat::kTsv;
+  else if (o.format == "jsonl") ro.format = eval::BenchFormat::kJsonl;
+  else if (o.format != "auto") fail("--format '{}' is not auto, tsv or jsonl", o.format);
+  if (o.kind != "auto") ro.kind = eval::parse_bench_kind(o.kind);
+  ro.skip_malformed = o.skip_malformed;
+  eval::ScoreOptions so;
+  if (o.rule == "strict") so.rule = eval::McRule::kStrictLetter;
+  else if (o.rule != "paper") fail("--rule '{}' is not paper or strict", o.rule);
+  if (o.batch_size <= 0) fail("--batch-size must be > 0");
+  if (o.max_new_tokens <= 0) fail("--max-new-tokens must be > 0");
+  if (!o.out.empty()) ensure_writable_dir(o.out);
+
+  auto bench = eval::read_benchmark(o.bench, ro);
+  if (bench.skipped > 0) log::warn("{}: skipped {} malformed row(s)", o.bench, bench.skipped);
+  if (o.limit > 0 && bench.items.size() > o.limit) bench.items.resize(o.limit);
+  if (o.make_circular) bench.items = eval::make_circular(bench.items);
+  if (bench.items.empty()) fail("{}: no questions", o.bench);
+
+  auto m = load_model(o.model);
+  eval::RunOptions run;
+  run.batch_size = o.batch_size;
+  run.max_new_tokens = o.max_new_tokens;
+  run.image_tokens = m.image_tokens;
+  run.prompt.include_hint = o.include_hint;
+  Progress progress("eval", bench.items.size(), "questions");
+  auto result = eval::run_benchmark(m.model, *m.tokenizer, bench, run, [&](size_t n) { progress.add(n); });
+  progress.finish();
+
+  const auto judgements = eval::judge_all(bench.items, result.predictions, bench.kind, so);
+  const auto summary = eval::summarize(bench, judgements, o.circular || o.make_circular);
+  if (!o.out.empty()) eval::write_report(o.out, bench, result.predictions, judgements, summary);
+  std::cout << eval::summary_table(summary);
+  log::info("{} questions in {:.1f} s ({:.2f} questions/s, {:.1f} new tokens/s){}", bench.items.size(),
+            result.seconds, bench.items.size() / std::max(result.seconds, 1e-9),
+            result.new_tokens / std::max(result.seconds, 1e-9),
+            o.out.empty() ? std::string() : "; predictions and metrics in " + o.out);
+}
+
+}  // namespace
+
+void register_eval(CLI::App& app) {
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("eval", "Evaluate an oqvl model on a multiple-choice benchmark (paper's prompts and scoring)");
+  add_model_flags(cmd, o->model);
+  cmd->add_option("--bench", o->bench, "benchmark file: TSV (MMBench/SEED/MMStar/MathVista layout) or JSONL")
+      ->required();
+  cmd->add_option("--format", o->format, "auto | tsv | jsonl")->capture_default_str();
+  cmd->add_option("--kind", o->kind, "auto (from the file name) | mmbench | seedbench | mmstar | mathvista | generic")
+      ->capture_default_str();
+  cmd->add_option("--out", o->out, "folder for predictions.jsonl and metrics.json");
+  cmd->add_option("--rule", o->rule, "paper (the harness's substring rule) | strict (option letter)")
+      ->capture_default_str();
+  cmd->add_flag("--circular", o->circular, "MMBench circular evaluation over rotations already in the file");
+  cmd->add_flag("--make-circular", o->make_circular, "ask every rotation of the options, score circularly");
+  cmd->add_flag("--include-hint", o->include_hint, "put the hint column before the question (the paper's harness does not)");
+  cmd->add_flag("--skip-malformed", o->skip_malformed, "skip and count malformed rows instead of stopping");
+  cmd->add_option("--batch-size", o->batch_size, "questions per forward")->capture_default_str();
+  cmd->add_option("--max-new-tokens", o->max_new_tokens, "generated tokens per answer (the paper: 16)")
+      ->capture_default_str();
+  cmd->add_option("--limit", o->limit, "only the first N questions (0 = all)")->capture_default_str();
+  cmd->callback([o] { run(*o); });
+}
+
+}  // namespace oqvl::cli

@@ -1,0 +1,102 @@
+#include "oqvl/eval/runner.h"
+
+#include <chrono>
+
+#include "oqvl/core/error.h"
+#include "oqvl/data/image_prompt.h"
+#include "oqvl/model/generate.h"
+
+namespace oqvl::eval {
+
+namespace {
+
+// UTF-8 length of a White_Space code point at the start of `s` (Python's str.isspace set), or 0.
+std::size_t space_at(std::string_view s) {
+  if (s.empty()) return 0;
+  const auto c = static_cast<unsigned char>(s[0]);
+  if (c == ' ' || (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x1F)) return 1;
+  if (s.size() >= 2 && c == 0xC2 && (static_cast<unsigned char>(s[1]) == 0x85 || static_cast<unsigned char>(s[1]) == 0xA0))
+    return 2;
+  if (s.size() >= 3) {
+    const auto c1 = static_cast<unsigned char>(s[1]), c2 = static_cast<unsigned char>(s[2]);
+    if (c == 0xE1 && c1 == 0x9A && c2 == 0x80) return 3;                                 // U+1680
+    if (c == 0xE2 && c1 == 0x80 && (c2 <= 0x8A || c2 == 0xA8 || c2 == 0xA9 || c2 == 0xAF)) return 3;  // U+2000-200A, 2028, 2029, 202F
+    if (c == 0xE2 && c1 == 0x81 && c2 == 0x9F) return 3;                                 // U+205F
+    if (c == 0xE3 && c1 == 0x80 && c2 == 0x80) return 3;                                 // U+3000
+  }
+  return 0;
+}
+
+// Start of the last UTF-8 character of s.
+std::size_t last_char_start(std::string_view s) {
+  std::size_t i = s.size() - 1;
+  while (i > 0 && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) --i;
+  return i;
+}
+
+}  // namespace
+
+std::string python_strip(std::string_view text) {
+  while (auto n = space_at(text)) text.remove_prefix(n);
+  while (!text.empty()) {
+    const auto start = last_char_start(text);
+    if (space_at(text.substr(start)) != text.size() - start) break;
+    text.remove_suffix(text.size() - start);
+  }
+  return std::string(text);
+}
+
+RunResult run_benchmark(model::OpenQwen2VL& model, const data::Tokenizer& tokenizer, const Benchmark& bench,
+                        const RunOptions& options, const std::function<void(std::size_t)>& on_batch) {
+  if (options.batch_size <= 0) fail("eval: batch size must be > 0");
+  const auto& cfg = model->config();
+  const auto image_tokens = options.image_tokens > 0 ? options.image_tokens : cfg.image_tokens;
+  const auto& weight = model->llm->model->embed_tokens->weight;
+  model::GenerationConfig gen;
+  gen.max_new_tokens = options.max_new_tokens;
+  gen.stop_ids = options.stop_ids.empty() ? model::kOpenQwen2VLEvalStopIds : options.stop_ids;
+  gen.pad_id = cfg.pad_id;
+  data::ImagePromptOptions po;
+  po.bos_id = cfg.bos_id;
+  po.placeholder = cfg.image_placeholder;
+
+  RunResult out;
+  out.predictions.reserve(bench.items.size());
+  const auto t0 = std::chrono::steady_clock::now();
+  torch::InferenceMode inference;
+  for (std::size_t start = 0; start < bench.items.size(); start += options.batch_size) {
+    const std::size_t end = std::min(bench.items.size(), start + options.batch_size);
+    std::vector<torch::Tensor> pixels;
+    std::vector<std::vector<std::int64_t>> ids;
+    for (std::size_t i = start; i < end; ++i) {
+      const auto& item = bench.items[i];
+      const auto prompt = build_prompt(item, bench.kind, options.prompt);
+      if (data::count_image_markers(prompt) != 1)
+        fail("{}: item {}: the prompt needs exactly one image", bench.file.string(), item.index);
+      ids.push_back(data::tokenize_image_prompt(tokenizer, prompt, po));
+      std::string bytes;
+      try {
+        bytes = item_image_bytes(item);
+        pixels.push_back(model::preprocess_for_vlm(
+            {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}, cfg));
+      } catch (const Error& e) {
+        fail("{}: item {} (line {}): image: {}", bench.file.string(), item.index, item.row, e.what());
+      }
+    }
+    auto tokens = model->encode_images(torch::stack(pixels).to(weight.device(), weight.scalar_type()), image_tokens);
+    std::vector<torch::Tensor> prompts;
+    for (std::size_t k = 0; k < ids.size(); ++k) prompts.push_back(model->prompt_embeds(ids[k], tokens.narrow(0, k, 1)));
+    auto results = model::generate_from_embeds(model->llm, prompts, gen);
+    for (auto& r : results) {
+      std::vector<std::int32_t> v(r.tokens.begin(), r.tokens.end());
+      out.predictions.push_back(python_strip(tokenizer.decode(v, /*skip_special=*/true, /*skip_unknown=*/true)));
+      out.new_tokens += static_cast<std::int64_t>(r.tokens.size());
+      out.tokens.push_back(std::move(r.tokens));
+    }
+    if (on_batch) on_batch(end - start);
+  }
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return out;
+}
+
+}  // namespace oqvl::eval

@@ -1,0 +1,45 @@
+// Runs a benchmark through an oqvl model the way the paper's harness does (spec 9.1): for each
+// item the raw prompt (prompts.h), ids = [<s>] + the <image>-split tokenization, the image's
+// projected tokens spliced in, greedy decoding of at most 16 new tokens stopping at the eval
+// stop ids (".", ",", "\n", ...), decoded without special tokens and stripped. Items are batched
+// (left padding, KV cache); every item's image goes through the vision tower once.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "oqvl/data/tokenizer.h"
+#include "oqvl/eval/benchmark.h"
+#include "oqvl/eval/prompts.h"
+#include "oqvl/model/vlm.h"
+
+namespace oqvl::eval {
+
+struct RunOptions {
+  int batch_size = 8;
+  std::int64_t max_new_tokens = 16;
+  std::vector<std::int64_t> stop_ids;  // empty = model::kOpenQwen2VLEvalStopIds
+  std::int64_t image_tokens = 0;       // 0 = the model folder's
+  PromptOptions prompt;
+};
+
+struct RunResult {
+  std::vector<std::string> predictions;       // one per item, in order
+  std::vector<std::vector<std::int64_t>> tokens;  // generated ids (stop id included)
+  std::int64_t new_tokens = 0;
+  double seconds = 0;
+};
+
+// `on_batch(done)` is called after each batch (progress). oqvl::Error names the item whose image
+// is missing or does not decode.
+RunResult run_benchmark(model::OpenQwen2VL& model, const data::Tokenizer& tokenizer, const Benchmark& bench,
+                        const RunOptions& options, const std::function<void(std::size_t)>& on_batch = {});
+
+// Python's str.strip(): ASCII whitespace and the other Unicode White_Space code points.
+std::string python_strip(std::string_view text);
+
+}  // namespace oqvl::eval
