@@ -44,6 +44,7 @@ struct Options {
   int64_t max_new_tokens = 2;
   size_t max_len = 2040;
   bool skip_bad = false;
+  int64_t limit = 0;  // pairs per shard, 0 = all
 };
 
 struct Pair {
@@ -151,7 +152,9 @@ void run(Options& o) {
       totals.scored += batch.size();
       batch.clear();
     };
+    int64_t taken = 0;
     while (auto s = reader.next()) {
+      if (o.limit > 0 && taken >= o.limit) break;
       const auto* image = s->find(data::kImageExtensions);
       const auto* text = s->find(data::kTextExtensions);
       if (!image) { ++totals.unscored["no image"]; continue; }
@@ -165,6 +168,7 @@ void run(Options& o) {
         continue;
       }
       batch.push_back(std::move(p));
+      ++taken;
       if (static_cast<int>(batch.size()) == o.batch_size) flush();
     }
     flush();
@@ -212,6 +216,8 @@ void register_score_mlm(CLI::App& score) {
   cmd->add_option("--max-new-tokens", o->max_new_tokens, "generated tokens per score (the reference: 2)")
       ->capture_default_str();
   cmd->add_option("--max-len", o->max_len, "prompt tokens kept before the whitespace token")->capture_default_str();
+  cmd->add_option("--limit", o->limit, "score only the first N pairs of each shard (0 = all; trial runs: the table then holds only those, and a rerun skips it)")
+      ->capture_default_str();
   cmd->add_flag("--skip-bad", o->skip_bad, "skip and count bad shard content instead of stopping");
   cmd->callback([o] { run(*o); });
 }
