@@ -119,7 +119,7 @@ AttentionSpec AttentionSpec::per_sample(torch::Tensor sample_lengths) {
   return s;
 }
 
-AttentionLayout build_attention(const AttentionSpec& spec, int64_t T, torch::Device device) {
+AttentionLayout build_attention(const AttentionSpec& spec, int64_t T, torch::Device device, bool with_mask) {
   const auto i64 = torch::TensorOptions().dtype(torch::kInt64).device(device);
   auto t = torch::arange(T, i64);  // [T]
   AttentionLayout out;
@@ -147,6 +147,7 @@ AttentionLayout build_attention(const AttentionSpec& spec, int64_t T, torch::Dev
     out.valid = t.unsqueeze(0) < total.unsqueeze(1);                        // [B,T]
     out.positions = torch::where(out.valid, t.unsqueeze(0) - start, torch::zeros_like(start));
   }
+  if (!with_mask && spec.mode == AttentionSpec::Mode::kCausal) return out;
   auto causal = torch::ones({T, T}, torch::TensorOptions().dtype(torch::kBool).device(device)).tril();
   auto mask = causal.unsqueeze(0) & out.valid.unsqueeze(1) & out.valid.unsqueeze(2);  // [B,T,T]
   if (seg.defined()) mask = mask & (seg.unsqueeze(1) == seg.unsqueeze(2));
@@ -211,7 +212,7 @@ torch::Tensor Qwen2AttentionImpl::attend(const torch::Tensor& q, const torch::Te
 torch::Tensor Qwen2AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
                                           const torch::Tensor& sin, const torch::Tensor& mask) {
   auto [q, k, v] = project(x, cos, sin);
-  return attend(q, k, v, mask);  // [B,T,H]
+  return attend(q, k, v, mask, /*is_causal=*/!mask.defined());  // [B,T,H]
 }
 
 torch::Tensor Qwen2AttentionImpl::forward_cached(const torch::Tensor& x, const torch::Tensor& cos,
@@ -285,7 +286,11 @@ torch::Tensor Qwen2ModelImpl::forward(const torch::Tensor& inputs_embeds, const 
     fail("Qwen2: inputs_embeds must be [B, T, {}], got {}", config.hidden_size,
          fmt::format("{}", fmt::join(inputs_embeds.sizes(), ", ")));
   const int64_t B = inputs_embeds.size(0), T = inputs_embeds.size(1);
-  auto layout = build_attention(spec, T, inputs_embeds.device());
+  // Plain causal rows need no dense mask: right padding sits after every valid token, so a
+  // causal query never sees it, and the padded queries' outputs are ignored (label -100). SDPA's
+  // is_causal then takes the fused kernels (flash attention on CUDA) and no [B,1,T,T] mask is
+  // built. Per-sample rows keep their block-diagonal mask.
+  auto layout = build_attention(spec, T, inputs_embeds.device(), /*with_mask=*/false);
   if (layout.valid.size(0) != B) fail("Qwen2: attention spec has {} rows, inputs have {}", layout.valid.size(0), B);
   auto pos = positions.defined() ? positions : layout.positions;               // [B,T]
   if (pos.sizes() != torch::IntArrayRef({B, T})) fail("Qwen2: positions must be [B, T]");

@@ -61,11 +61,14 @@ struct AttentionSpec {
 
 // The spec expanded for a row length T, on `device`.
 struct AttentionLayout {
-  torch::Tensor mask;       // [B, 1, T, T] bool, true = query i may attend key j
+  torch::Tensor mask;       // [B, 1, T, T] bool, true = query i may attend key j (undefined:
+                            // plain causal, see build_attention's with_mask)
   torch::Tensor positions;  // [B, T] int64 RoPE positions
   torch::Tensor valid;      // [B, T] bool, false on padding
 };
-AttentionLayout build_attention(const AttentionSpec& spec, int64_t T, torch::Device device);
+// with_mask = false skips the dense mask for kCausal specs (the model's forward then uses SDPA's
+// is_causal, see Qwen2ModelImpl::forward); kPerSample always gets its mask.
+AttentionLayout build_attention(const AttentionSpec& spec, int64_t T, torch::Device device, bool with_mask = true);
 
 // Mask for T new queries after P cached positions: key_valid [B, P+T] bool (false = padding, e.g.
 // a left-padded prompt) -> [B, 1, T, P+T] bool. Query t (absolute position P+t) sees every valid
@@ -83,7 +86,8 @@ TORCH_MODULE(Qwen2RMSNorm);
 
 struct Qwen2AttentionImpl : torch::nn::Module {
   explicit Qwen2AttentionImpl(const Qwen2Config& config);
-  // x [B,T,H]; cos/sin [B,T,head_dim]; mask [B,1,T,T] bool.
+  // x [B,T,H]; cos/sin [B,T,head_dim]; mask [B,1,T,T] bool, or undefined = plain causal
+  // (SDPA is_causal).
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
                         const torch::Tensor& mask);
   // Same, with the new keys/values appended to `cache` (layer `layer`) and the queries attending
