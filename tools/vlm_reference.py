@@ -11,7 +11,7 @@ of oqvl's C++ model, generation, evaluation and MLM scoring.
                                      image tokens spliced at -200, left padding + attention mask,
                                      HF generate on inputs_embeds, decode(skip_special_tokens)
 
-Usage: python tools/vlm_reference.py make-tiny OUT_DIR [SEED]
+Usage: python tools/vlm_reference.py make-tiny OUT_DIR [SEED] [tiny|mid]
 """
 import io
 import json
@@ -66,19 +66,26 @@ def text_config_json(c):
     return j
 
 
-def make_tiny_folder(out_dir, seed=0, image_tokens=16):
+# (vision hidden, MLP, layers, heads, image, patch, pooled tokens; LLM hidden, MLP, layers, heads,
+# KV heads, head dim): "tiny" for tests, "mid" for benchmarks (bench/run_eval_bench.sh).
+SIZES = {"tiny": (32, 48, 3, 4, 28, 4, 16, 32, 64, 2, 4, 2, 8),
+         "mid": (384, 1536, 6, 6, 224, 14, 64, 512, 1536, 8, 8, 2, 64)}
+
+
+def make_tiny_folder(out_dir, seed=0, size="tiny"):
+    vh, vi, vl, vn, img, patch, image_tokens, lh, li, ll, ln, lkv, hd = SIZES[size]
     os.makedirs(out_dir, exist_ok=True)
     torch.manual_seed(seed)
-    vcfg = SiglipVisionConfig(hidden_size=32, intermediate_size=48, num_hidden_layers=3,
-                              num_attention_heads=4, image_size=28, patch_size=4,
+    vcfg = SiglipVisionConfig(hidden_size=vh, intermediate_size=vi, num_hidden_layers=vl,
+                              num_attention_heads=vn, image_size=img, patch_size=patch,
                               layer_norm_eps=1e-6, hidden_act="gelu")
-    lcfg = Qwen2Config(vocab_size=151936, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                       num_attention_heads=4, num_key_value_heads=2, head_dim=8,
+    lcfg = Qwen2Config(vocab_size=151936, hidden_size=lh, intermediate_size=li, num_hidden_layers=ll,
+                       num_attention_heads=ln, num_key_value_heads=lkv, head_dim=hd,
                        max_position_embeddings=4096, rms_norm_eps=1e-6, rope_theta=1e6,
                        tie_word_embeddings=True, initializer_range=0.2)
     vision = SiglipVisionModel(vcfg).float()
     llm = Qwen2ForCausalLM(lcfg).float()
-    proj = AvgPoolProjector(32, 32, image_tokens)
+    proj = AvgPoolProjector(vh, lh, image_tokens)
     with torch.no_grad():
         for m in (vision, llm, proj):
             for name, p in m.named_parameters():
@@ -101,7 +108,7 @@ def make_tiny_folder(out_dir, seed=0, image_tokens=16):
               "text_config": text_config_json(lcfg),
               "projector": {"type": "avgpool-mlp", "arch_specifier": "no-align+avgpool",
                             "image_tokens": image_tokens},
-              "image_processor": {"size": 28, "resample": "bicubic",
+              "image_processor": {"size": img, "resample": "bicubic",
                                   "image_mean": [0.5, 0.5, 0.5], "image_std": [0.5, 0.5, 0.5]},
               "special_tokens": {"bos": 128245, "pad": 151643, "eos": 151645,
                                  "image_placeholder": IMG}}
@@ -193,7 +200,8 @@ class Reference:
 
 if __name__ == "__main__":
     if len(sys.argv) >= 3 and sys.argv[1] == "make-tiny":
-        make_tiny_folder(sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 0)
+        make_tiny_folder(sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 0,
+                         sys.argv[4] if len(sys.argv) > 4 else "tiny")
         print(f"wrote {sys.argv[2]}")
     else:
         print(__doc__)
