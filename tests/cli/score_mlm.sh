@@ -9,6 +9,20 @@ python3 -c 'import transformers, safetensors, PIL' 2>/dev/null || { echo "score_
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 "$repo/tools/vlm_reference.py" make-tiny "$work/model" 5 >/dev/null
+# Steer the random model to answer with digits so scores parse as integers: the final norm keeps
+# one hidden dimension, and only "8" / "9" have large weights on it (whatever its sign, the
+# argmax is "8" or "9"), so every score is 88..99.
+python3 - "$work/model/model.safetensors" <<'PY'
+import sys, torch
+from safetensors.torch import load_file, save_file
+w = load_file(sys.argv[1])
+norm = w["language_model.model.norm.weight"]
+norm.zero_(); norm[0] = 1.0
+emb = w["language_model.model.embed_tokens.weight"]
+emb[23, 0] = 100.0   # "8"
+emb[24, 0] = -100.0  # "9"
+save_file(w, sys.argv[1])
+PY
 # A small WebDataset shard: real photos, captions, img2dataset-style json with uids; one sample
 # without a caption and one with an undecodable image.
 python3 - "$work" <<'PY'
@@ -76,12 +90,13 @@ summary = json.load(open([f"{work}/scores/{n}" for n in __import__("os").listdir
 assert summary["pairs_scored"] == 6, summary
 assert summary["unscored"] == {"no caption": 1, "undecodable image": 1}, summary["unscored"]
 su = [r["semantic_understanding"] for r in rows]
-open(f"{work}/expected_kept", "w").write(str(sum(1 for v in su if v is not None and v >= 0)))
+assert all(v is not None and 88 <= v <= 99 for r in rows for v in (r[m] for m in CRITERIA)), rows
+open(f"{work}/expected_kept", "w").write(str(sum(1 for v in su if v is not None and v >= 85)))
 print(f"score_mlm: 6 pairs x 4 metrics equal the HF reference; semantic_understanding = {su}")
 PY
-# The table works as a filter input (null scores compare false, as the paper drops non-integers).
+# The table works as a filter input.
 "$oqvl" -q data filter "$work/shard-000.tar" --out "$work/kept" --scores "$table" \
-  --keep 'semantic_understanding >= 0' --json > "$work/report.json"
+  --keep 'semantic_understanding >= 85' --json > "$work/report.json"
 python3 - "$work" <<'PY'
 import json, sys
 work = sys.argv[1]
