@@ -29,7 +29,7 @@ $oqvl data preprocess-bench --repeat 1 "$out/test/00000.tar"
 # The model commands. No trained weights can be downloaded here, so they run on tiny random-weight
 # models (their answers and scores are noise; the point is the pipeline). With a real checkpoint:
 # oqvl convert prismatic ... (docs/checkpoints.md), then the same commands.
-if "$oqvl" version | grep -q '^libtorch'; then
+if "$oqvl" version | grep -q '^libtorch [0-9]'; then
   echo "== a tiny random-weight Open-Qwen2VL-shaped model (tools/vlm_reference.py make-tiny)"
   python3 tools/vlm_reference.py make-tiny "$out/tiny-vlm" 0
   $oqvl convert check --model "$out/tiny-vlm"

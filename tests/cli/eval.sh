@@ -5,6 +5,7 @@
 # Usage: eval.sh OQVL_BINARY REPO_ROOT
 set -euo pipefail
 oqvl=$1 repo=$2
+"$oqvl" version | grep -q '^libtorch [0-9]' || { echo "eval: oqvl built without libtorch; skipping"; exit 0; }
 python3 -c 'import transformers, safetensors' 2>/dev/null || { echo "eval: no transformers; skipping"; exit 0; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

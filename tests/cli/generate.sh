@@ -4,6 +4,7 @@
 # without batching. Usage: generate.sh OQVL_BINARY REPO_ROOT
 set -euo pipefail
 oqvl=$1 repo=$2
+"$oqvl" version | grep -q '^libtorch [0-9]' || { echo "generate: oqvl built without libtorch; skipping"; exit 0; }
 python3 -c 'import transformers, safetensors, PIL' 2>/dev/null || { echo "generate: no transformers; skipping"; exit 0; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

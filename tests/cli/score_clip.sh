@@ -7,6 +7,7 @@
 # Usage: score_clip.sh <oqvl-binary> <source-dir>
 set -euo pipefail
 oqvl=$1
+"$oqvl" version | grep -q '^libtorch [0-9]' || { echo "score_clip: oqvl built without libtorch; skipping"; exit 0; }
 src=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
