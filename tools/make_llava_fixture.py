@@ -68,7 +68,10 @@ def main() -> None:
     llm_sd = contiguous(llm.state_dict())
     llm_sd.setdefault("lm_head.weight", llm_sd["model.embed_tokens.weight"].clone())
     proj_sd = {f"model.mm_projector.{k}": v for k, v in contiguous(proj.state_dict()).items()}
-    vis_sd = contiguous(vis.state_dict())  # "vision_model.*"
+    # HF's checkpoint names are "vision_model.*" (google/siglip-*, and LLaVA's saved tower under
+    # model.vision_tower.vision_tower.); newer transformers may drop that prefix from state_dict().
+    vis_sd = {k if k.startswith("vision_model.") else "vision_model." + k: v
+              for k, v in contiguous(vis.state_dict()).items()}
     config = {k: v for k, v in llm_cfg.to_dict().items() if k in LLM or k in ("model_type", "hidden_act")}
     config["rope_theta"] = LLM["rope_theta"]
     config.update({"architectures": ["LlavaQwenForCausalLM"], "model_type": "llava_qwen",

@@ -190,9 +190,9 @@ TEST(LlavaImport, SelectLayerFromConfig) {
   remove_tree(dir);
 }
 
-TEST(LlavaImport, DefaultVisionIsSo400mWithTanhGelu) {
-  // Without --vision-config the tower is HF's so400m (tanh GELU); the tiny weights then mismatch,
-  // which must be reported by name rather than accepted.
+TEST(LlavaImport, DefaultVisionConfigIsSo400m) {
+  // Without --vision-config the tower is so400m (width 1152): the tiny folder's mm_hidden_size
+  // contradicts it, which must be reported rather than accepted.
   auto o = options("with_vision");
   o.vision_config.reset();
   const auto err = error_of([&] { load_llava(o); });
