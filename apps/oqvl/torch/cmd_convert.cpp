@@ -1,4 +1,4 @@
-// `oqvl convert`: Prismatic / Open-Qwen2VL checkpoints -> oqvl model folder, oqvl folder -> Hugging
+// `oqvl convert`: Prismatic / Open-Qwen2VL checkpoints and LLaVA-style HF folders -> oqvl model folder, oqvl folder -> Hugging
 // Face folders, and a folder check (docs/checkpoints.md).
 #include <fmt/format.h>
 
@@ -10,6 +10,7 @@
 #include "oqvl/core/error.h"
 #include "oqvl/core/log.h"
 #include "oqvl/model/hf_export.h"
+#include "oqvl/model/llava_import.h"
 #include "oqvl/model/prismatic_import.h"
 #include "oqvl/model/vlm_folder.h"
 
@@ -73,6 +74,50 @@ void register_prismatic(CLI::App& convert) {
   });
 }
 
+void register_llava(CLI::App& convert) {
+  struct Args {
+    std::string checkpoint, vision, vision_format = "auto", vision_config, dtype = "bf16", tokenizer, out;
+    bool overwrite = false;
+    std::int64_t bos = -1, pad = -1, eos = -1;
+  };
+  auto a = std::make_shared<Args>();
+  auto* cmd = convert.add_subcommand("llava", "Import a LLaVA-style Hugging Face folder (e.g. the MLM-Filter "
+                                              "scorer) into an oqvl model folder");
+  cmd->add_option("--checkpoint", a->checkpoint, "The HF folder (config.json with mm_* keys + weights)")->required();
+  cmd->add_option("--vision", a->vision,
+                  "SigLIP weights when the folder has no model.vision_tower.*: HF folder/.safetensors or timm file");
+  cmd->add_option("--vision-format", a->vision_format, "Names in --vision")
+      ->check(CLI::IsMember({"auto", "hf", "timm"}))
+      ->capture_default_str();
+  cmd->add_option("--vision-config", a->vision_config,
+                  "HF SigLIP vision config.json (default: so400m-384 with HF's tanh GELU)");
+  cmd->add_option("--dtype", a->dtype, "Weight dtype in the folder")
+      ->check(CLI::IsMember({"bf16", "f32"}))
+      ->capture_default_str();
+  cmd->add_option("--tokenizer", a->tokenizer, "tokenizer.json to copy into the folder");
+  cmd->add_option("--bos-id", a->bos, "Override the BOS token id (default 128245)");
+  cmd->add_option("--pad-id", a->pad, "Override the pad token id (default 151643)");
+  cmd->add_option("--eos-id", a->eos, "Override the EOS token id (default 151645)");
+  cmd->add_option("--out", a->out, "Output model folder")->required();
+  cmd->add_flag("--overwrite", a->overwrite, "Replace an existing non-empty output folder");
+  cmd->callback([a] {
+    m::LlavaImportOptions o;
+    o.folder = a->checkpoint;
+    o.vision = opt_path(a->vision);
+    o.vision_format = m::parse_vision_format(a->vision_format);
+    o.vision_config = opt_path(a->vision_config);
+    if (a->bos >= 0) o.bos_id = a->bos;
+    if (a->pad >= 0) o.pad_id = a->pad;
+    if (a->eos >= 0) o.eos_id = a->eos;
+    m::VlmWriteOptions w;
+    w.tokenizer_json = opt_path(a->tokenizer);
+    w.safetensors.dtype = m::parse_dtype_name(a->dtype);
+    w.overwrite = a->overwrite;
+    m::import_llava(o, a->out, w);
+    fmt::print("wrote {}\n", a->out);
+  });
+}
+
 void register_export_hf(CLI::App& convert) {
   struct Args {
     std::string model, part, out;
@@ -128,10 +173,11 @@ void register_check(CLI::App& convert) {
 }  // namespace
 
 void register_convert(CLI::App& app) {
-  auto* convert = app.add_subcommand("convert", "Model checkpoints: import Prismatic .pt, export to Hugging "
+  auto* convert = app.add_subcommand("convert", "Model checkpoints: import Prismatic .pt or LLaVA folders, export to Hugging "
                                                 "Face, check a model folder");
   convert->require_subcommand(1);
   register_prismatic(*convert);
+  register_llava(*convert);
   register_export_hf(*convert);
   register_check(*convert);
 }

@@ -183,6 +183,17 @@ VisionFormat parse_vision_format(const std::string& name) {
   fail("unknown vision format '{}' (auto, hf, timm)", name);
 }
 
+StateDict load_siglip_vision(const fs::path& path, VisionFormat format, const SiglipVisionConfig& config) {
+  return vision_from_source(open_tensor_source(path), format, config);
+}
+
+StateDict siglip_vision_from_state(const StateDict& tensors, const std::string& source, VisionFormat format,
+                                   const SiglipVisionConfig& config) {
+  TensorSource src{source, {}, [&tensors](const std::string& n) { return tensors.at(n); }};
+  for (const auto& [name, t] : tensors) src.names.push_back(name);
+  return vision_from_source(src, format, config);
+}
+
 PrismaticImport load_prismatic(const PrismaticImportOptions& o) {
   PrismaticImport result;
   auto& warnings = result.warnings;

@@ -21,6 +21,16 @@ namespace oqvl::model {
 enum class VisionFormat { kAuto, kHf, kTimm };
 VisionFormat parse_vision_format(const std::string& name);  // "auto" | "hf" | "timm"
 
+// The SigLIP tower's tensors in HF vision names without prefix ("embeddings.*", "encoder.layers.N.*"),
+// blocks up to config's feature layer only, from a weight file or folder (HF folder/.safetensors,
+// timm/open_clip file, torch.save file) or from tensors already loaded (`source` names them in
+// errors). The tower may sit under any prefix; more than one tower is an error. Shared by the
+// Prismatic and LLaVA importers.
+StateDict load_siglip_vision(const std::filesystem::path& path, VisionFormat format,
+                             const SiglipVisionConfig& config);
+StateDict siglip_vision_from_state(const StateDict& tensors, const std::string& source, VisionFormat format,
+                                   const SiglipVisionConfig& config);
+
 struct PrismaticImportOptions {
   std::filesystem::path checkpoint;                       // the .pt
   std::optional<std::filesystem::path> run_config;        // Prismatic run config.json (["model"])
