@@ -166,17 +166,7 @@ LlavaImport load_llava(const LlavaImportOptions& o) {
                                    other.front()));
 
   // Qwen2.5-1.5B ties the head to the embedding; the folder stores it once.
-  const std::string head = std::string(kLanguageModelPrefix) + "lm_head.weight";
-  const std::string embed = std::string(kLanguageModelPrefix) + "model.embed_tokens.weight";
-  if (c.llm.tie_word_embeddings && out.count(head)) {
-    const auto& h = out[head];
-    const auto& e = out[embed];
-    if (h.sizes() != e.sizes() || !torch::equal(h, e))
-      warnings.push_back(fmt::format("'{}': lm_head.weight differs from the embedding although the config ties "
-                                     "them; the embedding is kept and lm_head dropped",
-                                     dir));
-    out.erase(head);
-  }
+  drop_tied_lm_head(out, c, dir, warnings);
 
   StateDict vision;
   if (o.vision) {

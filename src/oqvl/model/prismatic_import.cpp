@@ -249,18 +249,7 @@ PrismaticImport load_prismatic(const PrismaticImportOptions& o) {
                                    other.size(), other.front()));
 
   // The tied head is a copy of the embedding in these files; the folder stores it once.
-  const std::string head = std::string(kLanguageModelPrefix) + "lm_head.weight";
-  const std::string embed = std::string(kLanguageModelPrefix) + "model.embed_tokens.weight";
-  if (c.llm.tie_word_embeddings && out.count(head)) {
-    log::info("comparing the stored lm_head.weight with the tied embedding");
-    const auto& h = out[head];
-    auto e = out.find(embed);
-    if (e == out.end() || h.sizes() != e->second.sizes() || !torch::equal(h, e->second))
-      warnings.push_back(fmt::format("'{}': lm_head.weight differs from the embedding although the config "
-                                     "ties them; the embedding is kept and lm_head dropped",
-                                     file));
-    out.erase(head);
-  }
+  drop_tied_lm_head(out, c, file, warnings);
 
   StateDict vision;
   if (o.vision) {
@@ -295,6 +284,21 @@ void import_prismatic(const PrismaticImportOptions& options, const fs::path& out
   for (const auto& w : imported.warnings) log::warn("{}", w);
   log::info("writing {}", out.string());
   write_vlm_folder(out, imported.checkpoint.config, imported.checkpoint.tensors, write);
+}
+
+void drop_tied_lm_head(StateDict& tensors, const VlmConfig& config, const std::string& source,
+                       std::vector<std::string>& warnings) {
+  const std::string head = std::string(kLanguageModelPrefix) + "lm_head.weight";
+  const std::string embed = std::string(kLanguageModelPrefix) + "model.embed_tokens.weight";
+  auto h = tensors.find(head);
+  if (!config.llm.tie_word_embeddings || h == tensors.end()) return;
+  log::info("comparing the stored lm_head.weight with the tied embedding");
+  auto e = tensors.find(embed);
+  if (e == tensors.end() || h->second.sizes() != e->second.sizes() || !torch::equal(h->second, e->second))
+    warnings.push_back(fmt::format("'{}': lm_head.weight differs from the embedding although the config ties "
+                                   "them; the embedding is kept and lm_head dropped",
+                                   source));
+  tensors.erase(h);
 }
 
 }  // namespace oqvl::model

@@ -31,6 +31,12 @@ StateDict load_siglip_vision(const std::filesystem::path& path, VisionFormat for
 StateDict siglip_vision_from_state(const StateDict& tensors, const std::string& source, VisionFormat format,
                                    const SiglipVisionConfig& config);
 
+// With tied embeddings, drops a stored language_model.lm_head.weight from `tensors` (folder
+// names) after comparing it with the embedding; a mismatch adds a warning naming `source`.
+// Shared by the Prismatic and LLaVA importers (both checkpoints store the tied head).
+void drop_tied_lm_head(StateDict& tensors, const VlmConfig& config, const std::string& source,
+                       std::vector<std::string>& warnings);
+
 struct PrismaticImportOptions {
   std::filesystem::path checkpoint;                       // the .pt
   std::optional<std::filesystem::path> run_config;        // Prismatic run config.json (["model"])
