@@ -18,7 +18,7 @@
 
 #include "oqvl/core/error.h"
 #include "oqvl/core/files.h"
-#include "oqvl/data/image_preprocess.h"
+#include "oqvl/data/image/image_preprocess.h"
 
 namespace {
 

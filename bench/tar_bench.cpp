@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "oqvl/core/error.h"
-#include "oqvl/data/shard_list.h"
-#include "oqvl/data/tar_reader.h"
-#include "oqvl/data/tar_writer.h"
+#include "oqvl/data/io/shard_list.h"
+#include "oqvl/data/io/tar_reader.h"
+#include "oqvl/data/io/tar_writer.h"
 
 namespace {
 namespace fs = std::filesystem;

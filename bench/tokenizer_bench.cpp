@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "oqvl/core/thread_pool.h"
-#include "oqvl/data/qwen2vl_tokens.h"
+#include "oqvl/data/text/qwen2vl_tokenizer.h"
 
 namespace {
 

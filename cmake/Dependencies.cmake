@@ -45,7 +45,7 @@ if(OQVL_WITH_TORCH)
 endif()
 
 # xxHash (XXH3 for dedup by image bytes) is absent on the GPU machines: optional, with a
-# fallback hash in src/oqvl/data/content_hash.cpp (values then differ between builds).
+# fallback hash in src/oqvl/data/curate/content_hash.cpp (values then differ between builds).
 option(OQVL_WITH_XXHASH "Use xxHash when it is installed (OFF tests the fallback hash)" ON)
 set(OQVL_HAVE_XXHASH OFF)
 find_path(XXHASH_INCLUDE_DIR xxhash.h)

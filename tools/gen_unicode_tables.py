@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Generates src/oqvl/data/unicode_tables.cpp: the Unicode data the Qwen2 tokenizer needs.
+"""Generates src/oqvl/data/text/unicode_tables.cpp: the Unicode data the Qwen2 tokenizer needs.
 
-Usage: python3 tools/gen_unicode_tables.py [--out src/oqvl/data/unicode_tables.cpp]
+Usage: python3 tools/gen_unicode_tables.py [--out src/oqvl/data/text/unicode_tables.cpp]
 
 Two sources, on purpose:
 - Character classes (\\p{L}, \\p{N}, \\s) are probed from the regex engine of Hugging Face
@@ -88,7 +88,7 @@ def emit_array(lines, decl, rows, per_line):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--out", default="src/oqvl/data/unicode_tables.cpp")
+    ap.add_argument("--out", default="src/oqvl/data/text/unicode_tables.cpp")
     args = ap.parse_args()
 
     letters, numbers, spaces = hf_class(r"\p{L}"), hf_class(r"\p{N}"), hf_class(r"\s")
@@ -157,7 +157,7 @@ def main():
         f"// Character classes probed from Hugging Face tokenizers {tokenizers.__version__}'s regex engine;",
         f"// NFC data from Python {sys.version.split()[0]} unicodedata (Unicode {unicodedata.unidata_version}), restricted",
         f"// to code points of Unicode {NFC_UNICODE_VERSION[0]}.{NFC_UNICODE_VERSION[1]} (what HF's NFC normalizer knows).",
-        '#include "oqvl/data/unicode_tables.h"',
+        '#include "oqvl/data/text/unicode_tables.h"',
         "",
         "namespace oqvl::data::unicode_tables {",
         "",

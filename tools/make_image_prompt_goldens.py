@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Goldens for data/image_prompt.cpp: LLaVA/Prismatic's tokenizer_image_token at inference
+"""Goldens for data/text/image_prompt.cpp: LLaVA/Prismatic's tokenizer_image_token at inference
 (prismatic.py generate_batch: ids = [<s>] + tokenizer_image_token(prompt)), with the tokenizer
 built as the Open-Qwen2VL code builds it (tools/make_tokenizer_goldens.py qwen2vl_tokenizer).
 

@@ -1,5 +1,5 @@
 """Safetensors fixtures written by the reference library (safetensors + torch), for
-tests/model/safetensors_test.cpp. Values are arange-based so the C++ test recomputes them.
+tests/model/io/safetensors_test.cpp. Values are arange-based so the C++ test recomputes them.
 
     python3 tools/make_safetensors_fixtures.py
 """

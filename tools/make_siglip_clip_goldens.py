@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Goldens for SigLIP CLIP-style scoring (tests/data/sentencepiece_tokenizer_test.cpp,
+"""Goldens for SigLIP CLIP-style scoring (tests/data/text/sentencepiece_tokenizer_test.cpp,
 tests/model/siglip_clip_test.cpp, tests/cli/score_clip.sh).
 
 Writes tests/fixtures/model/siglip_clip/, a complete tiny Hugging Face SiglipModel folder plus

@@ -120,7 +120,7 @@ def code_lines(rng, n):
              "SELECT id, name FROM users WHERE age >= 18;", "<div class=\"caption\">A cat</div>",
              "{\"key\": [1, 2, 3], \"nested\": {\"a\": null}}", "$ ls -la /usr/bin | grep py",
              "def f(x):\n    return x ** 2  # square\n", "x=1;y=2;z=x+y", "a->b->c", "i++; j--; k **= 2;",
-             "#include <vector>\n#include \"oqvl/data/tokenizer.h\"", "    \t  indented()\n\t\tmore()"]
+             "#include <vector>\n#include \"oqvl/data/text/tokenizer.h\"", "    \t  indented()\n\t\tmore()"]
     return out + extra
 
 

@@ -1,7 +1,7 @@
 #include "oqvl/cli_common.h"
 
 #include "oqvl/core/error.h"
-#include "oqvl/data/shard_list.h"
+#include "oqvl/data/io/shard_list.h"
 
 namespace oqvl::cli {
 namespace fs = std::filesystem;

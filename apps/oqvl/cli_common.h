@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "oqvl/data/shard_job.h"
+#include "oqvl/data/io/shard_job.h"
 
 namespace oqvl::cli {
 

@@ -4,7 +4,7 @@
 
 #include "oqvl/cli_common.h"
 #include "oqvl/commands.h"
-#include "oqvl/data/filter.h"
+#include "oqvl/data/curate/filter.h"
 
 namespace oqvl::cli {
 namespace {

@@ -11,9 +11,9 @@
 #include "oqvl/commands.h"
 #include "oqvl/core/bad_input.h"
 #include "oqvl/core/progress.h"
-#include "oqvl/data/sample.h"
-#include "oqvl/data/shard_list.h"
-#include "oqvl/data/tar_reader.h"
+#include "oqvl/data/io/sample.h"
+#include "oqvl/data/io/shard_list.h"
+#include "oqvl/data/io/tar_reader.h"
 
 namespace oqvl::cli {
 namespace {

@@ -3,7 +3,7 @@
 
 #include "oqvl/commands.h"
 #include "oqvl/core/error.h"
-#include "oqvl/data/fashion_bench.h"
+#include "oqvl/data/demo/fashion_bench.h"
 
 namespace oqvl::cli {
 

@@ -2,7 +2,7 @@
 #include <fmt/format.h>
 
 #include "oqvl/commands.h"
-#include "oqvl/data/demo_data.h"
+#include "oqvl/data/demo/demo_data.h"
 
 namespace oqvl::cli {
 

@@ -3,7 +3,7 @@
 
 #include "oqvl/commands.h"
 #include "oqvl/core/files.h"
-#include "oqvl/data/mix.h"
+#include "oqvl/data/pack/mix.h"
 
 namespace oqvl::cli {
 

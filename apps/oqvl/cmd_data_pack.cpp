@@ -6,8 +6,8 @@
 #include "oqvl/cli_common.h"
 #include "oqvl/commands.h"
 #include "oqvl/core/error.h"
-#include "oqvl/data/pack.h"
-#include "oqvl/data/qwen2vl_tokens.h"
+#include "oqvl/data/pack/pack.h"
+#include "oqvl/data/text/qwen2vl_tokenizer.h"
 
 namespace oqvl::cli {
 namespace {

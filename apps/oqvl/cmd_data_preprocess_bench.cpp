@@ -15,10 +15,10 @@
 #include "oqvl/core/error.h"
 #include "oqvl/core/files.h"
 #include "oqvl/core/thread_pool.h"
-#include "oqvl/data/image_preprocess.h"
-#include "oqvl/data/sample.h"
-#include "oqvl/data/shard_list.h"
-#include "oqvl/data/tar_reader.h"
+#include "oqvl/data/image/image_preprocess.h"
+#include "oqvl/data/io/sample.h"
+#include "oqvl/data/io/shard_list.h"
+#include "oqvl/data/io/tar_reader.h"
 
 namespace oqvl::cli {
 namespace {

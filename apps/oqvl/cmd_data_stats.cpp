@@ -5,9 +5,9 @@
 
 #include "oqvl/cli_common.h"
 #include "oqvl/commands.h"
-#include "oqvl/data/qwen2vl_tokens.h"
-#include "oqvl/data/shard_list.h"
-#include "oqvl/data/shard_stats.h"
+#include "oqvl/data/text/qwen2vl_tokenizer.h"
+#include "oqvl/data/io/shard_list.h"
+#include "oqvl/data/curate/shard_stats.h"
 
 namespace oqvl::cli {
 namespace {

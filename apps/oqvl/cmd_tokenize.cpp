@@ -1,5 +1,5 @@
 // `oqvl tokenize`: text -> token ids (one JSON array per line) or, with --decode, ids -> text,
-// with the Open-Qwen2VL tokenizer layout (<|endofchunk|> = 151665, <s> = 128245).
+// with the Open-Qwen2VL tokenizer layout (data/text/special_tokens.h).
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <unistd.h>
@@ -12,7 +12,7 @@
 #include "oqvl/cli_common.h"
 #include "oqvl/commands.h"
 #include "oqvl/core/error.h"
-#include "oqvl/data/qwen2vl_tokens.h"
+#include "oqvl/data/text/qwen2vl_tokenizer.h"
 
 namespace oqvl::cli {
 namespace {

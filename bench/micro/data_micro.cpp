@@ -7,12 +7,12 @@
 #include <string>
 #include <vector>
 
-#include "oqvl/data/image.h"
-#include "oqvl/data/image_encode.h"
-#include "oqvl/data/image_preprocess.h"
-#include "oqvl/data/image_resize.h"
-#include "oqvl/data/qwen2vl_tokens.h"
-#include "oqvl/data/tar_format.h"
+#include "oqvl/data/image/image.h"
+#include "oqvl/data/image/image_encode.h"
+#include "oqvl/data/image/image_preprocess.h"
+#include "oqvl/data/image/image_resize.h"
+#include "oqvl/data/text/qwen2vl_tokenizer.h"
+#include "oqvl/data/io/tar_format.h"
 
 namespace {
 using namespace oqvl::data;

@@ -12,9 +12,9 @@
 #include <string>
 
 #include "oqvl/core/files.h"
-#include "oqvl/data/image.h"
-#include "oqvl/data/image_preprocess.h"
-#include "oqvl/data/image_resize.h"
+#include "oqvl/data/image/image.h"
+#include "oqvl/data/image/image_preprocess.h"
+#include "oqvl/data/image/image_resize.h"
 
 namespace {
 

@@ -8,9 +8,9 @@
 
 #include "oqvl/core/error.h"
 #include "oqvl/core/files.h"
-#include "oqvl/data/base64.h"
-#include "oqvl/data/image.h"
-#include "oqvl/data/image_encode.h"
+#include "oqvl/data/io/base64.h"
+#include "oqvl/data/image/image.h"
+#include "oqvl/data/image/image_encode.h"
 
 namespace fs = std::filesystem;
 using namespace oqvl::eval;

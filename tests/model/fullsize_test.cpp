@@ -12,7 +12,7 @@
 #include "oqvl/core/files.h"
 #include "oqvl/model/qwen2.h"
 #include "oqvl/model/runtime.h"
-#include "oqvl/model/safetensors.h"
+#include "oqvl/model/io/safetensors.h"
 #include "oqvl/model/siglip.h"
 #include "oqvl/model/vlm.h"
 

@@ -13,7 +13,7 @@
 
 #include "oqvl/core/error.h"
 #include "oqvl/model/runtime.h"
-#include "oqvl/model/safetensors.h"
+#include "oqvl/model/io/safetensors.h"
 
 namespace oqvl::model {
 namespace {

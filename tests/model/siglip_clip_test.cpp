@@ -9,10 +9,10 @@
 
 #include "oqvl/core/error.h"
 #include "oqvl/core/files.h"
-#include "oqvl/data/image_preprocess.h"
-#include "oqvl/data/sentencepiece_tokenizer.h"
+#include "oqvl/data/image/image_preprocess.h"
+#include "oqvl/data/text/sentencepiece_tokenizer.h"
 #include "oqvl/model/runtime.h"
-#include "oqvl/model/state_dict.h"
+#include "oqvl/model/io/state_dict.h"
 
 namespace oqvl::model {
 namespace {

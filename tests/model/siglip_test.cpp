@@ -6,7 +6,7 @@
 
 #include "oqvl/core/error.h"
 #include "oqvl/model/runtime.h"
-#include "oqvl/model/state_dict.h"
+#include "oqvl/model/io/state_dict.h"
 
 namespace oqvl::model {
 namespace {

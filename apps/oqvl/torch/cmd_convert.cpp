@@ -9,10 +9,11 @@
 #include "oqvl/commands.h"
 #include "oqvl/core/error.h"
 #include "oqvl/core/log.h"
-#include "oqvl/model/hf_export.h"
-#include "oqvl/model/llava_import.h"
-#include "oqvl/model/prismatic_import.h"
-#include "oqvl/model/vlm_folder.h"
+#include "oqvl/data/text/special_tokens.h"
+#include "oqvl/model/io/hf_export.h"
+#include "oqvl/model/io/llava_import.h"
+#include "oqvl/model/io/prismatic_import.h"
+#include "oqvl/model/io/vlm_folder.h"
 
 namespace oqvl::cli {
 namespace {
@@ -49,9 +50,9 @@ void register_prismatic(CLI::App& convert) {
       ->check(CLI::IsMember({"bf16", "f32"}))
       ->capture_default_str();
   cmd->add_option("--tokenizer", a->tokenizer, "tokenizer.json to copy into the folder");
-  cmd->add_option("--bos-id", a->bos, "Override the BOS token id (default 128245)");
-  cmd->add_option("--pad-id", a->pad, "Override the pad token id (default 151643)");
-  cmd->add_option("--eos-id", a->eos, "Override the EOS token id (default 151645)");
+  cmd->add_option("--bos-id", a->bos, fmt::format("Override the BOS token id (default {})", data::kBosId));
+  cmd->add_option("--pad-id", a->pad, fmt::format("Override the pad token id (default {})", data::kPadId));
+  cmd->add_option("--eos-id", a->eos, fmt::format("Override the EOS token id (default {})", data::kImEndId));
   cmd->add_option("--out", a->out, "Output model folder")->required();
   cmd->add_flag("--overwrite", a->overwrite, "Replace an existing non-empty output folder");
   cmd->callback([a] {
@@ -95,9 +96,9 @@ void register_llava(CLI::App& convert) {
       ->check(CLI::IsMember({"bf16", "f32"}))
       ->capture_default_str();
   cmd->add_option("--tokenizer", a->tokenizer, "tokenizer.json to copy into the folder");
-  cmd->add_option("--bos-id", a->bos, "Override the BOS token id (default 128245)");
-  cmd->add_option("--pad-id", a->pad, "Override the pad token id (default 151643)");
-  cmd->add_option("--eos-id", a->eos, "Override the EOS token id (default 151645)");
+  cmd->add_option("--bos-id", a->bos, fmt::format("Override the BOS token id (default {})", data::kBosId));
+  cmd->add_option("--pad-id", a->pad, fmt::format("Override the pad token id (default {})", data::kPadId));
+  cmd->add_option("--eos-id", a->eos, fmt::format("Override the EOS token id (default {})", data::kImEndId));
   cmd->add_option("--out", a->out, "Output model folder")->required();
   cmd->add_flag("--overwrite", a->overwrite, "Replace an existing non-empty output folder");
   cmd->callback([a] {

@@ -17,7 +17,7 @@
 #include "oqvl/core/files.h"
 #include "oqvl/core/log.h"
 #include "oqvl/core/progress.h"
-#include "oqvl/data/image_prompt.h"
+#include "oqvl/data/text/image_prompt.h"
 #include "oqvl/model/generate.h"
 #include "oqvl/torch/model_flags.h"
 

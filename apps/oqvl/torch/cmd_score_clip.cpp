@@ -6,7 +6,7 @@
 
 #include "oqvl/cli_common.h"
 #include "oqvl/commands.h"
-#include "oqvl/model/clip_scoring.h"
+#include "oqvl/eval/score/clip_scoring.h"
 
 namespace oqvl::cli {
 

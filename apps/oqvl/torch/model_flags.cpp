@@ -6,7 +6,7 @@
 #include "oqvl/cli_common.h"
 #include "oqvl/core/error.h"
 #include "oqvl/core/log.h"
-#include "oqvl/data/qwen2vl_tokens.h"
+#include "oqvl/data/text/qwen2vl_tokenizer.h"
 #include "oqvl/model/runtime.h"
 
 namespace oqvl::cli {

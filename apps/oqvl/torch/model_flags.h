@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "oqvl/data/tokenizer.h"
+#include "oqvl/data/text/tokenizer.h"
 #include "oqvl/model/vlm.h"
 
 namespace oqvl::cli {

@@ -11,9 +11,9 @@
 
 #include "oqvl/core/error.h"
 #include "oqvl/core/files.h"
-#include "oqvl/data/base64.h"
-#include "oqvl/data/image.h"
-#include "oqvl/data/tsv.h"
+#include "oqvl/data/io/base64.h"
+#include "oqvl/data/image/image.h"
+#include "oqvl/data/io/tsv.h"
 #include "oqvl/eval/python_literal.h"
 
 namespace oqvl::eval {

@@ -3,7 +3,7 @@
 #include <chrono>
 
 #include "oqvl/core/error.h"
-#include "oqvl/data/image_prompt.h"
+#include "oqvl/data/text/image_prompt.h"
 #include "oqvl/model/generate.h"
 
 namespace oqvl::eval {
@@ -54,7 +54,7 @@ RunResult run_benchmark(model::OpenQwen2VL& model, const data::Tokenizer& tokeni
   const auto& weight = model->llm->model->embed_tokens->weight;
   model::GenerationConfig gen;
   gen.max_new_tokens = options.max_new_tokens;
-  gen.stop_ids = options.stop_ids.empty() ? model::kOpenQwen2VLEvalStopIds : options.stop_ids;
+  gen.stop_ids = options.stop_ids.empty() ? model::eval_stop_ids() : options.stop_ids;
   gen.pad_id = cfg.pad_id;
   data::ImagePromptOptions po;
   po.bos_id = cfg.bos_id;

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "oqvl/data/tokenizer.h"
+#include "oqvl/data/text/tokenizer.h"
 #include "oqvl/eval/benchmark.h"
 #include "oqvl/eval/prompts.h"
 #include "oqvl/model/vlm.h"
@@ -22,7 +22,7 @@ namespace oqvl::eval {
 struct RunOptions {
   int batch_size = 8;
   std::int64_t max_new_tokens = 16;
-  std::vector<std::int64_t> stop_ids;  // empty = model::kOpenQwen2VLEvalStopIds
+  std::vector<std::int64_t> stop_ids;  // empty = data::kEvalStopIds
   std::int64_t image_tokens = 0;       // 0 = the model folder's
   PromptOptions prompt;
 };

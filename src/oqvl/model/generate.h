@@ -9,10 +9,8 @@
 // most, never by design.
 //
 // The Open-Qwen2VL evaluation (spec §9.1) decodes greedily with max_new_tokens = 16 and stops at
-// any of eos_token_id = [13, 29889, 29892, 32000, 32001, 32002, 32007, 32011, 128009, 128256,
-// 128257, 11, 198] (for Qwen: 13 ".", 11 ",", 198 "\n"; the others are Llama ids that are ordinary
-// Qwen tokens but stop generation all the same). Express it as
-//   GenerationConfig c;  c.max_new_tokens = 16;  c.stop_ids = kOpenQwen2VLEvalStopIds;
+// data::kEvalStopIds (text/special_tokens.h). Express it as
+//   GenerationConfig c;  c.max_new_tokens = 16;  c.stop_ids = eval_stop_ids();
 // and decode the returned tokens with skip_special_tokens, then strip. As in HF, the stop token is
 // part of Generation::tokens.
 #pragma once
@@ -22,13 +20,15 @@
 #include <string>
 #include <vector>
 
+#include "oqvl/data/text/special_tokens.h"
 #include "oqvl/model/qwen2.h"
 
 namespace oqvl::model {
 
-// vlm-evaluation's eos_token_id list for Prismatic models (spec §9.1), in its order.
-inline const std::vector<int64_t> kOpenQwen2VLEvalStopIds = {13,    29889, 29892,  32000,  32001, 32002, 32007,
-                                                             32011, 128009, 128256, 128257, 11,    198};
+// data::kEvalStopIds (vlm-evaluation's eos_token_id list, in its order) as generation takes them.
+inline std::vector<int64_t> eval_stop_ids() {
+  return {data::kEvalStopIds.begin(), data::kEvalStopIds.end()};
+}
 
 struct GenerationConfig {
   int64_t max_new_tokens = 16;
@@ -48,7 +48,7 @@ struct GenerationConfig {
   std::vector<std::string> stop_strings;
   // Fills the left padding of generate_from_ids (masked out, so the value never changes a result;
   // it must be a valid id). Default: Qwen's <|endoftext|>.
-  int64_t pad_id = 151643;
+  int64_t pad_id = data::kPadId;
 };
 
 struct Generation {

@@ -5,7 +5,7 @@
 #include <optional>
 
 #include "oqvl/core/error.h"
-#include "oqvl/model/state_dict.h"
+#include "oqvl/model/io/state_dict.h"
 
 namespace oqvl::model {
 

@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "oqvl/model/safetensors.h"  // StateDict
+#include "oqvl/model/io/safetensors.h"  // StateDict
 
 namespace oqvl::model {
 

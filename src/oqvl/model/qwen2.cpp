@@ -8,7 +8,7 @@
 #include <set>
 
 #include "oqvl/core/error.h"
-#include "oqvl/model/safetensors.h"
+#include "oqvl/model/io/safetensors.h"
 
 namespace oqvl::model {
 

@@ -20,7 +20,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "oqvl/model/safetensors.h"  // StateDict
+#include "oqvl/model/io/safetensors.h"  // StateDict
 
 namespace oqvl::model {
 

@@ -4,8 +4,8 @@
 
 #include "oqvl/core/error.h"
 #include "oqvl/core/files.h"
-#include "oqvl/model/safetensors.h"
-#include "oqvl/model/state_dict.h"
+#include "oqvl/model/io/safetensors.h"
+#include "oqvl/model/io/state_dict.h"
 
 namespace oqvl::model {
 namespace fs = std::filesystem;

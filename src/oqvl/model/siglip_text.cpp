@@ -1,7 +1,7 @@
 #include "oqvl/model/siglip_text.h"
 
 #include "oqvl/core/error.h"
-#include "oqvl/model/state_dict.h"
+#include "oqvl/model/io/state_dict.h"
 
 namespace oqvl::model {
 

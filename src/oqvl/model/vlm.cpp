@@ -4,8 +4,8 @@
 #include <optional>
 
 #include "oqvl/core/error.h"
-#include "oqvl/data/image_preprocess.h"
-#include "oqvl/model/state_dict.h"
+#include "oqvl/data/image/image_preprocess.h"
+#include "oqvl/model/io/state_dict.h"
 
 namespace oqvl::model {
 

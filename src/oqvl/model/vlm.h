@@ -20,7 +20,7 @@
 
 #include "oqvl/model/projector.h"
 #include "oqvl/model/qwen2.h"
-#include "oqvl/model/safetensors.h"
+#include "oqvl/model/io/safetensors.h"
 #include "oqvl/model/siglip.h"
 #include "oqvl/model/vlm_config.h"
 

@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "oqvl/data/text/special_tokens.h"
 #include "oqvl/model/qwen2.h"
 #include "oqvl/model/siglip.h"
 
@@ -43,10 +44,10 @@ struct VlmConfig {
   // SigLIP preprocessing (spec 5.1): resize-naive bicubic to image_size, normalize.
   std::array<float, 3> image_mean{0.5f, 0.5f, 0.5f};
   std::array<float, 3> image_std{0.5f, 0.5f, 0.5f};
-  std::int64_t bos_id = 128245;  // "<s>" (data/qwen2vl_tokens.h kBosId)
-  std::int64_t pad_id = 151643;  // <|endoftext|>
-  std::int64_t eos_id = 151645;  // <|im_end|>
-  std::int64_t image_placeholder = -200;
+  std::int64_t bos_id = data::kBosId;  // <s>
+  std::int64_t pad_id = data::kPadId;  // <|endoftext|>
+  std::int64_t eos_id = data::kImEndId;  // <|im_end|>
+  std::int64_t image_placeholder = data::kImagePlaceholderId;
 
   // Open-Qwen2VL as the paper trains it: so400m (erf GELU, feature layer -2), Qwen2.5-1.5B,
   // 144 tokens.

@@ -1,0 +1,21 @@
+// Internal: one decoder per format behind decode_image() (image.cpp dispatches on the magic).
+// Each throws oqvl::Error("undecodable image (...)") and checks sizes against the limits before
+// allocating pixels.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "oqvl/data/image/image.h"
+
+namespace oqvl::data::detail {
+
+Image decode_jpeg(std::span<const std::uint8_t> bytes, const DecodeOptions& options);
+Image decode_png(std::span<const std::uint8_t> bytes, const DecodeOptions& options);
+Image decode_webp(std::span<const std::uint8_t> bytes, const DecodeOptions& options);
+
+// Throws if width x height is empty or beyond the limits.
+void check_image_size(long long width, long long height, const DecodeLimits& limits,
+                      const char* format);
+
+}  // namespace oqvl::data::detail

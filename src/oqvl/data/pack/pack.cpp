@@ -1,0 +1,394 @@
+#include "oqvl/data/pack/pack.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <fstream>
+#include <optional>
+
+#include "oqvl/core/error.h"
+#include "oqvl/core/files.h"
+#include "oqvl/core/progress.h"
+#include "oqvl/core/thread_pool.h"
+#include "oqvl/data/pack/first_fit.h"
+#include "oqvl/data/image/image.h"
+#include "oqvl/data/image/image_encode.h"
+#include "oqvl/data/image/image_resize.h"
+#include "oqvl/data/text/qwen2vl_tokenizer.h"
+#include "oqvl/data/io/tar_reader.h"
+#include "oqvl/data/io/tar_writer.h"
+
+namespace oqvl::data {
+namespace fs = std::filesystem;
+
+namespace {
+
+void replace_all(std::string& s, std::string_view from, std::string_view to) {
+  for (std::size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size())) {
+    s.replace(pos, from.size(), to);
+  }
+}
+
+// "data/00012.tar" -> "00012"; dots would split a WebDataset key, so they become '_'.
+std::string window_stem(const std::string& shard) {
+  std::string name = fs::path(shard).filename().string();
+  if (name.size() > 4 && name.ends_with(".tar")) name.resize(name.size() - 4);
+  std::replace(name.begin(), name.end(), '.', '_');
+  if (name.empty() || name == "-") name = "stdin";
+  return name;
+}
+
+}  // namespace
+
+PackItem make_pack_item(const Tokenizer& tokenizer, std::string key, std::string_view caption,
+                        const PackOptions& options) {
+  PackItem item;
+  item.key = std::move(key);
+  // The reference: text = "<image>\n" + caption.replace("<image>", "<image-placeholder>"),
+  // split on "<image>", chunk 0 is empty, so the ids are [-200] + tok("\n" + caption).
+  std::string text = "\n";
+  text.append(caption);
+  replace_all(text, "<image>", "<image-placeholder>");
+  std::vector<std::int32_t> tokens;
+  tokens.reserve(64);
+  tokenizer.encode_append(text, tokens);
+  item.ids.reserve(tokens.size() + 3);
+  item.ids.push_back(static_cast<std::uint32_t>(kBosId));
+  item.ids.push_back(kPackedImagePlaceholder);
+  for (std::int32_t t : tokens) item.ids.push_back(static_cast<std::uint32_t>(t));
+  // The reference appends <|im_end|> only when the last id is not already <|im_end|>.
+  if (item.ids.back() != static_cast<std::uint32_t>(kImEndId)) {
+    item.ids.push_back(static_cast<std::uint32_t>(kImEndId));
+  }
+  std::uint64_t length = item.ids.size() + options.image_tokens - 1;
+  if (length > options.context) {
+    // Keep <s> IMG and as many caption tokens as fit, then <|im_end|>.
+    std::size_t keep = item.ids.size() - (length - options.context);
+    item.ids.resize(keep - 1);
+    item.ids.push_back(static_cast<std::uint32_t>(kImEndId));
+    item.truncated = true;
+    length = options.context;
+  }
+  item.length = static_cast<std::uint32_t>(length);
+  return item;
+}
+
+void PackStats::merge(const PackStats& o) {
+  windows += o.windows;
+  input_samples += o.input_samples;
+  packed_samples += o.packed_samples;
+  sequences += o.sequences;
+  tokens += o.tokens;
+  images += o.images;
+  truncated += o.truncated;
+  if (context == 0) context = o.context;
+  for (const auto& [reason, n] : o.dropped) dropped[reason] += n;
+  for (int b = 0; b < kFillBuckets; ++b) fill_histogram[b] += o.fill_histogram[b];
+}
+
+double PackStats::fill() const {
+  if (sequences == 0 || context == 0) return 0.0;
+  return static_cast<double>(tokens) / (static_cast<double>(sequences) * context);
+}
+
+nlohmann::json PackStats::to_json() const {
+  nlohmann::json j;
+  j["windows"] = windows;
+  j["input_samples"] = input_samples;
+  j["packed_samples"] = packed_samples;
+  j["sequences"] = sequences;
+  j["tokens"] = tokens;
+  j["images"] = images;
+  j["context"] = context;
+  j["fill"] = fill();
+  j["truncated"] = truncated;
+  j["dropped"] = dropped;
+  j["fill_histogram"] = fill_histogram;
+  return j;
+}
+
+PackStats PackStats::from_json(const nlohmann::json& j) {
+  PackStats s;
+  s.windows = j.at("windows").get<std::uint64_t>();
+  s.input_samples = j.at("input_samples").get<std::uint64_t>();
+  s.packed_samples = j.at("packed_samples").get<std::uint64_t>();
+  s.sequences = j.at("sequences").get<std::uint64_t>();
+  s.tokens = j.at("tokens").get<std::uint64_t>();
+  s.images = j.at("images").get<std::uint64_t>();
+  s.context = j.at("context").get<std::uint32_t>();
+  s.truncated = j.at("truncated").get<std::uint64_t>();
+  s.dropped = j.at("dropped").get<std::map<std::string, std::uint64_t>>();
+  s.fill_histogram = j.at("fill_histogram").get<std::vector<std::uint64_t>>();
+  if (s.fill_histogram.size() != kFillBuckets) fail("fill_histogram must have {} buckets", kFillBuckets);
+  return s;
+}
+
+Sample packed_sequence_sample(const std::string& key, const std::vector<const PackItem*>& items,
+                              const PackOptions& options) {
+  nlohmann::json meta;
+  std::string ids;
+  std::uint64_t total = 0;
+  std::vector<std::uint32_t> lengths, text_lengths;
+  std::vector<std::string> keys;
+  std::vector<std::uint32_t> shards;
+  std::vector<std::size_t> truncated;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const PackItem& item = *items[i];
+    static_assert(std::endian::native == std::endian::little, "ids.u32 is little-endian");
+    ids.append(reinterpret_cast<const char*>(item.ids.data()), item.ids.size() * 4);
+    lengths.push_back(item.length);
+    text_lengths.push_back(static_cast<std::uint32_t>(item.ids.size()));
+    keys.push_back(item.key);
+    shards.push_back(item.shard);
+    if (item.truncated) truncated.push_back(i);
+    total += item.length;
+  }
+  meta["keys"] = keys;
+  meta["shards"] = shards;  // keys are unique per input shard only: index into the window's inputs
+  meta["lengths"] = lengths;
+  meta["text_lengths"] = text_lengths;
+  meta["length"] = total;
+  meta["context"] = options.context;
+  meta["image_tokens"] = options.image_tokens;
+  meta["image_placeholder_id"] = kPackedImagePlaceholder;
+  meta["pad_id"] = kPadId;
+  meta["truncated"] = truncated;
+  Sample sample;
+  sample.key = key;
+  sample.add("json", meta.dump());
+  sample.add("ids.u32", std::move(ids));
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    sample.add(fmt::format("{}.{}", i, items[i]->image_ext), items[i]->image);
+  }
+  return sample;
+}
+
+std::vector<Sample> pack_window(const std::string& stem, const std::vector<PackItem>& items,
+                                const PackOptions& options, PackStats& stats) {
+  std::vector<std::uint32_t> lengths(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) lengths[i] = items[i].length;
+  Bins bins = first_fit_decreasing(lengths, options.context);
+  std::vector<Sample> out;
+  out.reserve(bins.size());
+  for (std::size_t b = 0; b < bins.size(); ++b) {
+    std::vector<const PackItem*> members;
+    std::uint64_t sum = 0;
+    for (std::size_t i : bins[b]) {
+      members.push_back(&items[i]);
+      sum += items[i].length;
+      stats.truncated += items[i].truncated ? 1 : 0;
+    }
+    out.push_back(packed_sequence_sample(fmt::format("{}_{:06d}", stem, b), members, options));
+    stats.sequences += 1;
+    stats.packed_samples += members.size();
+    stats.images += members.size();
+    stats.tokens += sum;
+    int bucket = static_cast<int>(static_cast<double>(sum) / options.context * kFillBuckets);
+    stats.fill_histogram[std::clamp(bucket, 0, kFillBuckets - 1)] += 1;
+  }
+  stats.context = options.context;
+  return out;
+}
+
+namespace {
+
+// A sample turned into a pack item, or the reason it is dropped.
+struct Prepared {
+  std::optional<PackItem> item;
+  std::string dropped;
+};
+
+Prepared prepare_sample(Sample& sample, const Tokenizer& tokenizer, const PackOptions& options) {
+  Prepared out;
+  Field* image = const_cast<Field*>(sample.find(kImageExtensions));
+  const Field* caption = sample.find(kTextExtensions);
+  if (image == nullptr) {
+    out.dropped = "no image";
+    return out;
+  }
+  if (caption == nullptr) {
+    out.dropped = "no caption";
+    return out;
+  }
+  ImageInfo info;
+  Image pixels;
+  bool decode = options.decode_check || options.store == PackImageStore::kResized;
+  try {
+    if (decode) {
+      pixels = decode_image(as_bytes(image->bytes));
+      info.width = pixels.width;
+      info.height = pixels.height;
+    } else {
+      info = probe_image(as_bytes(image->bytes));
+    }
+  } catch (const Error&) {
+    out.dropped = "undecodable image";
+    return out;
+  }
+  // The reference drops images with a side of 1 px.
+  if (info.width == 1 || info.height == 1) {
+    out.dropped = "image side of 1 px";
+    return out;
+  }
+  PackItem item = make_pack_item(tokenizer, sample.key, caption->bytes, options);
+  if (options.store == PackImageStore::kResized) {
+    int side = options.resized_side;
+    // The paper's packer: LANCZOS to side x side when the short side is larger; the trainer
+    // then resizes with bicubic to side x side, done here for the smaller ones.
+    if (std::min(pixels.width, pixels.height) > side) {
+      pixels = resize(pixels, side, side, ResampleFilter::kLanczos);
+    } else if (pixels.width != side || pixels.height != side) {
+      pixels = resize(pixels, side, side, ResampleFilter::kBicubic);
+    }
+    item.image = encode_jpeg(pixels.rgb, side, side, 3, options.jpeg_quality);
+    item.image_ext = "jpg";
+  } else {
+    item.image = std::move(image->bytes);
+    item.image_ext = image->ext;
+  }
+  out.item = std::move(item);
+  return out;
+}
+
+// Reads a window's samples into pack items (in input order), dropping and counting samples
+// that cannot be packed. With a pool, the samples are prepared in parallel (used when there are
+// fewer windows than threads); the result is the same either way.
+std::vector<PackItem> read_window(const std::vector<std::string>& shards, const Tokenizer& tokenizer,
+                                  const PackOptions& options, PackStats& stats, Progress& progress,
+                                  ThreadPool* pool) {
+  SkipCounter skipped;
+  TarReaderOptions reader_options;
+  reader_options.on_bad = options.skip_bad_shards ? OnBadInput::kSkip : OnBadInput::kFail;
+  reader_options.skipped = &skipped;
+  std::vector<Sample> samples;
+  std::vector<std::uint32_t> shard_of;
+  for (std::size_t s = 0; s < shards.size(); ++s) {
+    TarReader reader(shards[s], reader_options);
+    while (auto sample = reader.next()) {
+      samples.push_back(std::move(*sample));
+      shard_of.push_back(static_cast<std::uint32_t>(s));
+    }
+  }
+  std::vector<Prepared> prepared(samples.size());
+  auto prepare = [&](std::size_t i) {
+    prepared[i] = prepare_sample(samples[i], tokenizer, options);
+    if (prepared[i].item) prepared[i].item->shard = shard_of[i];
+    samples[i] = Sample{};  // its image now lives in the item
+    progress.add();
+  };
+  if (pool != nullptr) {
+    pool->parallel_for(samples.size(), prepare);
+  } else {
+    for (std::size_t i = 0; i < samples.size(); ++i) prepare(i);
+  }
+  std::vector<PackItem> items;
+  items.reserve(prepared.size());
+  stats.input_samples += prepared.size();
+  for (Prepared& p : prepared) {
+    if (p.item) {
+      items.push_back(std::move(*p.item));
+    } else {
+      stats.dropped[p.dropped] += 1;
+    }
+  }
+  for (const auto& [reason, n] : skipped.by_reason()) stats.dropped[reason] += n;
+  return items;
+}
+
+}  // namespace
+
+PackRunResult pack_shards(const std::vector<std::string>& shards, const fs::path& out,
+                          const Tokenizer& tokenizer, const PackOptions& options) {
+  if (options.window < 1) fail("--window must be at least 1 (got {})", options.window);
+  if (options.image_tokens < 1) fail("--image-tokens must be at least 1");
+  if (static_cast<std::uint64_t>(options.image_tokens) + 2 > options.context) {
+    fail("--context {} cannot hold one image ({} tokens) with <s> and <|im_end|>", options.context,
+         options.image_tokens);
+  }
+  ensure_writable_dir(out);
+  std::vector<std::vector<std::string>> windows;
+  for (std::size_t i = 0; i < shards.size(); i += options.window) {
+    windows.emplace_back(shards.begin() + i,
+                         shards.begin() + std::min(shards.size(), i + options.window));
+  }
+  // Window outputs are named after their first shard: two windows must not share a name.
+  std::map<std::string, std::string> stems;
+  for (const auto& w : windows) {
+    auto [it, fresh] = stems.emplace(window_stem(w.front()), w.front());
+    if (!fresh) fail("input shards {} and {} would both write {}.tar: rename one", it->second, w.front(), it->first);
+  }
+
+  std::vector<PackStats> window_stats(windows.size());
+  std::atomic<std::uint64_t> skipped_windows{0};
+  ThreadPool pool(resolve_thread_count(options.threads));
+  Progress progress("pack", 0, "samples");
+  // Windows in parallel when there are enough of them, else one after the other with their
+  // samples prepared in parallel (same bytes out either way).
+  bool window_parallel = windows.size() >= static_cast<std::size_t>(pool.size());
+  auto pack_one = [&](std::size_t w, ThreadPool* sample_pool) {
+    std::string stem = window_stem(windows[w].front());
+    fs::path stats_path = out / (stem + ".stats.json");
+    if (fs::exists(stats_path) && fs::exists(out / (stem + ".tar"))) {
+      // Written after the tar: an earlier run finished this window.
+      try {
+        window_stats[w] = PackStats::from_json(nlohmann::json::parse(read_file(stats_path)));
+        skipped_windows += 1;
+        return;
+      } catch (const std::exception&) {
+        // Unreadable stats: pack the window again.
+      }
+    }
+    PackStats stats;
+    stats.windows = 1;
+    std::vector<PackItem> items = read_window(windows[w], tokenizer, options, stats, progress, sample_pool);
+    std::vector<Sample> packed = pack_window(stem, items, options, stats);
+    items.clear();
+    ShardWriterOptions writer_options;
+    writer_options.max_samples = 0;
+    writer_options.max_bytes = 0;
+    // ShardWriter numbers its shards: write one numbered shard under a hidden name ('%' escaped
+    // for its printf-style pattern), then rename it into place (both steps are atomic).
+    std::string hidden = (out / ("." + stem + ".part")).string();
+    replace_all(hidden, "%", "%%");
+    ShardWriter writer(hidden + "%d", writer_options);
+    for (const Sample& s : packed) writer.write(s);
+    ShardWriterResult written = writer.close();
+    if (written.shards.empty()) {
+      write_file_atomic(out / (stem + ".tar"), std::string(1024, '\0'));  // an empty tar
+    } else {
+      fs::rename(written.shards.at(0).path, out / (stem + ".tar"));
+    }
+    nlohmann::json j = stats.to_json();
+    j["inputs"] = windows[w];
+    j["output"] = stem + ".tar";
+    write_file_atomic(stats_path, j.dump(2) + "\n");
+    window_stats[w] = stats;
+  };
+  if (window_parallel) {
+    pool.parallel_for(windows.size(), [&](std::size_t w) { pack_one(w, nullptr); });
+  } else {
+    for (std::size_t w = 0; w < windows.size(); ++w) pack_one(w, &pool);
+  }
+  progress.finish();
+  double seconds = progress.elapsed_seconds();
+
+  PackRunResult result;
+  for (const PackStats& s : window_stats) result.stats.merge(s);
+  result.stats.context = options.context;
+  result.windows_skipped = skipped_windows;
+  nlohmann::json summary = result.stats.to_json();
+  summary["job"] = job_tag(options.job);
+  summary["input_shards"] = shards.size();
+  summary["windows_resumed"] = result.windows_skipped;
+  summary["image_tokens"] = options.image_tokens;
+  summary["window"] = options.window;
+  summary["store"] = options.store == PackImageStore::kResized ? "resized" : "original";
+  summary["seconds"] = seconds;  // packing only (after the tokenizer is loaded)
+  result.summary_path = out / fmt::format("pack-summary-{}.json", job_tag(options.job));
+  write_file_atomic(result.summary_path, summary.dump(2) + "\n");
+  return result;
+}
+
+}  // namespace oqvl::data

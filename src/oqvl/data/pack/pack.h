@@ -1,0 +1,109 @@
+// Multimodal sequence packing (spec section 3, paper Algorithm 1): every image-caption sample
+// becomes `<s> IMG \n caption <|im_end|>`, and the samples of a window of input shards are
+// packed into sequences of `context` multimodal positions by first-fit-decreasing.
+//
+// Differences from the Python reference, on purpose (docs/formats.md "Packed shards"):
+// - the image placeholder is kPackedImagePlaceholder = uint32(-200): the reference's -200 in the
+//   uint32 ids file (read as int32 it is -200 again), an id no vocabulary has;
+// - ids are stored unpadded with explicit per-sample lengths; the trainer pads and masks;
+// - a sample longer than the context has its caption tokens truncated (<|im_end|> kept) and is
+//   counted, where the reference would make an overfull bin.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "oqvl/core/bad_input.h"
+#include "oqvl/data/io/sample.h"
+#include "oqvl/data/io/shard_job.h"
+#include "oqvl/data/text/special_tokens.h"
+#include "oqvl/data/text/tokenizer.h"
+
+namespace oqvl::data {
+
+// kImagePlaceholderId (-200) as the uint32 the packed ids file stores (0xFFFFFF38).
+inline constexpr std::uint32_t kPackedImagePlaceholder = static_cast<std::uint32_t>(kImagePlaceholderId);
+
+enum class PackImageStore { kOriginal, kResized };
+
+struct PackOptions {
+  std::uint32_t context = 4096;     // multimodal positions per packed sequence
+  std::uint32_t image_tokens = 144; // visual tokens per image (144 pre-training, 729 SFT)
+  int window = 1;                   // input shards packed together (the paper: 1)
+  PackImageStore store = PackImageStore::kOriginal;
+  int resized_side = 384;           // --store resized: images become side x side JPEGs
+  int jpeg_quality = 95;
+  bool decode_check = false;        // fully decode every image (drop undecodable ones)
+  bool skip_bad_shards = false;     // count a corrupt shard's rest instead of failing
+  int threads = 0;
+  ShardJob job;
+};
+
+// One sample ready to pack: its text ids (one placeholder for the image) and its length.
+struct PackItem {
+  std::string key;
+  std::vector<std::uint32_t> ids;
+  std::uint32_t length = 0;     // ids.size() + image_tokens - 1
+  bool truncated = false;
+  std::uint32_t shard = 0;      // index of its input shard within the window
+  std::string image_ext;        // extension of the stored image ("jpg", "png", ...)
+  std::string image;            // image bytes as stored
+};
+
+// The text ids of one caption sample: [<s>, IMG, tok("\n" + caption)..., <|im_end|>], with the
+// reference's quirks (caption "<image>" -> "<image-placeholder>"; <|im_end|> appended only when
+// the last id is not already <|im_end|>), truncated to fit `options.context` if needed.
+PackItem make_pack_item(const Tokenizer& tokenizer, std::string key, std::string_view caption,
+                        const PackOptions& options);
+
+// Per-sequence fill histogram buckets: [0, 5%), [5%, 10%), ... [95%, 100%].
+inline constexpr int kFillBuckets = 20;
+
+// Counts of one window or of a whole run (they add up).
+struct PackStats {
+  std::uint64_t windows = 0;
+  std::uint64_t input_samples = 0;
+  std::uint64_t packed_samples = 0;
+  std::uint64_t sequences = 0;
+  std::uint64_t tokens = 0;  // sum of multimodal lengths = non-pad positions
+  std::uint64_t images = 0;
+  std::uint64_t truncated = 0;
+  std::uint32_t context = 0;
+  std::map<std::string, std::uint64_t> dropped;  // by reason
+  std::vector<std::uint64_t> fill_histogram = std::vector<std::uint64_t>(kFillBuckets, 0);
+
+  void merge(const PackStats& other);
+  double fill() const;  // tokens / (sequences * context)
+  nlohmann::json to_json() const;
+  static PackStats from_json(const nlohmann::json& j);
+};
+
+// A packed sequence as written: key and the sample members.
+Sample packed_sequence_sample(const std::string& key, const std::vector<const PackItem*>& items,
+                              const PackOptions& options);
+
+// Packs one window of items (in input order) and returns the packed samples (sequence keys
+// `{stem}_{index:06d}`) and adds to `stats`.
+std::vector<Sample> pack_window(const std::string& stem, const std::vector<PackItem>& items,
+                                const PackOptions& options, PackStats& stats);
+
+struct PackRunResult {
+  PackStats stats;            // all windows of this job, resumed ones included
+  std::uint64_t windows_skipped = 0;  // already complete from an earlier run
+  std::filesystem::path summary_path;
+};
+
+// Packs `shards` (this job's share, see select_job_shards; options.job names the summary) into
+// `out`: one `{stem}.tar` + `{stem}.stats.json` per window of options.window shards (stem = the
+// first shard's file name without .tar), then `pack-summary-{job tag}.json`. Windows whose
+// stats file and tar exist are skipped (their counts are read back). A window's samples are
+// held in memory until it is written (FFD needs every length first).
+PackRunResult pack_shards(const std::vector<std::string>& shards, const std::filesystem::path& out,
+                          const Tokenizer& tokenizer, const PackOptions& options);
+
+}  // namespace oqvl::data

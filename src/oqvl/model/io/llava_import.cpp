@@ -1,0 +1,201 @@
+#include "oqvl/model/io/llava_import.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "oqvl/core/error.h"
+#include "oqvl/core/files.h"
+#include "oqvl/core/log.h"
+#include "oqvl/model/io/state_dict.h"
+#include "oqvl/model/io/torch_save.h"
+
+namespace oqvl::model {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
+
+nlohmann::json read_json(const fs::path& path, const char* what) {
+  if (!fs::is_regular_file(path)) fail("{} '{}' does not exist", what, path.string());
+  try {
+    return nlohmann::json::parse(read_file(path));
+  } catch (const nlohmann::json::exception& e) {
+    fail("{} '{}' is not valid JSON ({})", what, path.string(), e.what());
+  }
+}
+
+template <typename T>
+T key_or(const nlohmann::json& j, const char* key, T fallback, const fs::path& file) {
+  if (!j.contains(key) || j[key].is_null()) return fallback;
+  try {
+    return j[key].get<T>();
+  } catch (const nlohmann::json::exception&) {
+    fail("'{}': \"{}\" has the wrong type", file.string(), key);
+  }
+}
+
+// Every tensor of the folder's weights, whichever of HF's four layouts it uses.
+StateDict load_folder_weights(const fs::path& dir) {
+  if (fs::exists(dir / "model.safetensors") || fs::exists(dir / "model.safetensors.index.json"))
+    return load_safetensors(dir);
+  if (fs::exists(dir / "pytorch_model.bin")) return load_torch_save(dir / "pytorch_model.bin").tensors;
+  const fs::path index = dir / "pytorch_model.bin.index.json";
+  if (fs::exists(index)) {
+    const auto j = read_json(index, "weight index");
+    if (!j.contains("weight_map") || !j["weight_map"].is_object())
+      fail("'{}' has no \"weight_map\" object", index.string());
+    std::set<std::string> shards;
+    for (const auto& [name, shard] : j["weight_map"].items()) shards.insert(shard.get<std::string>());
+    StateDict all;
+    for (const auto& shard : shards)
+      for (auto& [name, t] : load_torch_save(dir / shard).tensors) all[name] = t;
+    return all;
+  }
+  fail("'{}' holds no model.safetensors, model.safetensors.index.json, pytorch_model.bin or "
+       "pytorch_model.bin.index.json",
+       dir.string());
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+// The model settings from LLaVA's config.json; only what oqvl computes is accepted.
+void apply_llava_config(const nlohmann::json& j, const fs::path& file, const LlavaImportOptions& o, VlmConfig& c,
+                        std::vector<std::string>& warnings) {
+  // LLaVA's build_vision_projector defaults to "linear" when the key is absent.
+  const auto projector = key_or<std::string>(j, "mm_projector_type", "linear", file);
+  if (projector != "mlp2x_gelu")
+    fail("'{}': mm_projector_type '{}' is not supported (only 'mlp2x_gelu': Linear, GELU, Linear)", file.string(),
+         projector);
+  const auto feature = key_or<std::string>(j, "mm_vision_select_feature", "patch", file);
+  if (feature != "patch")
+    fail("'{}': mm_vision_select_feature '{}' is not supported (only 'patch'; SigLIP has no CLS token)",
+         file.string(), feature);
+  const auto aspect = key_or<std::string>(j, "image_aspect_ratio", "square", file);
+  if (starts_with(aspect, "anyres"))
+    fail("'{}': image_aspect_ratio '{}' (multi-crop) is not supported", file.string(), aspect);
+  if (aspect == "pad")
+    warnings.push_back(fmt::format("'{}': image_aspect_ratio is 'pad', but oqvl resizes images without padding "
+                                   "them to a square (as MLM-Filter's scoring script, which calls the image "
+                                   "processor directly)",
+                                   file.string()));
+  const auto merge = key_or<std::string>(j, "mm_patch_merge_type", "flat", file);
+  if (merge != "flat") fail("'{}': mm_patch_merge_type '{}' is not supported (only 'flat')", file.string(), merge);
+  if (key_or<bool>(j, "mm_use_im_start_end", false, file))
+    warnings.push_back("mm_use_im_start_end is true: prompts must carry <im_start>/<im_end> around the image "
+                       "themselves (oqvl splices the image tokens only)");
+
+  const auto tower = key_or<std::string>(j, "mm_vision_tower", "", file);
+  if (!tower.empty() && lower(tower).find("siglip") == std::string::npos)
+    fail("'{}': mm_vision_tower '{}' is not a SigLIP tower (oqvl runs SigLIP only)", file.string(), tower);
+  if (o.vision_config) {
+    c.vision = SiglipVisionConfig::from_hf_json_file(*o.vision_config);
+  } else {
+    if (!tower.empty() && tower.find("so400m-patch14-384") == std::string::npos)
+      warnings.push_back(fmt::format("mm_vision_tower is '{}', but no --vision-config was given: assuming "
+                                     "SigLIP so400m-patch14-384",
+                                     tower));
+    c.vision = SiglipVisionConfig::so400m();
+    c.vision.gelu = GeluKind::kTanh;  // HF SiglipVisionModel: gelu_pytorch_tanh
+  }
+  c.vision.feature_layer = key_or<std::int64_t>(j, "mm_vision_select_layer", -2, file);
+  if (!j.contains("mm_vision_select_layer"))
+    warnings.push_back("config.json has no mm_vision_select_layer: using -2");
+  const auto mm_hidden = key_or<std::int64_t>(j, "mm_hidden_size", c.vision.hidden_size, file);
+  if (mm_hidden != c.vision.hidden_size)
+    fail("'{}': mm_hidden_size {} differs from the vision tower's hidden_size {} (wrong --vision-config?)",
+         file.string(), mm_hidden, c.vision.hidden_size);
+
+  try {
+    c.llm = Qwen2Config::from_json(j);  // the top-level Qwen2 keys; mm_* keys are not read
+  } catch (const Error& e) {
+    fail("'{}': {}", file.string(), e.what());
+  }
+  c.image_tokens = c.vision.num_patches();  // no pooling: the pooling projector is the identity
+  c.arch_specifier = "llava-" + projector;
+}
+
+}  // namespace
+
+LlavaImport load_llava(const LlavaImportOptions& o) {
+  LlavaImport result;
+  auto& warnings = result.warnings;
+  VlmConfig& c = result.checkpoint.config;
+  StateDict& out = result.checkpoint.tensors;
+  if (!fs::is_directory(o.folder)) fail("LLaVA checkpoint '{}' is not a folder", o.folder.string());
+
+  const fs::path config_file = o.folder / "config.json";
+  apply_llava_config(read_json(config_file, "LLaVA config"), config_file, o, c, warnings);
+  if (o.bos_id) c.bos_id = *o.bos_id;
+  if (o.pad_id) c.pad_id = *o.pad_id;
+  if (o.eos_id) c.eos_id = *o.eos_id;
+  c.validate();
+
+  const std::string dir = o.folder.string();
+  log::info("reading {}", dir);
+  StateDict weights = load_folder_weights(o.folder);
+  StateDict vision_saved;
+  std::vector<std::string> other;
+  const std::string proj = "model.mm_projector.", tower = "model.vision_tower.";
+  for (const auto& [name, t] : weights) {
+    if (starts_with(name, proj)) {
+      out[std::string(kProjectorPrefix) + "mlp_projector." + name.substr(proj.size())] = t;
+    } else if (starts_with(name, tower)) {
+      vision_saved[name.substr(tower.size())] = t;
+    } else if (starts_with(name, "model.") || name == "lm_head.weight") {
+      out[kLanguageModelPrefix + name] = t;
+    } else {
+      other.push_back(name);
+    }
+  }
+  for (const char* n : {"0.weight", "0.bias", "2.weight", "2.bias"})
+    if (!out.count(std::string(kProjectorPrefix) + "mlp_projector." + n))
+      fail("'{}' has no projector tensor '{}{}' (not an mlp2x_gelu LLaVA checkpoint?)", dir, proj, n);
+  if (!out.count(std::string(kLanguageModelPrefix) + "model.embed_tokens.weight"))
+    fail("'{}' has no LLM tensor 'model.embed_tokens.weight'", dir);
+  if (!other.empty())
+    warnings.push_back(fmt::format("ignoring {} tensors outside model.* and lm_head (first: '{}')", other.size(),
+                                   other.front()));
+
+  // Qwen2.5-1.5B ties the head to the embedding; the folder stores it once.
+  drop_tied_lm_head(out, c, dir, warnings);
+
+  StateDict vision;
+  if (o.vision) {
+    if (!vision_saved.empty())
+      warnings.push_back("the checkpoint holds vision tower weights, but --vision was given: using --vision");
+    log::info("reading vision weights {}", o.vision->string());
+    vision = load_siglip_vision(*o.vision, o.vision_format, c.vision);
+  } else if (!vision_saved.empty()) {
+    vision = siglip_vision_from_state(vision_saved, dir + " (model.vision_tower)", o.vision_format, c.vision);
+  } else {
+    fail("'{}' holds no vision tower weights (model.vision_tower.*): pass the SigLIP weights with --vision", dir);
+  }
+  for (auto& [name, t] : vision) out[kVisionPrefix + name] = t;
+
+  try {
+    const auto report = check_vlm_tensors(c, out);
+    if (!report.unexpected.empty()) fail("unexpected tensor '{}' for the model config", report.unexpected.front());
+  } catch (const Error& e) {
+    fail("importing '{}': {}", dir, e.what());
+  }
+  return result;
+}
+
+void import_llava(const LlavaImportOptions& options, const fs::path& out, const VlmWriteOptions& write) {
+  AtomicDir::check_target(out, write.overwrite);
+  auto imported = load_llava(options);
+  for (const auto& w : imported.warnings) log::warn("{}", w);
+  log::info("writing {}", out.string());
+  write_vlm_folder(out, imported.checkpoint.config, imported.checkpoint.tensors, write);
+}
+
+}  // namespace oqvl::model
