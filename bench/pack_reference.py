@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """A faithful Python re-implementation of the Open-Qwen2VL packer
-(mm_sequence_packing/sequence_packing_image_to_pil.py, spec section 3), used as the baseline of
+(mm_sequence_packing/sequence_packing_image_to_pil.py, docs/recipe.md §3), used as the baseline of
 bench/run_pack_bench.sh. Per input tar (one window):
   - webdataset reading with decode("pilrgb") and rename(image="jpg;png;jpeg;webp", text="txt");
   - preprocess_caption: drop images with a side of 1 px; LANCZOS to 384x384 when the shorter

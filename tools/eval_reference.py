@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A Python reference of the paper's evaluation (spec 9.1) on Hugging Face modules, for the
+"""A Python reference of the paper's evaluation (docs/recipe.md §9.1) on Hugging Face modules, for the
 end-to-end parity test of `oqvl eval` (tests/cli/eval_parity.sh).
 
 Transcribed from the behaviour of Open-Qwen2VL's vlm-evaluation MMBench/SEED harness:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Goldens for eval/score/mlm_filter.cpp: MLM-Filter's Qwen scoring prompt (spec 1.4) as the reference
+"""Goldens for eval/score/mlm_filter.cpp: MLM-Filter's Qwen scoring prompt (docs/recipe.md §1.4) as the reference
 script builds it: LLAVA_INSTRUCTION_TEMPLATE.format(caption, criteria, aspect), "<image>\\n" in
 front, the qwen_instruct conversation (MPT separator style), tokenizer_image_token, [:max_len],
 then tokenizer(" ")[-1] appended.

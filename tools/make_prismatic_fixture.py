@@ -4,7 +4,7 @@
 Writes tests/fixtures/model/prismatic/:
   checkpoint.pt              torch.save({"model": {"projector": OrderedDict, "llm_backbone": OrderedDict}})
                              fp32, LLM keys prefixed "llm.", the tied lm_head stored as a separate copy
-                             (as fsdp.py save_checkpoint writes; spec 10), no vision_backbone
+                             (as fsdp.py save_checkpoint writes; docs/recipe.md §10), no vision_backbone
   checkpoint_with_vision.pt  the same plus "vision_backbone": timm names under "featurizer."
   vision_timm.safetensors    the SigLIP tower in timm names (no prefix), with all blocks, the final
                              norm and a stand-in attn_pool head (the importer must drop them)

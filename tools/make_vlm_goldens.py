@@ -4,7 +4,7 @@
 A tiny random Open-Qwen2VL: Hugging Face SiglipVisionModel (exact-erf GELU, features = the
 second-to-last hidden state, no post-norm), Prismatic's AvgPoolProjector (AdaptiveAvgPool2d of
 the patch grid, Linear-GELU-Linear) and a Hugging Face Qwen2ForCausalLM, assembled the way
-Prismatic's PrismaticVLM.forward does it (spec 5.4): per row drop the padding, split the ids at
+Prismatic's PrismaticVLM.forward does it (docs/recipe.md §5.4): per row drop the padding, split the ids at
 each -200, embed the text pieces, insert the next image's projected tokens, truncate to
 max_length, right-pad with zero embeddings / label -100 / mask 0, run the LLM with a 2-D mask.
 
@@ -51,7 +51,7 @@ class AvgPoolProjector(nn.Module):
 
 
 def assemble(llm, ids, lengths, image_tokens, max_length):
-    """PrismaticVLM.forward's splice (spec 5.4), with explicit row lengths for the padding."""
+    """PrismaticVLM.forward's splice (docs/recipe.md §5.4), with explicit row lengths for the padding."""
     embed = llm.get_input_embeddings()
     rows, labels = [], []
     k = 0

@@ -6,7 +6,7 @@ of oqvl's C++ model, generation, evaluation and MLM scoring.
                                    vocabulary size (151936 rows) so real prompts tokenize into it
   Reference(folder)                loads a folder into HF SiglipVisionModel + Prismatic's
                                    AvgPoolProjector + Qwen2ForCausalLM and runs Prismatic-style
-                                   greedy generation (spec 5.4, 9.1):
+                                   greedy generation (docs/recipe.md §5.4, 9.1):
                                      ids = [<s>] + tokenizer_image_token(prompt)
                                      image tokens spliced at -200, left padding + attention mask,
                                      HF generate on inputs_embeds, decode(skip_special_tokens)
@@ -144,7 +144,7 @@ class Reference:
         self.special = cfg["special_tokens"]
 
     def pixels(self, image_bytes):
-        """resize-naive BICUBIC, ToTensor, Normalize(0.5, 0.5) (spec 5.1)."""
+        """resize-naive BICUBIC, ToTensor, Normalize(0.5, 0.5) (docs/recipe.md §5.1)."""
         img = Image.open(io.BytesIO(image_bytes)).convert("RGB").resize((self.size, self.size), Image.BICUBIC)
         x = torch.from_numpy(np.asarray(img).copy()).permute(2, 0, 1).float() / 255.0
         return (x - 0.5) / 0.5

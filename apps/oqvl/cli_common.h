@@ -17,7 +17,7 @@ namespace oqvl::cli {
 // moved checkout or a copied build keeps working. Throws oqvl::Error if there is none.
 std::filesystem::path default_tokenizer_path();
 
-// The flags every shard-parallel data command shares (issue 3): input shards as positional
+// The flags every shard-parallel data command shares: input shards as positional
 // arguments, --out, --threads, --shard-index/--num-shards, and --tokenizer where text is
 // tokenized.
 struct ShardCommandFlags {

@@ -1,4 +1,4 @@
-// `oqvl data pack`: multimodal sequence packing of image-caption shards (spec section 3).
+// `oqvl data pack`: multimodal sequence packing of image-caption shards (docs/recipe.md §3).
 #include <fmt/format.h>
 
 #include <algorithm>

@@ -4,9 +4,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include <string>
+
 namespace oqvl::cli {
 
-void register_version(CLI::App& app);
+// runtime_summary: the libtorch line, null when the model commands are not loaded.
+void register_version(CLI::App& app, std::string (*runtime_summary)());
 void register_tokenize(CLI::App& app);
 void register_data_inspect(CLI::App& data);
 void register_data_stats(CLI::App& data);
@@ -16,13 +19,5 @@ void register_data_make_bench(CLI::App& data);
 void register_data_preprocess_bench(CLI::App& data);
 void register_data_pack(CLI::App& data);
 void register_data_mix(CLI::App& data);
-#ifdef OQVL_WITH_TORCH
-// Commands that run models (apps/oqvl/torch/), only in builds with OQVL_WITH_TORCH.
-void register_convert(CLI::App& app);
-void register_generate(CLI::App& app);
-void register_eval(CLI::App& app);
-void register_score_mlm(CLI::App& score);
-void register_score_clip(CLI::App& score);
-#endif
 
 }  // namespace oqvl::cli

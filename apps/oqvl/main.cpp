@@ -1,66 +1,74 @@
 // oqvl: one binary, one subcommand per task. Exit codes: 0 ok, 2 bad input or usage,
 // 1 internal error.
+//
+// The commands that run models live in liboqvl_model_commands.so beside this executable, opened
+// only when needed: `oqvl data ...` and `oqvl tokenize` never load libtorch or CUDA (start-up
+// in milliseconds and a few MB instead of ~1 s and ~470 MB). Any other command, `version` and
+// --help go to the library when it exists, so they see the whole command tree.
+#include <dlfcn.h>
+
 #include <cstdio>
-#include <exception>
+#include <cstring>
+#include <filesystem>
+#include <string_view>
 
-#include "oqvl/commands.h"
+#include "oqvl/cli.h"
 #include "oqvl/core/error.h"
-#include "oqvl/core/log.h"
-#include "oqvl/core/progress.h"
 
-int main(int argc, char** argv) {
-  CLI::App app{"oqvl: data curation, packing, training and evaluation of Open-Qwen2VL-style "
-               "multimodal LLMs"};
-  app.require_subcommand(1);
-  bool quiet = false, verbose = false;
-  app.add_flag("-q,--quiet", quiet, "Only print results and errors (no progress)");
-  app.add_flag("-v,--verbose", verbose, "Print debug messages");
-  app.parse_complete_callback([&] {
-    if (quiet) {
-      oqvl::log::set_level(oqvl::log::Level::kWarn);
-      oqvl::set_progress_enabled(false);
-    }
-    if (verbose) oqvl::log::set_level(oqvl::log::Level::kDebug);
-  });
+namespace {
 
-  oqvl::cli::register_version(app);
-  oqvl::cli::register_tokenize(app);
-  CLI::App* data = app.add_subcommand("data", "WebDataset shards: demo data, inspect, stats, filter, "
-                                              "pack, mix, image preprocessing benchmark, "
-                                              "benchmark TSVs");
-  data->require_subcommand(1);
-  oqvl::cli::register_data_inspect(*data);
-  oqvl::cli::register_data_stats(*data);
-  oqvl::cli::register_data_filter(*data);
-  oqvl::cli::register_data_make_demo(*data);
-  oqvl::cli::register_data_make_bench(*data);
-  oqvl::cli::register_data_preprocess_bench(*data);
-  oqvl::cli::register_data_pack(*data);
-  oqvl::cli::register_data_mix(*data);
-#ifdef OQVL_WITH_TORCH
-  oqvl::cli::register_convert(app);
-  oqvl::cli::register_generate(app);
-  oqvl::cli::register_eval(app);
-  CLI::App* score = app.add_subcommand(
-      "score", "Score image-caption shards with models (tables for data filter): mlm, clip");
-  score->require_subcommand(1);
-  oqvl::cli::register_score_mlm(*score);
-  oqvl::cli::register_score_clip(*score);
+namespace fs = std::filesystem;
+
+// The first argument that is not a global flag: the command's name ("" when there is none).
+std::string_view command_name(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i)
+    if (argv[i][0] != '-') return argv[i];
+  return {};
+}
+
+bool is_torch_free(std::string_view command) { return command == "data" || command == "tokenize"; }
+
+#ifdef OQVL_MODEL_LIBRARY
+using ModelMain = int (*)(int, char**);
+
+// The library beside the executable (build tree, or an install that keeps them together), else
+// in ../lib. Empty when neither exists.
+fs::path model_library_path() {
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return {};
+  for (const fs::path& p : {exe.parent_path() / OQVL_MODEL_LIBRARY, exe.parent_path().parent_path() / "lib" / OQVL_MODEL_LIBRARY})
+    if (fs::exists(p)) return p;
+  return {};
+}
 #endif
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::Success& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return oqvl::kExitBadInput;
-  } catch (const oqvl::Error& e) {
-    std::fprintf(stderr, "oqvl: error: %s\n", e.what());
-    return oqvl::kExitBadInput;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "oqvl: internal error: %s\n", e.what());
-    return oqvl::kExitInternal;
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string_view command = command_name(argc, argv);
+#ifdef OQVL_MODEL_LIBRARY
+  if (!is_torch_free(command)) {
+    const fs::path library = model_library_path();
+    if (library.empty()) {
+      if (!command.empty() && command != "version" && command != "help") {
+        std::fprintf(stderr, "oqvl: error: '%.*s' needs %s beside the oqvl executable (it is built with libtorch); "
+                     "rebuild with scripts/build.sh\n", static_cast<int>(command.size()), command.data(), OQVL_MODEL_LIBRARY);
+        return oqvl::kExitBadInput;
+      }
+    } else {
+      // RTLD_LOCAL: the library's copies of the layers stay separate from this executable's.
+      void* handle = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
+      auto entry = handle ? reinterpret_cast<ModelMain>(dlsym(handle, "oqvl_model_main")) : nullptr;
+      if (!entry) {
+        std::fprintf(stderr, "oqvl: internal error: cannot load %s: %s\n", library.c_str(), dlerror());
+        return oqvl::kExitInternal;
+      }
+      return entry(argc, argv);
+    }
   }
-  return oqvl::kExitOk;
+#else
+  (void)is_torch_free;
+#endif
+  return oqvl::cli::run_cli(argc, argv, nullptr);
 }

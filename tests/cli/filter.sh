@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `oqvl data filter` on demo shards with the paper's DataComp recipe (spec §1): MLM-Filter
+# `oqvl data filter` on demo shards with the paper's DataComp recipe (docs/recipe.md §1): MLM-Filter
 # semantic_understanding >= 85 UNION DFN top-15% uids, deduplicated by uid. Score table and uid
 # .npy come from tools/make_filter_fixtures.py (numpy). Python recomputes the expected samples
 # and reads the output with webdataset: same keys in input order, image bytes untouched, report

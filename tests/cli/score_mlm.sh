@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `oqvl score mlm` vs a Hugging Face reference of MLM-Filter's Qwen scoring (spec 1.4) on a tiny
+# `oqvl score mlm` vs a Hugging Face reference of MLM-Filter's Qwen scoring (docs/recipe.md §1.4) on a tiny
 # random model with the real Qwen2 vocabulary: identical generated text and parsed scores for all
 # four metrics; the table is accepted by `oqvl data filter`; a rerun skips the finished shard.
 # Usage: score_mlm.sh OQVL_BINARY REPO_ROOT

@@ -70,7 +70,7 @@ TEST(FullSize, Qwen25_1_5BMatchesHF) {
   model->eval();
   int64_t params = 0;
   for (const auto& p : model->parameters()) params += p.numel();
-  EXPECT_EQ(params, 1543714304);  // spec 5.3
+  EXPECT_EQ(params, 1543714304);  // docs/recipe.md §5.3
   auto ids = expected.at("qwen2_input_ids").to(torch::kInt64).unsqueeze(0);
   torch::NoGradGuard no_grad;
   const auto t = std::chrono::steady_clock::now();

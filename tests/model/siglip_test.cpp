@@ -1,5 +1,6 @@
 #include "oqvl/model/siglip.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -181,6 +182,39 @@ TEST(Siglip, LoadErrorsNameTheTensor) {
 
   EXPECT_THROW(tower->load_state(StateDict{}), Error);
   EXPECT_THROW(tower->forward(torch::zeros({1, 3, 27, 28})), Error);
+}
+
+// Loading is as strict as Qwen2's: an unknown tensor under the tower's prefix is named; what the
+// tower knowingly does not run (post_layernorm, head, position_ids, blocks past the feature layer)
+// is skipped; tensors outside its prefix (a text tower) are not its business.
+TEST(Siglip, LoadNamesUnknownTensors) {
+  Golden g = load_golden("siglip_tanh.pt");
+  auto config = SiglipVisionConfig::from_hf_json_file(kDir + "siglip_tanh.config.json");
+  SiglipVisionTower tower(config);
+
+  StateDict unknown = g.weights;
+  unknown["vision_model.encoder.layers.0.mlp.fc3.weight"] = torch::zeros({1});
+  try {
+    tower->load_state(unknown);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("unexpected tensor 'vision_model.encoder.layers.0.mlp.fc3.weight'"),
+              std::string::npos)
+        << e.what();
+  }
+
+  StateDict known = g.weights;
+  known["vision_model.post_layernorm.weight"] = torch::zeros({config.hidden_size});
+  known["vision_model.head.probe"] = torch::zeros({1, 1, config.hidden_size});
+  known["vision_model.embeddings.position_ids"] = torch::zeros({1, 4});
+  known["text_model.final_layer_norm.weight"] = torch::zeros({4});
+  if (config.blocks_to_run() < config.num_layers)
+    known[fmt::format("vision_model.encoder.layers.{}.mlp.fc1.bias", config.blocks_to_run())] = torch::zeros({1});
+  EXPECT_NO_THROW(tower->load_state(known));
+
+  StateDict deeper = g.weights;  // a block the config does not have: the config is wrong
+  deeper[fmt::format("vision_model.encoder.layers.{}.mlp.fc1.bias", config.num_layers)] = torch::zeros({1});
+  EXPECT_THROW(tower->load_state(deeper), Error);
 }
 
 TEST(Siglip, ImageSizeNotAMultipleOfPatchDropsTheRemainder) {

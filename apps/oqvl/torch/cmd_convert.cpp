@@ -6,7 +6,7 @@
 #include <memory>
 #include <optional>
 
-#include "oqvl/commands.h"
+#include "oqvl/torch/model_commands.h"
 #include "oqvl/core/error.h"
 #include "oqvl/core/log.h"
 #include "oqvl/data/text/special_tokens.h"

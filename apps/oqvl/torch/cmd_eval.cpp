@@ -1,13 +1,13 @@
 // `oqvl eval`: a multiple-choice / short-answer benchmark (MMBench, SEED-Bench, MMStar, MathVista
 // TSVs as the benchmark kits ship them, or JSONL) through an oqvl model with the paper's prompts,
-// greedy decoding and scoring (spec 9.1; docs/eval.md). Writes OUT/predictions.jsonl and
+// greedy decoding and scoring (docs/recipe.md §9.1; docs/eval.md). Writes OUT/predictions.jsonl and
 // OUT/metrics.json and prints the accuracy table.
 #include <fmt/format.h>
 
 #include <filesystem>
 #include <iostream>
 
-#include "oqvl/commands.h"
+#include "oqvl/torch/model_commands.h"
 #include "oqvl/core/error.h"
 #include "oqvl/core/files.h"
 #include "oqvl/core/log.h"

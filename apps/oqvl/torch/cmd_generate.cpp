@@ -1,5 +1,5 @@
 // `oqvl generate`: answers prompts about images with an oqvl model, in the paper's inference
-// format "<s><image>\n{prompt}" (spec 5.5, 9.1): greedy by default, KV cache, batched with left
+// format "<s><image>\n{prompt}" (docs/recipe.md §5.5, 9.1): greedy by default, KV cache, batched with left
 // padding. One prompt from flags, or many from a JSONL file.
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "oqvl/commands.h"
+#include "oqvl/torch/model_commands.h"
 #include "oqvl/core/error.h"
 #include "oqvl/core/files.h"
 #include "oqvl/core/log.h"

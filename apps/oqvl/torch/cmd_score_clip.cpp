@@ -5,7 +5,7 @@
 #include <memory>
 
 #include "oqvl/cli_common.h"
-#include "oqvl/commands.h"
+#include "oqvl/torch/model_commands.h"
 #include "oqvl/eval/score/clip_scoring.h"
 
 namespace oqvl::cli {
@@ -13,7 +13,7 @@ namespace oqvl::cli {
 void register_score_clip(CLI::App& score) {
   struct Args {
     ShardCommandFlags flags;
-    model::ClipScoreOptions options;
+    eval::ClipScoreOptions options;
     bool json = false;
   };
   auto args = std::make_shared<Args>();
@@ -32,18 +32,16 @@ void register_score_clip(CLI::App& score) {
       ->capture_default_str();
   cmd->add_option("--batch-size", args->options.batch_size, "Pairs per forward pass")
       ->capture_default_str();
-  cmd->add_option("--device", args->options.device, "cpu or cuda")
-      ->check(CLI::IsMember({"cpu", "cuda"}))
-      ->capture_default_str();
+  cmd->add_option("--device", args->options.device, "auto | cpu | cuda | cuda:N")->capture_default_str();
   cmd->add_flag("--skip-bad", args->options.skip_bad,
                 "Skip and count corrupt shards/samples instead of stopping at the first");
   cmd->add_flag("--json", args->json, "Print the summary as JSON");
   cmd->callback([args] {
-    model::ClipScoreOptions options = args->options;
+    eval::ClipScoreOptions options = args->options;
     options.out = args->flags.out;
     options.threads = args->flags.threads;
     options.job = args->flags.job;
-    const auto report = model::run_clip_scoring(args->flags.job_shards(), options);
+    const auto report = eval::run_clip_scoring(args->flags.job_shards(), options);
     if (args->json) {
       fmt::print("{}\n", report.to_json().dump(2));
       return;
@@ -59,7 +57,7 @@ void register_score_clip(CLI::App& score) {
       fmt::print("time: {:.2f} s ({:.1f} pairs/s; model {:.2f} s)\n", report.seconds,
                  report.pairs_per_second(), report.model_seconds);
     }
-    fmt::print("summary: {}\n", model::clip_score_report_path(options).string());
+    fmt::print("summary: {}\n", eval::clip_score_report_path(options).string());
   });
 }
 

@@ -7,6 +7,7 @@
 #include "oqvl/core/error.h"
 #include "oqvl/core/log.h"
 #include "oqvl/data/text/qwen2vl_tokenizer.h"
+#include "oqvl/model/device.h"
 #include "oqvl/model/runtime.h"
 
 namespace oqvl::cli {
@@ -26,32 +27,12 @@ void add_model_flags(CLI::App* cmd, ModelFlags& f, bool with_threads) {
                   "visual tokens per image (144 pre-training, 729 SFT; default: the folder's)");
 }
 
-torch::Device parse_device(const std::string& d) {
-  if (d == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
-  torch::Device device = torch::kCPU;
-  try {
-    device = torch::Device(d);
-  } catch (const std::exception&) {
-    fail("--device '{}' is not a device (auto, cpu, cuda, cuda:N)", d);
-  }
-  if (device.is_cuda() && !torch::cuda::is_available()) fail("--device {}: CUDA is not available here", d);
-  if (!device.is_cuda() && !device.is_cpu()) fail("--device '{}': only cpu and cuda are supported", d);
-  return device;
-}
-
-torch::Dtype parse_dtype(const std::string& t, const torch::Device& device) {
-  if (t == "auto") return device.is_cuda() ? torch::kBFloat16 : torch::kFloat32;
-  if (t == "f32" || t == "float32" || t == "fp32") return torch::kFloat32;
-  if (t == "bf16" || t == "bfloat16") return torch::kBFloat16;
-  fail("--dtype '{}' is not one of auto, f32, bf16", t);
-}
-
 LoadedModel load_model(const ModelFlags& f) {
   if (f.threads < 0) fail("--threads must be >= 0");
   model::set_torch_threads(f.threads);
   LoadedModel out;
-  out.device = parse_device(f.device);
-  out.dtype = parse_dtype(f.dtype, out.device);
+  out.device = model::parse_device(f.device);
+  out.dtype = model::parse_dtype(f.dtype, out.device);
   const auto t0 = std::chrono::steady_clock::now();
   out.model = model::load_vlm(f.model, out.dtype, out.device);
   out.image_tokens = f.image_tokens > 0 ? f.image_tokens : out.model->config().image_tokens;

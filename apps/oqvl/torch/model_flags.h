@@ -38,7 +38,4 @@ struct LoadedModel {
 // line with what was loaded. oqvl::Error on a bad flag or folder.
 LoadedModel load_model(const ModelFlags& flags);
 
-torch::Device parse_device(const std::string& device);
-torch::Dtype parse_dtype(const std::string& dtype, const torch::Device& device);
-
 }  // namespace oqvl::cli

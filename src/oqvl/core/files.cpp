@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -13,6 +14,25 @@
 
 namespace oqvl {
 namespace fs = std::filesystem;
+
+namespace {
+
+fs::path without_trailing_slash(fs::path p) {
+  p = p.lexically_normal();
+  if (!p.has_filename() && p.has_parent_path()) p = p.parent_path();
+  return p;
+}
+
+// A fresh, unique sibling of `dir` named DIR<tag>XXXXXX.
+fs::path make_temp_sibling(const fs::path& dir, const char* tag) {
+  std::string pattern = dir.string() + tag + "XXXXXX";
+  if (!mkdtemp(pattern.data())) fail("cannot create a temporary folder beside '{}'", dir.string());
+  return pattern;
+}
+
+bool is_empty_dir(const fs::path& dir) { return fs::directory_iterator(dir) == fs::directory_iterator(); }
+
+}  // namespace
 
 std::string read_file(const fs::path& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
@@ -112,6 +132,54 @@ void AtomicFile::commit() {
     fs::remove(temp_path_, ec);
     fail("cannot move '{}' into place: {}", path_.string(), why);
   }
+}
+
+void remove_tree(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::exists(fs::symlink_status(dir, ec))) return;
+  if (fs::is_directory(fs::symlink_status(dir))) {
+    std::vector<fs::path> children;
+    for (const auto& entry : fs::directory_iterator(dir)) children.push_back(entry.path());
+    for (const auto& child : children) remove_tree(child);
+  }
+  fs::remove(dir);
+}
+
+void AtomicDir::check_target(const fs::path& dir, bool overwrite) {
+  if (fs::exists(dir)) {
+    if (!fs::is_directory(dir)) fail("output '{}' exists and is not a folder", dir.string());
+    if (!overwrite && !is_empty_dir(dir))
+      fail("output folder '{}' exists and is not empty (pass --overwrite to replace it)", dir.string());
+  }
+}
+
+AtomicDir::AtomicDir(fs::path dir, bool overwrite) : dir_(without_trailing_slash(std::move(dir))), overwrite_(overwrite) {
+  check_target(dir_, overwrite_);
+  if (dir_.has_parent_path()) fs::create_directories(dir_.parent_path());
+  temp_ = make_temp_sibling(dir_, ".tmp-");
+}
+
+AtomicDir::~AtomicDir() {
+  if (committed_) return;
+  try {
+    remove_tree(temp_);
+  } catch (...) {
+    // Best effort: an error is already propagating.
+  }
+}
+
+void AtomicDir::commit() {
+  fs::path old;
+  if (fs::exists(dir_)) {
+    if (!overwrite_ && !is_empty_dir(dir_))
+      fail("output folder '{}' appeared while writing (not replaced)", dir_.string());
+    old = make_temp_sibling(dir_, ".old-");
+    fs::remove(old);
+    fs::rename(dir_, old);
+  }
+  fs::rename(temp_, dir_);
+  committed_ = true;
+  if (!old.empty()) remove_tree(old);
 }
 
 }  // namespace oqvl

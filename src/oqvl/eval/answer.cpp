@@ -1,4 +1,5 @@
 #include "oqvl/eval/answer.h"
+#include "oqvl/core/strings.h"
 
 #include <algorithm>
 #include <cctype>
@@ -11,18 +12,6 @@
 
 namespace oqvl::eval {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
 // Trailing punctuation and spaces a short answer often ends with.
 std::string_view trim_end_punct(std::string_view s) {
@@ -54,7 +43,7 @@ std::uint64_t fnv1a(std::string_view s) {
 }  // namespace
 
 bool contains_ignore_case(std::string_view output, std::string_view gt) {
-  return lower(output).find(lower(gt)) != std::string::npos;
+  return ascii_lower(output).find(ascii_lower(gt)) != std::string::npos;
 }
 
 std::string extract_option_letter(std::string_view output,
@@ -99,10 +88,10 @@ std::string extract_option_letter(std::string_view output,
 
   // 4. The text of exactly one option: equal to the response, else contained in it.
   {
-    std::string body = lower(trim_end_punct(s));
+    std::string body = ascii_lower(trim_end_punct(s));
     std::vector<std::string> equal, contained;
     for (const auto& [letter, text] : options) {
-      std::string t = lower(trim_end_punct(text));
+      std::string t = ascii_lower(trim_end_punct(text));
       if (t.empty()) continue;
       if (body == t)
         equal.push_back(letter);

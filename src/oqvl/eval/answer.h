@@ -1,5 +1,5 @@
 // Scoring a model's raw output against an item's answer, by the rules of the paper's harness
-// (spec 9.1), plus a strict option-letter extractor as an alternative.
+// (docs/recipe.md §9.1), plus a strict option-letter extractor as an alternative.
 //
 //   MMBench, SEED-Bench (and generic multiple choice): gt.lower() in output.lower(), a
 //     substring test on the option letter. Quirk kept on purpose: gt "A" also matches

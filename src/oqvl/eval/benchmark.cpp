@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "oqvl/core/error.h"
+#include "oqvl/core/strings.h"
 #include "oqvl/core/files.h"
 #include "oqvl/data/io/base64.h"
 #include "oqvl/data/image/image.h"
@@ -27,19 +28,6 @@ struct RowError {
 };
 
 constexpr std::size_t kMaxSkipReasons = 10;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string trim(std::string_view s) {
-  std::size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return std::string(s.substr(b, e - b));
-}
 
 std::string letter(std::size_t i) {
   return std::string(1, static_cast<char>('A' + i));
@@ -304,7 +292,7 @@ std::string_view bench_kind_name(BenchKind kind) {
 }
 
 BenchKind parse_bench_kind(std::string_view name) {
-  std::string n = lower(name);
+  std::string n = ascii_lower(name);
   if (n == "mmbench") return BenchKind::kMMBench;
   if (n == "seedbench" || n == "seed" || n == "seedbench_img") return BenchKind::kSEEDBench;
   if (n == "mmstar") return BenchKind::kMMStar;
@@ -314,7 +302,7 @@ BenchKind parse_bench_kind(std::string_view name) {
 }
 
 BenchKind detect_bench_kind(const fs::path& file) {
-  std::string n = lower(file.filename().string());
+  std::string n = ascii_lower(file.filename().string());
   if (n.find("mmbench") != std::string::npos) return BenchKind::kMMBench;
   if (n.find("seedbench") != std::string::npos || n.find("seed_bench") != std::string::npos)
     return BenchKind::kSEEDBench;
@@ -324,7 +312,7 @@ BenchKind detect_bench_kind(const fs::path& file) {
 }
 
 BenchFormat parse_bench_format(std::string_view name) {
-  std::string n = lower(name);
+  std::string n = ascii_lower(name);
   if (n == "auto") return BenchFormat::kAuto;
   if (n == "tsv") return BenchFormat::kTsv;
   if (n == "jsonl") return BenchFormat::kJsonl;
@@ -332,7 +320,7 @@ BenchFormat parse_bench_format(std::string_view name) {
 }
 
 BenchFormat detect_bench_format(const fs::path& file) {
-  std::string ext = lower(file.extension().string());
+  std::string ext = ascii_lower(file.extension().string());
   if (ext == ".tsv") return BenchFormat::kTsv;
   if (ext == ".jsonl" || ext == ".json") return BenchFormat::kJsonl;
   std::string head(4096, '\0');
@@ -393,7 +381,7 @@ Benchmark read_tsv_benchmark(std::string_view text, const fs::path& file,
       if (image_col) {
         image_cell = r.fields[*image_col];
         if (image_cell.size() <= 64) {
-          auto it = row_of_index.find(trim(image_cell));
+          auto it = row_of_index.find(std::string(trim(image_cell)));
           if (it == row_of_index.end()) {
             throw RowError{
                 fmt::format("image '{}' is neither base64 image data nor the index of another row",

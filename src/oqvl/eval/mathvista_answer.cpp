@@ -1,4 +1,5 @@
 #include "oqvl/eval/mathvista_answer.h"
+#include "oqvl/core/strings.h"
 
 #include <algorithm>
 #include <cctype>
@@ -25,12 +26,6 @@ std::string_view strip_char(std::string_view s, char c) {
   while (!s.empty() && s.front() == c) s.remove_prefix(1);
   while (!s.empty() && s.back() == c) s.remove_suffix(1);
   return s;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 // Python's len() of UTF-8 text: code points.
@@ -117,7 +112,7 @@ std::optional<double> parse_python_float(std::string_view text) {
   std::string clean;
   std::size_t i = 0;
   if (v[i] == '+' || v[i] == '-') clean += v[i++];
-  std::string rest = lower(v.substr(i));
+  std::string rest = ascii_lower(v.substr(i));
   if (rest == "inf" || rest == "infinity") return clean == "-" ? -HUGE_VAL : HUGE_VAL;
   if (rest == "nan") return std::nan("");
   bool int_digits = digit_part(v, i, clean);
@@ -149,7 +144,7 @@ std::vector<OpenValue> normalize_open_value(std::string_view text, int decimals)
   if (std::optional<double> number = parse_python_float(s)) {
     return {OpenValue{true, round_decimals(*number, decimals), {}}};
   }
-  std::string l = lower(s);
+  std::string l = ascii_lower(s);
   if (code_points(l) == 1) return {OpenValue{false, 0, " " + l}, OpenValue{false, 0, l + " "}};
   return {OpenValue{false, 0, l}};
 }
@@ -157,7 +152,7 @@ std::vector<OpenValue> normalize_open_value(std::string_view text, int decimals)
 std::vector<OpenValue> parse_open_response(std::string_view response, int decimals) {
   // Key sub-responses. The harness splits at ". " before a capital letter or at line breaks,
   // but after lower-casing, so only line breaks split.
-  std::string r = lower(strip_char(strip(response), '.'));
+  std::string r = ascii_lower(strip_char(strip(response), '.'));
   std::vector<std::string_view> lines;
   for (std::size_t start = 0;;) {
     std::size_t nl = r.find('\n', start);
@@ -233,10 +228,10 @@ std::optional<std::string> parse_multi_choice_response(
     for (const auto& [letter, text] : options)
       if (padded.find(letter + ".") != std::string::npos) candidates.push_back(letter);
   }
-  const std::string padded_lower = lower(padded);
+  const std::string padded_lower = ascii_lower(padded);
   if (candidates.empty() && word_count(padded) > 5) {
     for (const auto& [letter, text] : options) {
-      if (padded_lower.find(lower(text)) != std::string::npos) {
+      if (padded_lower.find(ascii_lower(text)) != std::string::npos) {
         candidates.push_back(letter);
         by_letter = false;
       }
@@ -255,7 +250,7 @@ std::optional<std::string> parse_multi_choice_response(
       const std::string* text = nullptr;
       for (const auto& o : options)
         if (o.first == letter) text = &o.second;
-      at = padded_lower.rfind(lower(*text));
+      at = padded_lower.rfind(ascii_lower(*text));
     } else {
       at = padded.rfind(bracketed ? "(" + letter + ")" : " " + letter + " ");
     }

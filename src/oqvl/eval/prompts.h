@@ -1,5 +1,5 @@
 // The evaluation prompts of the paper's harness (Open-Qwen2VL's fork of vlm-evaluation,
-// vlm_eval/tasks/harnesses/*.py; spec 9.1): no chat template, a raw prompt that starts with
+// vlm_eval/tasks/harnesses/*.py; docs/recipe.md §9.1): no chat template, a raw prompt that starts with
 // the "<image>" placeholder and ends with "Answer:". The runner prepends "<s>" and splits at
 // "<image>" when tokenizing.
 #pragma once

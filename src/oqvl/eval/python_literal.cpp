@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "oqvl/core/error.h"
+#include "oqvl/core/strings.h"
 
 namespace oqvl::eval {
 namespace {
@@ -24,13 +25,6 @@ void append_utf8(std::string& out, std::uint32_t cp) {
     out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
     out += static_cast<char>(0x80 | (cp & 0x3F));
   }
-}
-
-std::string trim(std::string_view s) {
-  std::size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return std::string(s.substr(b, e - b));
 }
 
 }  // namespace
@@ -117,7 +111,7 @@ std::vector<std::string> parse_python_list(std::string_view text) {
         // A bare number (or None/True/False) as written.
         std::size_t start = i;
         while (i < text.size() && text[i] != ',' && text[i] != ']') ++i;
-        std::string token = trim(text.substr(start, i - start));
+        std::string token(trim(text.substr(start, i - start)));
         if (token.empty()) return bad("empty element");
         out.push_back(token);
       }

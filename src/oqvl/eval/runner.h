@@ -1,4 +1,4 @@
-// Runs a benchmark through an oqvl model the way the paper's harness does (spec 9.1): for each
+// Runs a benchmark through an oqvl model the way the paper's harness does (docs/recipe.md §9.1): for each
 // item the raw prompt (prompts.h), ids = [<s>] + the <image>-split tokenization, the image's
 // projected tokens spliced in, greedy decoding of at most 16 new tokens stopping at the eval
 // stop ids (".", ",", "\n", ...), decoded without special tokens and stripped. Items are batched

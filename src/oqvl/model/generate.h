@@ -8,7 +8,7 @@
 // so do padding columns no remaining row needs), which changes other rows' results by fp noise at
 // most, never by design.
 //
-// The Open-Qwen2VL evaluation (spec §9.1) decodes greedily with max_new_tokens = 16 and stops at
+// The Open-Qwen2VL evaluation (docs/recipe.md §9.1) decodes greedily with max_new_tokens = 16 and stops at
 // data::kEvalStopIds (text/special_tokens.h). Express it as
 //   GenerationConfig c;  c.max_new_tokens = 16;  c.stop_ids = eval_stop_ids();
 // and decode the returned tokens with skip_special_tokens, then strip. As in HF, the stop token is

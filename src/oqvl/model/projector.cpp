@@ -98,7 +98,7 @@ void PoolingProjectorImpl::load_state(const StateDict& state) {
     prefix = std::move(p);
   }
   if (!prefix) fail("missing tensor '{}' in the state dict", anchor);
-  load_module(*this, state, *prefix);
+  load_module(*this, state, *prefix, "projector weights");
 }
 
 }  // namespace oqvl::model

@@ -1,4 +1,4 @@
-// Open-Qwen2VL's vision-to-language projector (Prismatic AvgPoolProjector, spec 4 and 5.2):
+// Open-Qwen2VL's vision-to-language projector (Prismatic AvgPoolProjector, docs/recipe.md §4 and 5.2):
 // the square grid of vision tokens is average-pooled to a square grid of Q tokens with exactly
 // PyTorch's AdaptiveAvgPool2d bins, then Linear(Dv -> Dl) - GELU(erf) - Linear(Dl -> Dl).
 // Q is a run-time argument: 144 (12x12) in pre-training, 729 (27x27 = identity) in SFT; the MLP

@@ -8,7 +8,9 @@
 #include <set>
 
 #include "oqvl/core/error.h"
+#include "oqvl/core/json.h"
 #include "oqvl/model/io/safetensors.h"
+#include "oqvl/model/io/state_dict.h"
 
 namespace oqvl::model {
 
@@ -16,16 +18,6 @@ namespace {
 
 namespace F = torch::nn::functional;
 using torch::indexing::Slice;
-
-template <typename T>
-void read_key(const nlohmann::json& j, const char* key, T& out) {
-  if (!j.contains(key) || j[key].is_null()) return;
-  try {
-    out = j[key].get<T>();
-  } catch (const nlohmann::json::exception& e) {
-    fail("Qwen2 config: key '{}' has the wrong type ({})", key, e.what());
-  }
-}
 
 // An undefined mask means none: SDPA wants an empty optional, not an undefined tensor.
 std::optional<at::Tensor> opt_mask(const torch::Tensor& m) {
@@ -48,47 +40,39 @@ torch::Tensor rotate_half(const torch::Tensor& x) {
 Qwen2Config Qwen2Config::from_json(const nlohmann::json& j) {
   if (!j.is_object()) fail("Qwen2 config: expected a JSON object");
   Qwen2Config c;
-  read_key(j, "vocab_size", c.vocab_size);
-  read_key(j, "hidden_size", c.hidden_size);
-  read_key(j, "intermediate_size", c.intermediate_size);
-  read_key(j, "num_hidden_layers", c.num_hidden_layers);
-  read_key(j, "num_attention_heads", c.num_attention_heads);
+  read_optional(j, "vocab_size", c.vocab_size, "Qwen2 config");
+  read_optional(j, "hidden_size", c.hidden_size, "Qwen2 config");
+  read_optional(j, "intermediate_size", c.intermediate_size, "Qwen2 config");
+  read_optional(j, "num_hidden_layers", c.num_hidden_layers, "Qwen2 config");
+  read_optional(j, "num_attention_heads", c.num_attention_heads, "Qwen2 config");
   c.num_key_value_heads = c.num_attention_heads;  // HF default when the key is absent
-  read_key(j, "num_key_value_heads", c.num_key_value_heads);
+  read_optional(j, "num_key_value_heads", c.num_key_value_heads, "Qwen2 config");
   c.head_dim = c.num_attention_heads > 0 ? c.hidden_size / c.num_attention_heads : 0;
-  read_key(j, "head_dim", c.head_dim);
-  read_key(j, "rms_norm_eps", c.rms_norm_eps);
-  read_key(j, "rope_theta", c.rope_theta);
+  read_optional(j, "head_dim", c.head_dim, "Qwen2 config");
+  read_optional(j, "rms_norm_eps", c.rms_norm_eps, "Qwen2 config");
+  read_optional(j, "rope_theta", c.rope_theta, "Qwen2 config");
   if (j.contains("rope_parameters") && j["rope_parameters"].is_object()) {
     const auto& rp = j["rope_parameters"];
-    read_key(rp, "rope_theta", c.rope_theta);
+    read_optional(rp, "rope_theta", c.rope_theta, "Qwen2 config");
     std::string type = "default";
-    read_key(rp, "rope_type", type);
+    read_optional(rp, "rope_type", type, "Qwen2 config");
     if (type != "default") fail("Qwen2 config: rope_type '{}' is not supported (only default)", type);
   }
   if (j.contains("rope_scaling") && j["rope_scaling"].is_object()) {
     std::string type = "default";
-    read_key(j["rope_scaling"], "rope_type", type);
+    read_optional(j["rope_scaling"], "rope_type", type, "Qwen2 config");
     if (type != "default") fail("Qwen2 config: rope_scaling '{}' is not supported", type);
   }
-  read_key(j, "tie_word_embeddings", c.tie_word_embeddings);
+  read_optional(j, "tie_word_embeddings", c.tie_word_embeddings, "Qwen2 config");
   std::string act = "silu";
-  read_key(j, "hidden_act", act);
+  read_optional(j, "hidden_act", act, "Qwen2 config");
   if (act != "silu") fail("Qwen2 config: hidden_act '{}' is not supported (only silu)", act);
   c.validate();
   return c;
 }
 
 Qwen2Config Qwen2Config::from_json_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) fail("Qwen2 config: cannot open '{}'", path);
-  nlohmann::json j;
-  try {
-    in >> j;
-  } catch (const nlohmann::json::exception& e) {
-    fail("Qwen2 config: '{}' is not valid JSON ({})", path, e.what());
-  }
-  return from_json(j);
+  return from_json(read_json_file(path, "Qwen2 config"));
 }
 
 void Qwen2Config::validate() const {
@@ -375,32 +359,15 @@ torch::Tensor Qwen2ForCausalLMImpl::forward_cached(const torch::Tensor& inputs_e
 }
 
 void Qwen2ForCausalLMImpl::load_state(const std::map<std::string, torch::Tensor>& state, bool allow_unexpected) {
-  auto params = named_parameters(/*recurse=*/true);
-  std::vector<std::string> missing;
-  for (const auto& item : params)
-    if (!state.count(item.key())) missing.push_back(item.key());
-  if (!missing.empty())
-    fail("Qwen2 checkpoint: {} missing tensor(s): {}", missing.size(), fmt::join(missing, ", "));
-  for (const auto& [name, tensor] : state) {
-    if (params.contains(name)) continue;
-    if (name == "lm_head.weight" && config.tie_word_embeddings) {
-      if (tensor.sizes() != torch::IntArrayRef({config.vocab_size, config.hidden_size}))
-        fail("Qwen2 checkpoint: tensor 'lm_head.weight' has shape [{}], expected [{}, {}]",
-             fmt::join(tensor.sizes(), ", "), config.vocab_size, config.hidden_size);
-      continue;
-    }
-    if (name.find("rotary_emb.inv_freq") != std::string::npos) continue;
-    if (!allow_unexpected) fail("Qwen2 checkpoint: unexpected tensor '{}'", name);
-  }
-  torch::NoGradGuard no_grad;
-  for (auto& item : params) {
-    const auto& src = state.at(item.key());
-    auto& dst = item.value();
-    if (src.sizes() != dst.sizes())
-      fail("Qwen2 checkpoint: tensor '{}' has shape [{}], expected [{}]", item.key(),
-           fmt::join(src.sizes(), ", "), fmt::join(dst.sizes(), ", "));
-    dst.copy_(src.to(dst.device(), dst.scalar_type()));
-  }
+  // With tied embeddings a saved lm_head.weight is the embedding again: checked, not loaded.
+  if (auto it = state.find("lm_head.weight"); it != state.end() && config.tie_word_embeddings &&
+                                              it->second.sizes() != torch::IntArrayRef({config.vocab_size, config.hidden_size}))
+    fail("Qwen2 checkpoint: tensor 'lm_head.weight' has shape {}, expected [{}, {}]", shape_string(it->second.sizes()),
+         config.vocab_size, config.hidden_size);
+  load_module(*this, state, "", "Qwen2 checkpoint", [&](std::string_view name) {
+    return allow_unexpected || (name == "lm_head.weight" && config.tie_word_embeddings) ||
+           name.find("rotary_emb.inv_freq") != std::string_view::npos;  // recomputed from rope_theta
+  });
 }
 
 Qwen2ForCausalLM load_qwen2_pretrained(const std::filesystem::path& dir, torch::Dtype dtype) {

@@ -1,9 +1,9 @@
-// Qwen2 decoder-only LLM (spec §5.3): token embedding -> N pre-norm decoder layers (GQA attention
+// Qwen2 decoder-only LLM (docs/recipe.md §5.3): token embedding -> N pre-norm decoder layers (GQA attention
 // with q/k/v bias and rotate-half RoPE; SwiGLU MLP) -> final RMSNorm -> LM head (tied to the
 // embedding when tie_word_embeddings). Parameter names match Hugging Face's Qwen2ForCausalLM
-// (spec §10), so a checkpoint's name->tensor map loads with load_state().
+// (docs/recipe.md §10), so a checkpoint's name->tensor map loads with load_state().
 //
-// Attention over a packed row (spec §6) is chosen by an AttentionSpec:
+// Attention over a packed row (docs/recipe.md §6) is chosen by an AttentionSpec:
 //   causal(row_lengths)        plain causal over each row's valid prefix, positions 0..L-1 across
 //                              the whole row (what the paper trains); padding masked.
 //   per_sample(sample_lengths) block-diagonal causal: a token sees only earlier tokens of its own
@@ -165,7 +165,7 @@ struct Qwen2ForCausalLMImpl : torch::nn::Module {
   torch::Tensor lm_logits(const torch::Tensor& hidden);
   torch::Tensor embed(const torch::Tensor& input_ids) { return model->embed_tokens(input_ids); }
 
-  // Copies a checkpoint's tensors (HF names, spec §10) into the parameters, converting dtype.
+  // Copies a checkpoint's tensors (HF names, docs/recipe.md §10) into the parameters, converting dtype.
   // Throws oqvl::Error naming every missing key, the first wrong shape, or (unless
   // allow_unexpected) an unknown key. With tied embeddings "lm_head.weight" is optional and, if
   // present, only shape-checked.

@@ -1,9 +1,11 @@
 #include "oqvl/model/siglip.h"
 
+#include <charconv>
 #include <fstream>
 #include <optional>
 
 #include "oqvl/core/error.h"
+#include "oqvl/core/json.h"
 #include "oqvl/model/io/state_dict.h"
 
 namespace oqvl::model {
@@ -39,10 +41,8 @@ SiglipVisionConfig SiglipVisionConfig::so400m() { return SiglipVisionConfig{}; }
 SiglipVisionConfig SiglipVisionConfig::from_hf_json(const nlohmann::json& json) {
   const nlohmann::json& j = json.contains("vision_config") ? json.at("vision_config") : json;
   if (!j.is_object()) fail("SigLIP config: expected a JSON object");
-  auto get_int = [&](const char* key, std::int64_t fallback) -> std::int64_t {
-    if (!j.contains(key)) return fallback;
-    if (!j.at(key).is_number_integer()) fail("SigLIP config: '{}' must be an integer", key);
-    return j.at(key).get<std::int64_t>();
+  auto get_int = [&](const char* key, std::int64_t fallback) {
+    return value_or<std::int64_t>(j, key, fallback, "SigLIP config");
   };
   SiglipVisionConfig c;
   // Defaults are HF SiglipVisionConfig's (a base-size ViT), as transformers would fill them in.
@@ -53,8 +53,8 @@ SiglipVisionConfig SiglipVisionConfig::from_hf_json(const nlohmann::json& json) 
   c.num_channels = get_int("num_channels", 3);
   c.image_size = get_int("image_size", 224);
   c.patch_size = get_int("patch_size", 16);
-  c.layer_norm_eps = j.contains("layer_norm_eps") ? j.at("layer_norm_eps").get<double>() : 1e-6;
-  const std::string act = j.value("hidden_act", std::string("gelu_pytorch_tanh"));
+  c.layer_norm_eps = value_or<double>(j, "layer_norm_eps", 1e-6, "SigLIP config");
+  const auto act = value_or<std::string>(j, "hidden_act", "gelu_pytorch_tanh", "SigLIP config");
   if (act == "gelu") {
     c.gelu = GeluKind::kErf;
   } else if (act == "gelu_pytorch_tanh") {
@@ -67,14 +67,7 @@ SiglipVisionConfig SiglipVisionConfig::from_hf_json(const nlohmann::json& json) 
 }
 
 SiglipVisionConfig SiglipVisionConfig::from_hf_json_file(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) fail("cannot open '{}'", path.string());
-  nlohmann::json json;
-  try {
-    json = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    fail("'{}' is not valid JSON: {}", path.string(), e.what());
-  }
+  const auto json = read_json_file(path, "SigLIP config");
   try {
     return from_hf_json(json);
   } catch (const Error& e) {
@@ -191,14 +184,28 @@ std::optional<std::string> find_prefix(const StateDict& state, const std::string
 
 void SiglipVisionTowerImpl::load_state(const StateDict& state) {
   if (auto prefix = find_prefix(state, "embeddings.patch_embedding.weight")) {
-    load_module(*this, state, *prefix);
+    load_module(*this, state, *prefix, "SigLIP weights", [&](std::string_view name) { return siglip_tensor_not_run(name, config_); });
   } else if (auto timm_prefix = find_prefix(state, "patch_embed.proj.weight")) {
-    load_module(*this, siglip_state_from_timm(state, *timm_prefix, config_.blocks_to_run()));
+    load_module(*this, siglip_state_from_timm(state, *timm_prefix, config_.blocks_to_run()), "", "SigLIP weights");
   } else {
     fail(
         "no SigLIP vision weights in the state dict (looked for '*embeddings.patch_embedding."
         "weight' and timm's '*patch_embed.proj.weight')");
   }
+}
+
+bool siglip_tensor_not_run(std::string_view name, const SiglipVisionConfig& config) {
+  if (name.starts_with("post_layernorm.") || name.starts_with("head.") || name == "embeddings.position_ids")
+    return true;
+  constexpr std::string_view kLayers = "encoder.layers.";
+  if (!name.starts_with(kLayers)) return false;
+  name.remove_prefix(kLayers.size());
+  std::int64_t block = -1;
+  const auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), block);
+  // A block of the checkpoint's depth that the feature layer does not reach; a block past the
+  // config's depth is not ignorable (the config does not match the weights).
+  return ec == std::errc() && end < name.data() + name.size() && *end == '.' &&
+         block >= config.blocks_to_run() && block < config.num_layers;
 }
 
 StateDict siglip_state_from_timm(const StateDict& timm, const std::string& p, std::int64_t blocks) {

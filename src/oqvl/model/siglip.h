@@ -1,6 +1,6 @@
 // SigLIP vision tower (ViT, no CLS token) as Open-Qwen2VL uses it: timm
 // vit_so400m_patch14_siglip_384 = google/siglip-so400m-patch14-384's vision model, features taken
-// from the second-to-last block with no final LayerNorm (spec 5.1). Parameters carry Hugging Face
+// from the second-to-last block with no final LayerNorm (docs/recipe.md §5.1). Parameters carry Hugging Face
 // names (below); timm/open_clip checkpoints are mapped onto them by siglip_state_from_timm.
 //
 //   embeddings.patch_embedding.{weight,bias}            Conv2d(C -> D, k = s = patch)
@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "oqvl/model/io/safetensors.h"  // StateDict
 
@@ -115,6 +116,11 @@ class SiglipVisionTowerImpl : public torch::nn::Module {
   torch::nn::ModuleList layers_{nullptr};
 };
 TORCH_MODULE(SiglipVisionTower);
+
+// Whether a vision-tower tensor name (HF naming, no prefix) belongs to what the tower does not
+// run: post_layernorm, the attention-pooling head, blocks past the feature layer, and the
+// position_ids buffer older checkpoints carry. The one rule of loading and of check_vlm_tensors.
+bool siglip_tensor_not_run(std::string_view name, const SiglipVisionConfig& config);
 
 // timm / open_clip ViT names -> this tower's HF names (no prefix), for blocks 0..blocks-1:
 //   {p}patch_embed.proj.{weight,bias}   -> embeddings.patch_embedding.{weight,bias}

@@ -115,7 +115,11 @@ torch::Tensor SiglipClipModelImpl::pair_scores(const torch::Tensor& pixels,
   return torch::sigmoid(cos * logit_scale_.exp() + logit_bias_).to(torch::kFloat);  // [B]
 }
 
-void SiglipClipModelImpl::load_state(const StateDict& state) { load_module(*this, state); }
+void SiglipClipModelImpl::load_state(const StateDict& state) {
+  // Older HF checkpoints still carry the position_ids buffers; they are arange() again here.
+  load_module(*this, state, "", "SigLIP weights",
+              [](std::string_view name) { return name.ends_with("embeddings.position_ids"); });
+}
 
 SiglipClipModel load_siglip_clip(const fs::path& dir) {
   const fs::path config_path = dir / "config.json";

@@ -1,6 +1,7 @@
 #include "oqvl/model/siglip_text.h"
 
 #include "oqvl/core/error.h"
+#include "oqvl/core/json.h"
 #include "oqvl/model/io/state_dict.h"
 
 namespace oqvl::model {
@@ -19,10 +20,8 @@ void SiglipTextConfig::validate() const {
 SiglipTextConfig SiglipTextConfig::from_hf_json(const nlohmann::json& json) {
   const nlohmann::json& j = json.contains("text_config") ? json.at("text_config") : json;
   if (!j.is_object()) fail("SigLIP text config: expected a JSON object");
-  auto get_int = [&](const char* key, std::int64_t fallback) -> std::int64_t {
-    if (!j.contains(key) || j.at(key).is_null()) return fallback;
-    if (!j.at(key).is_number_integer()) fail("SigLIP text config: '{}' must be an integer", key);
-    return j.at(key).get<std::int64_t>();
+  auto get_int = [&](const char* key, std::int64_t fallback) {
+    return value_or<std::int64_t>(j, key, fallback, "SigLIP text config");
   };
   SiglipTextConfig c;
   c.vocab_size = get_int("vocab_size", 32000);
@@ -32,8 +31,8 @@ SiglipTextConfig SiglipTextConfig::from_hf_json(const nlohmann::json& json) {
   c.num_heads = get_int("num_attention_heads", 12);
   c.max_position_embeddings = get_int("max_position_embeddings", 64);
   c.projection_size = get_int("projection_size", c.hidden_size);
-  c.layer_norm_eps = j.contains("layer_norm_eps") ? j.at("layer_norm_eps").get<double>() : 1e-6;
-  const std::string act = j.value("hidden_act", std::string("gelu_pytorch_tanh"));
+  c.layer_norm_eps = value_or<double>(j, "layer_norm_eps", 1e-6, "SigLIP text config");
+  const auto act = value_or<std::string>(j, "hidden_act", "gelu_pytorch_tanh", "SigLIP text config");
   if (act == "gelu") {
     c.gelu = GeluKind::kErf;
   } else if (act == "gelu_pytorch_tanh") {

@@ -18,7 +18,6 @@ torch::ScalarType param_dtype(torch::nn::Module& module) {
   return params.empty() ? torch::kFloat32 : params.front().scalar_type();
 }
 
-bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
 
 }  // namespace
 
@@ -174,11 +173,11 @@ torch::Tensor OpenQwen2VLImpl::prompt_embeds(std::span<const int64_t> ids, const
 void OpenQwen2VLImpl::load_state(const StateDict& state) {
   StateDict vision_state, projector_state, llm_state;
   for (const auto& [name, tensor] : state) {
-    if (starts_with(name, kVisionPrefix)) {
+    if (name.starts_with(kVisionPrefix)) {
       vision_state.emplace(name.substr(std::string_view(kVisionPrefix).size()), tensor);
-    } else if (starts_with(name, kProjectorPrefix)) {
+    } else if (name.starts_with(kProjectorPrefix)) {
       projector_state.emplace(name.substr(std::string_view(kProjectorPrefix).size()), tensor);
-    } else if (starts_with(name, kLanguageModelPrefix)) {
+    } else if (name.starts_with(kLanguageModelPrefix)) {
       llm_state.emplace(name.substr(std::string_view(kLanguageModelPrefix).size()), tensor);
     } else {
       fail("model weights: unexpected tensor '{}' (expected the prefixes {}, {} or {})", name, kVisionPrefix,

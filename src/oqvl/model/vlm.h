@@ -1,5 +1,5 @@
-// The Open-Qwen2VL model (spec 5): SigLIP vision tower -> adaptive-average-pooling projector ->
-// Qwen2 LLM, with Prismatic's sequence assembly (spec 5.4):
+// The Open-Qwen2VL model (docs/recipe.md §5): SigLIP vision tower -> adaptive-average-pooling projector ->
+// Qwen2 LLM, with Prismatic's sequence assembly (docs/recipe.md §5.4):
 //   each row's token ids carry one placeholder (config.image_placeholder, -200) per image; the
 //   text is embedded with the LLM's embedding, every placeholder is replaced by that image's Q
 //   projected tokens (144 in pre-training, 729 in SFT), the expanded row is truncated to

@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "oqvl/core/error.h"
+#include "oqvl/core/json.h"
 #include "oqvl/model/projector.h"
 
 namespace oqvl::model {
@@ -63,64 +64,47 @@ const nlohmann::json& section(const nlohmann::json& j, const char* name) {
   return j[name];
 }
 
-template <typename T>
-void read_opt(const nlohmann::json& j, const char* key, T& out) {
-  if (!j.contains(key)) return;
-  try {
-    out = j[key].get<T>();
-  } catch (const nlohmann::json::exception&) {
-    fail("model config: '{}' has the wrong type", key);
-  }
-}
-
 }  // namespace
 
 VlmConfig VlmConfig::from_json(const nlohmann::json& j) {
   if (!j.is_object()) fail("model config: expected a JSON object");
-  const std::string type = j.value("model_type", std::string());
+  const auto type = value_or<std::string>(j, "model_type", "", "model config");
   if (type != "oqvl-vlm")
     fail("model config: model_type is '{}', expected 'oqvl-vlm' (convert other checkpoints with "
          "`oqvl convert`)",
          type);
   VlmConfig c;
   c.vision = SiglipVisionConfig::from_hf_json(section(j, "vision_config"));
-  read_opt(j, "vision_feature_layer", c.vision.feature_layer);
+  read_optional(j, "vision_feature_layer", c.vision.feature_layer, "model config");
   c.llm = Qwen2Config::from_json(section(j, "text_config"));
   const auto& proj = section(j, "projector");
-  read_opt(proj, "arch_specifier", c.arch_specifier);
-  read_opt(proj, "image_tokens", c.image_tokens);
+  read_optional(proj, "arch_specifier", c.arch_specifier, "model config");
+  read_optional(proj, "image_tokens", c.image_tokens, "model config");
   if (j.contains("image_processor")) {
     const auto& ip = section(j, "image_processor");
     std::int64_t size = c.vision.image_size;
-    read_opt(ip, "size", size);
+    read_optional(ip, "size", size, "model config");
     if (size != c.vision.image_size)
       fail("model config: image_processor.size {} differs from vision_config.image_size {}", size,
            c.vision.image_size);
-    read_opt(ip, "image_mean", c.image_mean);
-    read_opt(ip, "image_std", c.image_std);
-    const std::string resample = ip.value("resample", std::string("bicubic"));
+    read_optional(ip, "image_mean", c.image_mean, "model config");
+    read_optional(ip, "image_std", c.image_std, "model config");
+    const auto resample = value_or<std::string>(ip, "resample", "bicubic", "model config");
     if (resample != "bicubic") fail("model config: image_processor.resample '{}' is not supported", resample);
   }
   if (j.contains("special_tokens")) {
     const auto& st = section(j, "special_tokens");
-    read_opt(st, "bos", c.bos_id);
-    read_opt(st, "pad", c.pad_id);
-    read_opt(st, "eos", c.eos_id);
-    read_opt(st, "image_placeholder", c.image_placeholder);
+    read_optional(st, "bos", c.bos_id, "model config");
+    read_optional(st, "pad", c.pad_id, "model config");
+    read_optional(st, "eos", c.eos_id, "model config");
+    read_optional(st, "image_placeholder", c.image_placeholder, "model config");
   }
   c.validate();
   return c;
 }
 
 VlmConfig VlmConfig::from_file(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) fail("model config: cannot open '{}'", path.string());
-  nlohmann::json j;
-  try {
-    in >> j;
-  } catch (const nlohmann::json::exception& e) {
-    fail("model config: '{}' is not valid JSON ({})", path.string(), e.what());
-  }
+  const auto j = read_json_file(path, "model config");
   try {
     return from_json(j);
   } catch (const Error& e) {

@@ -41,7 +41,7 @@ struct VlmConfig {
   // this is the default the folder was saved with).
   std::int64_t image_tokens = 144;
   std::string arch_specifier = "no-align+avgpool";
-  // SigLIP preprocessing (spec 5.1): resize-naive bicubic to image_size, normalize.
+  // SigLIP preprocessing (docs/recipe.md §5.1): resize-naive bicubic to image_size, normalize.
   std::array<float, 3> image_mean{0.5f, 0.5f, 0.5f};
   std::array<float, 3> image_std{0.5f, 0.5f, 0.5f};
   std::int64_t bos_id = data::kBosId;  // <s>

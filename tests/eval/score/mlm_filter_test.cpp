@@ -44,7 +44,7 @@ TEST(MlmFilter, ScoreParsingFollowsPythonInt) {
   EXPECT_EQ(parse_mlm_score("85"), 85);
   EXPECT_EQ(parse_mlm_score("85\nThe caption adds..."), 85);
   EXPECT_EQ(parse_mlm_score(" 9 "), 9);
-  EXPECT_EQ(parse_mlm_score("10"), 10);  // "100" cut to two tokens (spec 1.4 quirk)
+  EXPECT_EQ(parse_mlm_score("10"), 10);  // "100" cut to two tokens (docs/recipe.md §1.4 quirk)
   EXPECT_EQ(parse_mlm_score("8,5"), 85);  // ',' and ';' are removed first
   EXPECT_EQ(parse_mlm_score("7;"), 7);
   EXPECT_EQ(parse_mlm_score("+42"), 42);

@@ -37,7 +37,7 @@ LlavaImportOptions options(const std::string& variant) {
 
 fs::path temp_dir(const std::string& name) {
   fs::path dir = fs::temp_directory_path() / ("oqvl_llava_test_" + name + "_" + std::to_string(::getpid()));
-  remove_tree(dir);
+  oqvl::remove_tree(dir);
   fs::create_directories(dir);
   return dir;
 }
@@ -135,7 +135,7 @@ TEST(LlavaImport, ImportedFolderMatchesLlavaReferenceForward) {
     const auto got = output.logits[0][-1].to(torch::kFloat32);
     const double rel = (got - want).abs().max().item<double>() / want.abs().max().item<double>();
     EXPECT_LE(rel, 1e-5) << variant;
-    remove_tree(out.parent_path());
+    oqvl::remove_tree(out.parent_path());
   }
 }
 
@@ -146,14 +146,14 @@ TEST(LlavaImport, RejectsOtherProjectorTypes) {
     o.folder = dir;
     const auto err = error_of([&] { load_llava(o); });
     EXPECT_NE(err.find("mm_projector_type '" + type + "'"), std::string::npos) << err;
-    remove_tree(dir);
+    oqvl::remove_tree(dir);
   }
   // LLaVA's default when the key is absent is "linear".
   const auto dir = edited_copy("proj_absent", [](nlohmann::json& j) { j.erase("mm_projector_type"); });
   auto o = options("no_vision");
   o.folder = dir;
   EXPECT_NE(error_of([&] { load_llava(o); }).find("'linear'"), std::string::npos);
-  remove_tree(dir);
+  oqvl::remove_tree(dir);
 }
 
 TEST(LlavaImport, RejectsClsPatchFeature) {
@@ -161,7 +161,7 @@ TEST(LlavaImport, RejectsClsPatchFeature) {
   auto o = options("no_vision");
   o.folder = dir;
   EXPECT_NE(error_of([&] { load_llava(o); }).find("mm_vision_select_feature 'cls_patch'"), std::string::npos);
-  remove_tree(dir);
+  oqvl::remove_tree(dir);
 }
 
 TEST(LlavaImport, MissingProjectorTensorIsNamed) {
@@ -170,7 +170,7 @@ TEST(LlavaImport, MissingProjectorTensorIsNamed) {
   o.folder = dir;
   const auto err = error_of([&] { load_llava(o); });
   EXPECT_NE(err.find("model.mm_projector.2.bias"), std::string::npos) << err;
-  remove_tree(dir);
+  oqvl::remove_tree(dir);
 }
 
 TEST(LlavaImport, NoVisionWeightsAndNoVisionOption) {
@@ -187,7 +187,7 @@ TEST(LlavaImport, SelectLayerFromConfig) {
   const auto imported = load_llava(o);
   EXPECT_EQ(imported.checkpoint.config.vision.feature_layer, -1);
   EXPECT_EQ(imported.checkpoint.config.vision.blocks_to_run(), 3);
-  remove_tree(dir);
+  oqvl::remove_tree(dir);
 }
 
 TEST(LlavaImport, DefaultVisionConfigIsSo400m) {

@@ -44,7 +44,7 @@ PrismaticImportOptions fixture_options(const std::string& checkpoint = "checkpoi
 // A fresh empty folder under the build's temp dir (removed by the test with remove_tree).
 fs::path temp_dir(const std::string& name) {
   fs::path dir = fs::temp_directory_path() / ("oqvl_vlm_folder_test_" + name + "_" + std::to_string(::getpid()));
-  remove_tree(dir);
+  oqvl::remove_tree(dir);
   fs::create_directories(dir);
   return dir;
 }
@@ -112,7 +112,7 @@ TEST(TorchSave, ReadsWhatLibtorchPickleSaveWrites) {
   ASSERT_EQ(pt.tensors.size(), 2u);
   EXPECT_TRUE(torch::equal(pt.tensors["a"], d.at("a")));
   EXPECT_TRUE(torch::equal(pt.tensors["b"], d.at("b")));
-  remove_tree(dir);
+  oqvl::remove_tree(dir);
 }
 
 TEST(TorchSave, ErrorsNameTheProblem) {
@@ -134,7 +134,7 @@ TEST(TorchSave, ErrorsNameTheProblem) {
 
   e = error_of([&] { load_torch_save(dir / "absent.pt"); });
   EXPECT_NE(e.find("absent.pt"), std::string::npos) << e;
-  remove_tree(dir);
+  oqvl::remove_tree(dir);
 }
 
 TEST(VlmFolder, ExpectedTensorsMatchTheModules) {
@@ -207,7 +207,7 @@ TEST(PrismaticImport, FolderRoundTripAndShards) {
   EXPECT_TRUE(fs::exists(dir / "f32" / "model.safetensors"));
   EXPECT_FALSE(fs::exists(dir / "f32" / "model.safetensors.index.json"));
   EXPECT_EQ(temp_leftovers(dir / "f32"), 0);
-  remove_tree(dir);
+  oqvl::remove_tree(dir);
 }
 
 TEST(VlmFolder, ErrorsNameTheTensorAndLeaveNoOutput) {
@@ -259,7 +259,7 @@ TEST(VlmFolder, ErrorsNameTheTensorAndLeaveNoOutput) {
   EXPECT_NE(e.find("is not a folder"), std::string::npos) << e;
   e = error_of([&] { read_vlm_folder(kDir); });
   EXPECT_NE(e.find("config.json"), std::string::npos) << e;
-  remove_tree(dir);
+  oqvl::remove_tree(dir);
 }
 
 TEST(HfExport, WritesLlmAndTruncatedVisionFolders) {
@@ -285,7 +285,7 @@ TEST(HfExport, WritesLlmAndTruncatedVisionFolders) {
   EXPECT_FALSE(vision.count("vision_model.encoder.layers.2.mlp.fc2.bias"));
   auto e = error_of([&] { export_hf(dir / "model", dir / "llm", HfPart::kLlm); });
   EXPECT_NE(e.find("not empty"), std::string::npos) << e;
-  remove_tree(dir);
+  oqvl::remove_tree(dir);
 }
 
 TEST(PrismaticImport, VisionFromHfNamesOrATorchSaveFile) {
@@ -344,5 +344,5 @@ TEST(PrismaticImport, WarnsWhenTheStoredHeadDiffersAndRejectsUnknownLlmTensors) 
   o.checkpoint = dir / "extra.pt";
   auto e = error_of([&] { load_prismatic(o); });
   EXPECT_NE(e.find("unexpected tensor 'language_model.model.layers.5.mlp.up_proj.weight'"), std::string::npos) << e;
-  remove_tree(dir);
+  oqvl::remove_tree(dir);
 }

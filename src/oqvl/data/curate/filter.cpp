@@ -100,10 +100,7 @@ Decision decide(const Sample& s, const FilterPlan& plan, ShardDecisions& out) {
         d.status = Status::kBad;
         return d;
       }
-      auto uid = j.find("uid");
-      if (uid != j.end() && uid->is_string()) {
-        if (auto parsed = parse_uid_hex(uid->get_ref<const std::string&>())) facts.uid = parsed;
-      }
+      facts.uid = sample_uid(j);
       auto u = j.find("url");
       if (u != j.end() && u->is_string()) url = u->get<std::string>();
     }

@@ -1,4 +1,4 @@
-// `oqvl data filter`: data curation (spec §1) — keep the samples of WebDataset shards that pass
+// `oqvl data filter`: data curation (docs/recipe.md §1) — keep the samples of WebDataset shards that pass
 // rules over scores, uid lists, captions and images, deduplicate, and re-shard.
 //
 // Three passes make the output independent of the thread count:

@@ -39,10 +39,6 @@ std::string json_key(const nlohmann::json& v) {
   return v.dump();
 }
 
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
 }  // namespace
 
 ScoreTableSpec parse_score_table_spec(std::string_view spec) {
@@ -127,9 +123,9 @@ void ScoreTable::add_row(const std::string& key, std::vector<double> row_values,
 
 ScoreTable ScoreTable::load(const ScoreTableSpec& spec) {
   std::string_view format;
-  if (ends_with(spec.path, ".csv")) {
+  if (spec.path.ends_with(".csv")) {
     format = "csv";
-  } else if (ends_with(spec.path, ".jsonl") || ends_with(spec.path, ".json")) {
+  } else if (spec.path.ends_with(".jsonl") || spec.path.ends_with(".json")) {
     format = "jsonl";
   } else {
     fail("score table {}: unknown format (use .csv with a header row or .jsonl)", spec.path);

@@ -7,6 +7,7 @@
 
 #include "oqvl/core/error.h"
 #include "oqvl/core/files.h"
+#include "oqvl/data/io/sample.h"
 
 namespace oqvl::data {
 namespace {
@@ -179,6 +180,20 @@ UidSet UidSet::parse_npy(std::string_view bytes, const std::string& name) {
 
 bool UidSet::contains(Uid128 uid) const {
   return std::binary_search(uids_.begin(), uids_.end(), uid);
+}
+
+std::optional<Uid128> sample_uid(const nlohmann::json& sample_json) {
+  if (!sample_json.is_object()) return std::nullopt;
+  const auto it = sample_json.find("uid");
+  if (it == sample_json.end() || !it->is_string()) return std::nullopt;
+  return parse_uid_hex(it->get_ref<const std::string&>());
+}
+
+std::optional<Uid128> sample_uid(const Sample& sample) {
+  const Field* json = sample.find(kJsonExtensions);
+  if (!json) return std::nullopt;
+  const auto j = nlohmann::json::parse(json->bytes, nullptr, /*allow_exceptions=*/false);
+  return j.is_discarded() ? std::nullopt : sample_uid(j);
 }
 
 }  // namespace oqvl::data

@@ -1,13 +1,15 @@
 // DataComp / DFN uid lists: a sorted set of 128-bit sample uids read from a numpy .npy file.
 //
 // DataComp's filters save the uids they keep as a numpy array of two little-endian uint64 per
-// uid, (uid >> 64, uid & (2^64 - 1)), sorted (spec §1.3). Two dtypes are seen in the wild and
+// uid, (uid >> 64, uid & (2^64 - 1)), sorted (docs/recipe.md §1.3). Two dtypes are seen in the wild and
 // both are accepted: the structured `[('f0', '<u8'), ('f1', '<u8')]` (any two field names) of
 // shape (n,), and plain `'<u8'` of shape (n, 2) (C order). The .npy header (format versions 1,
 // 2 and 3) is parsed here; anything else — another dtype, big-endian, Fortran order, a
 // truncated body — is an oqvl::Error naming the file. The sample json's "uid" is the same
 // number as 32 lower-case hex digits: f"{hi:016x}{lo:016x}".
 #pragma once
+
+#include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <filesystem>
@@ -17,6 +19,8 @@
 #include <vector>
 
 namespace oqvl::data {
+
+struct Sample;
 
 struct Uid128 {
   std::uint64_t hi = 0;
@@ -28,6 +32,12 @@ struct Uid128 {
 std::optional<Uid128> parse_uid_hex(std::string_view hex);
 // 32 lower-case hex digits.
 std::string format_uid_hex(Uid128 uid);
+
+// A sample's uid, the one rule that filter and the scorers share: the sample json's "uid" when it
+// is a string of 32 hex digits (DataComp's form), else nullopt (no json field, json that does not
+// parse, no "uid", or another form).
+std::optional<Uid128> sample_uid(const nlohmann::json& sample_json);
+std::optional<Uid128> sample_uid(const Sample& sample);
 
 class UidSet {
  public:

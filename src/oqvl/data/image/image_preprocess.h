@@ -1,4 +1,4 @@
-// Vision-tower input preprocessing (SigLIP in Open-Qwen2VL, spec 5.1): resize to a fixed size
+// Vision-tower input preprocessing (SigLIP in Open-Qwen2VL, docs/recipe.md §5.1): resize to a fixed size
 // ignoring aspect ratio with Pillow's antialiased BICUBIC, then ToTensor ([0, 1]) and
 // Normalize((x - mean) / std), as torchvision does it: the resized image is 8-bit, and the
 // float math is float32 in that order, so results equal torchvision's bit for bit given the

@@ -2,7 +2,7 @@
 //
 // A WebDataset shard is a tar file whose members are named `{key}.{ext}`; consecutive members
 // with the same key form one sample (see split_member_name in tar_reader.h). A raw image-text
-// shard (spec §2.1) has samples like `000123.jpg`, `000123.txt`, `000123.json`.
+// shard (docs/recipe.md §2.1) has samples like `000123.jpg`, `000123.txt`, `000123.json`.
 //
 // Fields are looked up by extension. Like webdataset's `rename(image="jpg;png;jpeg;webp")`, a
 // lookup takes a ';'-separated list of extensions and returns the first field (in list order)
@@ -22,7 +22,7 @@
 
 namespace oqvl::data {
 
-// Extension lists for the three field kinds of raw image-text shards (spec §2.1).
+// Extension lists for the three field kinds of raw image-text shards (docs/recipe.md §2.1).
 inline constexpr std::string_view kImageExtensions = "jpg;png;jpeg;webp";
 inline constexpr std::string_view kTextExtensions = "txt";
 inline constexpr std::string_view kJsonExtensions = "json";

@@ -22,4 +22,9 @@ std::vector<std::string> select_job_shards(const std::vector<std::string>& shard
 
 std::string job_tag(ShardJob job) { return fmt::format("job-{:04d}-of-{:04d}", job.index, job.count); }
 
+std::filesystem::path job_summary_path(const std::filesystem::path& out, std::string_view command,
+                                       ShardJob job) {
+  return out / fmt::format("{}-{}.summary.json", command, job_tag(job));
+}
+
 }  // namespace oqvl::data

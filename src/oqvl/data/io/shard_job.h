@@ -3,7 +3,9 @@
 // processes started with I = 0..N-1 cover every input shard exactly once.
 #pragma once
 
+#include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace oqvl::data {
@@ -20,5 +22,11 @@ std::vector<std::string> select_job_shards(const std::vector<std::string>& shard
 
 // "job-0003-of-0016": a name fragment for per-job outputs (summaries, markers).
 std::string job_tag(ShardJob job);
+
+// Where a shard-parallel command writes its job's summary, the one scheme for all of them:
+// OUT/{command}-{job_tag}.summary.json, e.g. "pack-job-0000-of-0001.summary.json" (command
+// "filter", "pack", "score-clip", "score-mlm").
+std::filesystem::path job_summary_path(const std::filesystem::path& out, std::string_view command,
+                                       ShardJob job);
 
 }  // namespace oqvl::data

@@ -1,4 +1,4 @@
-// First-fit-decreasing bin packing, as the Open-Qwen2VL packer does it (spec section 3,
+// First-fit-decreasing bin packing, as the Open-Qwen2VL packer does it (docs/recipe.md §3,
 // `first_fit_decreasing_with_ids`): items sorted by length descending (stable: ties keep input
 // order), each put into the first bin, in creation order, whose sum + length <= capacity, else
 // into a new bin. An item longer than the capacity gets a new bin of its own that nothing else

@@ -1,4 +1,4 @@
-// Multimodal sequence packing (spec section 3, paper Algorithm 1): every image-caption sample
+// Multimodal sequence packing (docs/recipe.md §3, paper Algorithm 1): every image-caption sample
 // becomes `<s> IMG \n caption <|im_end|>`, and the samples of a window of input shards are
 // packed into sequences of `context` multimodal positions by first-fit-decreasing.
 //

@@ -1,5 +1,5 @@
 // Text with "<image>" markers -> token ids with one image placeholder per marker, the way
-// LLaVA/Prismatic's tokenizer_image_token does it at inference (spec 5.5, 9.1): the text is split
+// LLaVA/Prismatic's tokenizer_image_token does it at inference (docs/recipe.md §5.5, 9.1): the text is split
 // at each "<image>", every chunk is tokenized on its own (Qwen's tokenizer adds no BOS, so
 // nothing is stripped), and the chunks are joined with the placeholder id (-200). The
 // evaluation format prepends <s>: "<s><image>\n{prompt}".

@@ -4,7 +4,7 @@
 // Qwen2.5's vocabulary has 22 special tokens (151643-151664). The training code adds two with
 // transformers' add_special_tokens: <|endofchunk|> gets the next free id, 151665, but "<s>" is
 // already an entry of Qwen2's BPE vocabulary (128245) and transformers reuses an existing entry's
-// id, so <s> = 128245 (not the 151666 that spec section 5.3 infers; docs/tokenizer.md). Pad is
+// id, so <s> = 128245 (not the 151666 that docs/recipe.md §5.3 infers; docs/tokenizer.md). Pad is
 // Qwen's <|endoftext|>.
 #pragma once
 
@@ -24,7 +24,7 @@ inline constexpr std::int32_t kQwen2VlVocabSize = 151666;  // ids in use (< 1519
 // vocabulary has it.
 inline constexpr std::int32_t kImagePlaceholderId = -200;
 
-// The ids the Open-Qwen2VL evaluation stops generation at (spec section 9.1): ".", ",", "\n" and
+// The ids the Open-Qwen2VL evaluation stops generation at (docs/recipe.md §9.1): ".", ",", "\n" and
 // the Llama-era ids the reference harness lists (not Qwen tokens, but they stop all the same).
 inline constexpr std::array<std::int32_t, 13> kEvalStopIds = {
     13, 29889, 29892, 32000, 32001, 32002, 32007, 32011, 128009, 128256, 128257, 11, 198};

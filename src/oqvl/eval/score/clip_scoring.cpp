@@ -16,11 +16,19 @@
 #include "oqvl/data/text/sentencepiece_tokenizer.h"
 #include "oqvl/data/io/tar_reader.h"
 #include "oqvl/data/curate/uid_list.h"
+#include "oqvl/model/device.h"
 #include "oqvl/model/runtime.h"
 #include "oqvl/model/siglip_clip.h"
 
-namespace oqvl::model {
+namespace oqvl::eval {
 namespace fs = std::filesystem;
+using model::ClipMetric;
+using model::load_siglip_clip;
+using model::parse_clip_metric;
+using model::parse_device;
+using model::set_torch_threads;
+using model::SiglipClipModel;
+using model::siglip_image_settings;
 
 namespace {
 
@@ -41,18 +49,10 @@ std::string csv_cell(std::string_view s) {
   return out + "\"";
 }
 
-// The sample's json "uid" as written in the json if it is a 32-hex-digit uid, else "".
-std::string sample_uid(const data::Sample& sample) {
-  const data::Field* json = sample.find(data::kJsonExtensions);
-  if (!json) return "";
-  try {
-    const auto j = nlohmann::json::parse(json->bytes);
-    if (!j.is_object() || !j.contains("uid") || !j.at("uid").is_string()) return "";
-    const auto& uid = j.at("uid").get_ref<const std::string&>();
-    return data::parse_uid_hex(uid) ? uid : "";
-  } catch (const nlohmann::json::exception&) {
-    return "";
-  }
+// The sample's uid (data::sample_uid) as the table writes it: 32 lower-case hex digits, or "".
+std::string uid_cell(const data::Sample& sample) {
+  const auto uid = data::sample_uid(sample);
+  return uid ? data::format_uid_hex(*uid) : "";
 }
 
 struct Pending {  // one sample of the batch being assembled
@@ -75,12 +75,7 @@ struct Scorer {
 
   explicit Scorer(const ClipScoreOptions& o) : options(o), pool(resolve_thread_count(o.threads)) {
     metric = parse_clip_metric(o.metric);
-    if (o.device == "cuda") {
-      if (!torch::cuda::is_available()) fail("--device cuda: libtorch sees no CUDA device");
-      device = torch::Device(torch::kCUDA);
-    } else if (o.device != "cpu") {
-      fail("--device must be cpu or cuda, not '{}'", o.device);
-    }
+    device = parse_device(o.device);
     tokenizer.emplace(data::SiglipTokenizer::from_folder(o.model));
     model = load_siglip_clip(o.model);
     model->to(device);
@@ -176,7 +171,7 @@ nlohmann::json ClipScoreReport::to_json() const {
 }
 
 fs::path clip_score_report_path(const ClipScoreOptions& options) {
-  return options.out / (data::job_tag(options.job) + ".score_clip.json");
+  return data::job_summary_path(options.out, "score-clip", options.job);
 }
 
 fs::path clip_score_table_path(const ClipScoreOptions& options, const std::string& shard) {
@@ -247,7 +242,7 @@ ClipScoreReport run_clip_scoring(const std::vector<std::string>& shards,
           continue;
         }
         p.caption = caption->bytes;
-        p.uid = sample_uid(p.sample);
+        p.uid = uid_cell(p.sample);
         batch.push_back(std::move(p));
         // Moving a Sample keeps its fields' heap buffers, but re-point to be safe.
         batch.back().image = batch.back().sample.find(data::kImageExtensions);
@@ -267,4 +262,4 @@ ClipScoreReport run_clip_scoring(const std::vector<std::string>& shards,
   return report;
 }
 
-}  // namespace oqvl::model
+}  // namespace oqvl::eval

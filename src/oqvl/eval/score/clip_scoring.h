@@ -14,7 +14,7 @@
 
 #include "oqvl/data/io/shard_job.h"
 
-namespace oqvl::model {
+namespace oqvl::eval {
 
 struct ClipScoreOptions {
   std::filesystem::path model;   // an HF SiglipModel folder
@@ -23,7 +23,7 @@ struct ClipScoreOptions {
   std::string column = "clip_score";
   int batch_size = 32;
   int threads = 0;               // decode threads and libtorch threads (0 = all cores)
-  std::string device = "cpu";    // cpu | cuda
+  std::string device = "auto";   // auto | cpu | cuda | cuda:N (model/device.h)
   bool skip_bad = false;         // count corrupt shards/samples instead of stopping
   data::ShardJob job;
 };
@@ -48,7 +48,7 @@ struct ClipScoreReport {
   nlohmann::json to_json() const;
 };
 
-// OUT/<job tag>.score_clip.json.
+// OUT/score-clip-<job tag>.summary.json (data::job_summary_path).
 std::filesystem::path clip_score_report_path(const ClipScoreOptions& options);
 // OUT/<stem>.clip.csv for an input shard ("a/b/00012.tar" -> "00012.clip.csv").
 std::filesystem::path clip_score_table_path(const ClipScoreOptions& options,
@@ -58,4 +58,4 @@ std::filesystem::path clip_score_table_path(const ClipScoreOptions& options,
 ClipScoreReport run_clip_scoring(const std::vector<std::string>& shards,
                                  const ClipScoreOptions& options);
 
-}  // namespace oqvl::model
+}  // namespace oqvl::eval

@@ -9,7 +9,7 @@ namespace oqvl::eval {
 
 namespace {
 
-// The instruction template and criteria texts of MLM-Filter's Qwen scoring script (spec 1.4).
+// The instruction template and criteria texts of MLM-Filter's Qwen scoring script (docs/recipe.md §1.4).
 // They are prompt data the released scorer was trained on, so they are reproduced verbatim.
 constexpr std::string_view kTemplateHead = "Text Caption: ";
 constexpr std::string_view kTemplateMiddle =

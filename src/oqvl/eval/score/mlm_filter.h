@@ -1,4 +1,4 @@
-// MLM-Filter prompts and score parsing (spec 1.4; MLM-Filter's batch-inference script for Qwen
+// MLM-Filter prompts and score parsing (docs/recipe.md §1.4; MLM-Filter's batch-inference script for Qwen
 // models): a caption is rated 0-100 on one of four metrics by an MLLM prompted with
 //   user message = "<image>\n" + TEMPLATE(caption, criteria, aspect)
 //   chat (LLaVA "qwen_instruct", MPT separator style):

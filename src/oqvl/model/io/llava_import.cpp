@@ -8,6 +8,8 @@
 #include <set>
 
 #include "oqvl/core/error.h"
+#include "oqvl/core/json.h"
+#include "oqvl/core/strings.h"
 #include "oqvl/core/files.h"
 #include "oqvl/core/log.h"
 #include "oqvl/model/io/state_dict.h"
@@ -19,26 +21,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
-
-nlohmann::json read_json(const fs::path& path, const char* what) {
-  if (!fs::is_regular_file(path)) fail("{} '{}' does not exist", what, path.string());
-  try {
-    return nlohmann::json::parse(read_file(path));
-  } catch (const nlohmann::json::exception& e) {
-    fail("{} '{}' is not valid JSON ({})", what, path.string(), e.what());
-  }
-}
-
-template <typename T>
-T key_or(const nlohmann::json& j, const char* key, T fallback, const fs::path& file) {
-  if (!j.contains(key) || j[key].is_null()) return fallback;
-  try {
-    return j[key].get<T>();
-  } catch (const nlohmann::json::exception&) {
-    fail("'{}': \"{}\" has the wrong type", file.string(), key);
-  }
-}
 
 // Every tensor of the folder's weights, whichever of HF's four layouts it uses.
 StateDict load_folder_weights(const fs::path& dir) {
@@ -47,7 +29,7 @@ StateDict load_folder_weights(const fs::path& dir) {
   if (fs::exists(dir / "pytorch_model.bin")) return load_torch_save(dir / "pytorch_model.bin").tensors;
   const fs::path index = dir / "pytorch_model.bin.index.json";
   if (fs::exists(index)) {
-    const auto j = read_json(index, "weight index");
+    const auto j = read_json_file(index, "weight index");
     if (!j.contains("weight_map") || !j["weight_map"].is_object())
       fail("'{}' has no \"weight_map\" object", index.string());
     std::set<std::string> shards;
@@ -62,39 +44,34 @@ StateDict load_folder_weights(const fs::path& dir) {
        dir.string());
 }
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
 // The model settings from LLaVA's config.json; only what oqvl computes is accepted.
 void apply_llava_config(const nlohmann::json& j, const fs::path& file, const LlavaImportOptions& o, VlmConfig& c,
                         std::vector<std::string>& warnings) {
   // LLaVA's build_vision_projector defaults to "linear" when the key is absent.
-  const auto projector = key_or<std::string>(j, "mm_projector_type", "linear", file);
+  const auto projector = value_or<std::string>(j, "mm_projector_type", "linear", file.string());
   if (projector != "mlp2x_gelu")
     fail("'{}': mm_projector_type '{}' is not supported (only 'mlp2x_gelu': Linear, GELU, Linear)", file.string(),
          projector);
-  const auto feature = key_or<std::string>(j, "mm_vision_select_feature", "patch", file);
+  const auto feature = value_or<std::string>(j, "mm_vision_select_feature", "patch", file.string());
   if (feature != "patch")
     fail("'{}': mm_vision_select_feature '{}' is not supported (only 'patch'; SigLIP has no CLS token)",
          file.string(), feature);
-  const auto aspect = key_or<std::string>(j, "image_aspect_ratio", "square", file);
-  if (starts_with(aspect, "anyres"))
+  const auto aspect = value_or<std::string>(j, "image_aspect_ratio", "square", file.string());
+  if (aspect.starts_with("anyres"))
     fail("'{}': image_aspect_ratio '{}' (multi-crop) is not supported", file.string(), aspect);
   if (aspect == "pad")
     warnings.push_back(fmt::format("'{}': image_aspect_ratio is 'pad', but oqvl resizes images without padding "
                                    "them to a square (as MLM-Filter's scoring script, which calls the image "
                                    "processor directly)",
                                    file.string()));
-  const auto merge = key_or<std::string>(j, "mm_patch_merge_type", "flat", file);
+  const auto merge = value_or<std::string>(j, "mm_patch_merge_type", "flat", file.string());
   if (merge != "flat") fail("'{}': mm_patch_merge_type '{}' is not supported (only 'flat')", file.string(), merge);
-  if (key_or<bool>(j, "mm_use_im_start_end", false, file))
+  if (value_or<bool>(j, "mm_use_im_start_end", false, file.string()))
     warnings.push_back("mm_use_im_start_end is true: prompts must carry <im_start>/<im_end> around the image "
                        "themselves (oqvl splices the image tokens only)");
 
-  const auto tower = key_or<std::string>(j, "mm_vision_tower", "", file);
-  if (!tower.empty() && lower(tower).find("siglip") == std::string::npos)
+  const auto tower = value_or<std::string>(j, "mm_vision_tower", "", file.string());
+  if (!tower.empty() && ascii_lower(tower).find("siglip") == std::string::npos)
     fail("'{}': mm_vision_tower '{}' is not a SigLIP tower (oqvl runs SigLIP only)", file.string(), tower);
   if (o.vision_config) {
     c.vision = SiglipVisionConfig::from_hf_json_file(*o.vision_config);
@@ -106,10 +83,10 @@ void apply_llava_config(const nlohmann::json& j, const fs::path& file, const Lla
     c.vision = SiglipVisionConfig::so400m();
     c.vision.gelu = GeluKind::kTanh;  // HF SiglipVisionModel: gelu_pytorch_tanh
   }
-  c.vision.feature_layer = key_or<std::int64_t>(j, "mm_vision_select_layer", -2, file);
+  c.vision.feature_layer = value_or<std::int64_t>(j, "mm_vision_select_layer", -2, file.string());
   if (!j.contains("mm_vision_select_layer"))
     warnings.push_back("config.json has no mm_vision_select_layer: using -2");
-  const auto mm_hidden = key_or<std::int64_t>(j, "mm_hidden_size", c.vision.hidden_size, file);
+  const auto mm_hidden = value_or<std::int64_t>(j, "mm_hidden_size", c.vision.hidden_size, file.string());
   if (mm_hidden != c.vision.hidden_size)
     fail("'{}': mm_hidden_size {} differs from the vision tower's hidden_size {} (wrong --vision-config?)",
          file.string(), mm_hidden, c.vision.hidden_size);
@@ -133,7 +110,7 @@ LlavaImport load_llava(const LlavaImportOptions& o) {
   if (!fs::is_directory(o.folder)) fail("LLaVA checkpoint '{}' is not a folder", o.folder.string());
 
   const fs::path config_file = o.folder / "config.json";
-  apply_llava_config(read_json(config_file, "LLaVA config"), config_file, o, c, warnings);
+  apply_llava_config(read_json_file(config_file, "LLaVA config"), config_file, o, c, warnings);
   if (o.bos_id) c.bos_id = *o.bos_id;
   if (o.pad_id) c.pad_id = *o.pad_id;
   if (o.eos_id) c.eos_id = *o.eos_id;
@@ -146,11 +123,11 @@ LlavaImport load_llava(const LlavaImportOptions& o) {
   std::vector<std::string> other;
   const std::string proj = "model.mm_projector.", tower = "model.vision_tower.";
   for (const auto& [name, t] : weights) {
-    if (starts_with(name, proj)) {
+    if (name.starts_with(proj)) {
       out[std::string(kProjectorPrefix) + "mlp_projector." + name.substr(proj.size())] = t;
-    } else if (starts_with(name, tower)) {
+    } else if (name.starts_with(tower)) {
       vision_saved[name.substr(tower.size())] = t;
-    } else if (starts_with(name, "model.") || name == "lm_head.weight") {
+    } else if (name.starts_with("model.") || name == "lm_head.weight") {
       out[kLanguageModelPrefix + name] = t;
     } else {
       other.push_back(name);

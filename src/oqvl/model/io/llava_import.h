@@ -1,5 +1,5 @@
 // Importing a LLaVA-style Hugging Face checkpoint folder (LLaVA / LLaVA-NeXT / LLaVA-Unified layout,
-// e.g. the MLM-Filter scorer weizhiwang/mlm-filter-qwen2.5-1.5b-gpt4o, spec 1.4) into an oqvl model
+// e.g. the MLM-Filter scorer weizhiwang/mlm-filter-qwen2.5-1.5b-gpt4o, docs/recipe.md §1.4) into an oqvl model
 // folder.
 //
 // The folder holds config.json (the Qwen2 config keys at top level plus LLaVA's mm_* keys:

@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "oqvl/core/error.h"
+#include "oqvl/core/json.h"
+#include "oqvl/core/strings.h"
 #include "oqvl/core/files.h"
 #include "oqvl/core/log.h"
 #include "oqvl/model/projector.h"
@@ -21,10 +23,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 // Tensors of a weight file fetched by name on demand, so a full SigLIP model (text tower too)
 // costs only the vision tensors that are used.
@@ -74,7 +72,7 @@ std::optional<std::string> prefix_of(const std::vector<std::string>& names, cons
                                      const std::string& source) {
   std::optional<std::string> found;
   for (const auto& name : names) {
-    if (!ends_with(name, suffix)) continue;
+    if (!name.ends_with(suffix)) continue;
     std::string prefix = name.substr(0, name.size() - suffix.size());
     if (!prefix.empty() && prefix.back() != '.') continue;
     if (found) fail("'{}' holds more than one vision tower ('{}' and '{}')", source, *found, prefix);
@@ -107,7 +105,7 @@ StateDict vision_from_source(const TensorSource& src, VisionFormat format, const
     probe.vision = config;
     const std::string vp = kVisionPrefix;
     for (const auto& spec : expected_vlm_tensors(probe)) {
-      if (!starts_with(spec.name, vp)) continue;
+      if (!spec.name.starts_with(vp)) continue;
       const std::string name = spec.name.substr(vp.size());
       out[name] = fetch(*hf + name);
     }
@@ -132,19 +130,10 @@ StateDict vision_from_source(const TensorSource& src, VisionFormat format, const
   }
 }
 
-nlohmann::json read_json(const fs::path& path, const char* what) {
-  if (!fs::is_regular_file(path)) fail("{} '{}' does not exist", what, path.string());
-  try {
-    return nlohmann::json::parse(read_file(path));
-  } catch (const nlohmann::json::exception& e) {
-    fail("{} '{}' is not valid JSON ({})", what, path.string(), e.what());
-  }
-}
-
 // Settings from a Prismatic run config.json (a draccus dump; the model section is "model").
 void apply_run_config(const fs::path& path, const PrismaticImportOptions& o, VlmConfig& c,
                       std::vector<std::string>& warnings) {
-  const auto j = read_json(path, "run config");
+  const auto j = read_json_file(path, "run config");
   if (!j.contains("model") || !j["model"].is_object())
     fail("run config '{}' has no \"model\" object (not a Prismatic run config.json)", path.string());
   const auto& m = j["model"];
@@ -165,7 +154,7 @@ void apply_run_config(const fs::path& path, const PrismaticImportOptions& o, Vlm
     warnings.push_back(fmt::format("run config's vision_backbone_id is '{}', but no --vision-config was "
                                    "given: assuming SigLIP so400m-384",
                                    id));
-  if (auto id = str("llm_backbone_id"); !id.empty() && !o.llm_config && !starts_with(id, "qwen2.5-1.5b"))
+  if (auto id = str("llm_backbone_id"); !id.empty() && !o.llm_config && !id.starts_with("qwen2.5-1.5b"))
     warnings.push_back(fmt::format("run config's llm_backbone_id is '{}', but no --llm-config was given: "
                                    "assuming Qwen2.5-1.5B",
                                    id));
@@ -218,23 +207,23 @@ PrismaticImport load_prismatic(const PrismaticImportOptions& o) {
     log::info("{}: {} tensors, {:.2f} GB (memory-mapped)", file, pt.tensors.size(), bytes / 1e9);
   }
   bool nested = false;
-  for (const auto& [name, t] : pt.tensors) nested = nested || starts_with(name, "model.");
+  for (const auto& [name, t] : pt.tensors) nested = nested || name.starts_with("model.");
   const std::string root = nested ? "model." : "";
   const std::string proj = root + "projector.", llm = root + "llm_backbone.", vis = root + "vision_backbone.";
   StateDict vision_pt;
   std::vector<std::string> other;
   std::int64_t projector_count = 0, llm_count = 0;
   for (const auto& [name, t] : pt.tensors) {
-    if (starts_with(name, proj)) {
+    if (name.starts_with(proj)) {
       out[kProjectorPrefix + name.substr(proj.size())] = t;
       ++projector_count;
-    } else if (starts_with(name, llm)) {
+    } else if (name.starts_with(llm)) {
       const std::string rest = name.substr(llm.size());
-      if (!starts_with(rest, "llm."))
+      if (!rest.starts_with("llm."))
         fail("'{}': LLM tensor '{}' does not start with 'llm.' (not a Prismatic checkpoint?)", file, name);
       out[kLanguageModelPrefix + rest.substr(4)] = t;
       ++llm_count;
-    } else if (starts_with(name, vis)) {
+    } else if (name.starts_with(vis)) {
       vision_pt[name.substr(vis.size())] = t;
     } else {
       other.push_back(name);

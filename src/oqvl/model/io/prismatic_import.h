@@ -1,4 +1,4 @@
-// Importing a Prismatic / Open-Qwen2VL training checkpoint (spec 10) into an oqvl model folder.
+// Importing a Prismatic / Open-Qwen2VL training checkpoint (docs/recipe.md §10) into an oqvl model folder.
 //
 // The .pt (torch.save) holds {"model": {"projector": {...}, "llm_backbone": {"llm.<HF Qwen2 name>":
 // ...}[, "vision_backbone": {"featurizer.<timm name>": ...}]}} in fp32 with the tied lm_head stored

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <iterator>
 
+#include <fmt/ranges.h>
+
 #include "oqvl/core/error.h"
 
 namespace oqvl::model {
@@ -33,15 +35,27 @@ const torch::Tensor& require_tensor(const StateDict& state, const std::string& n
   return t;
 }
 
-void load_param(torch::Tensor& param, const StateDict& state, const std::string& name) {
-  const torch::Tensor& t = require_tensor(state, name, param.sizes());
+void load_module(torch::nn::Module& module, const StateDict& state, const std::string& prefix,
+                 std::string_view what, const IgnorableTensor& ignorable) {
+  auto params = module.named_parameters(/*recurse=*/true);
+  std::vector<std::string> missing;
+  for (const auto& item : params)
+    if (!state.count(prefix + item.key())) missing.push_back(prefix + item.key());
+  if (!missing.empty())
+    fail("{}: {} missing tensor(s): {}", what, missing.size(), fmt::join(missing, ", "));
+  for (const auto& [name, tensor] : state) {
+    if (!name.starts_with(prefix)) continue;
+    const std::string_view local = std::string_view(name).substr(prefix.size());
+    if (params.contains(std::string(local)) || (ignorable && ignorable(local))) continue;
+    fail("{}: unexpected tensor '{}'", what, name);
+  }
   torch::NoGradGuard no_grad;
-  param.copy_(t.to(param.device(), param.scalar_type()));
-}
-
-void load_module(torch::nn::Module& module, const StateDict& state, const std::string& prefix) {
-  for (auto& item : module.named_parameters(/*recurse=*/true)) {
-    load_param(item.value(), state, prefix + item.key());
+  for (auto& item : params) {
+    const torch::Tensor& t = state.at(prefix + item.key());
+    if (t.sizes() != item.value().sizes())
+      fail("{}: tensor '{}' has shape {}, expected {}", what, prefix + item.key(), shape_string(t.sizes()),
+           shape_string(item.value().sizes()));
+    item.value().copy_(t.to(item.value().device(), item.value().scalar_type()));
   }
 }
 

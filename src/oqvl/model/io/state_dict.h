@@ -1,11 +1,13 @@
 // Loading module weights from a StateDict (name -> tensor): checked look-ups whose errors name
-// the tensor, a checked copy into a parameter, and a reader for dicts written by torch.save.
+// the tensor, the one strict module loader, and a reader for dicts written by torch.save.
 #pragma once
 
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "oqvl/model/io/safetensors.h"  // StateDict
@@ -18,13 +20,17 @@ const torch::Tensor& require_tensor(const StateDict& state, const std::string& n
 const torch::Tensor& require_tensor(const StateDict& state, const std::string& name,
                                     c10::IntArrayRef shape);
 
-// Copies state[name] into `param` (no autograd), converting dtype/device to param's; the shape
-// must equal param's.
-void load_param(torch::Tensor& param, const StateDict& state, const std::string& name);
+// Tensors a module knowingly does not load (a head it does not run, blocks past its feature
+// layer, buffers it recomputes). Called with the name without the module's prefix.
+using IgnorableTensor = std::function<bool(std::string_view name)>;
 
-// Copies every named parameter of `module` from state[prefix + parameter name]; extra entries in
-// `state` are ignored.
-void load_module(torch::nn::Module& module, const StateDict& state, const std::string& prefix = "");
+// The one loading rule every module shares: copies every named parameter of `module` from
+// state[prefix + parameter name] (converting dtype/device), and fails naming every missing tensor
+// at once, a wrong shape by tensor, and any other tensor under `prefix` that `ignorable` does not
+// accept. Tensors outside `prefix` are not this module's and are left alone. `what` starts each
+// message ("SigLIP weights").
+void load_module(torch::nn::Module& module, const StateDict& state, const std::string& prefix,
+                 std::string_view what, const IgnorableTensor& ignorable = {});
 
 // A plain dict {str: Tensor} written by Python's torch.save (read with torch::pickle_load).
 StateDict load_torch_pickle(const std::filesystem::path& path);

@@ -1,7 +1,6 @@
 #include "oqvl/model/io/vlm_folder.h"
 
 #include <fmt/format.h>
-#include <stdlib.h>
 
 #include <nlohmann/json.hpp>
 #include <set>
@@ -17,22 +16,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
-
-fs::path without_trailing_slash(fs::path p) {
-  p = p.lexically_normal();
-  if (!p.has_filename() && p.has_parent_path()) p = p.parent_path();
-  return p;
-}
-
-// A fresh, unique sibling of `dir` named DIR<tag>XXXXXX.
-fs::path make_temp_sibling(const fs::path& dir, const char* tag) {
-  std::string pattern = dir.string() + tag + "XXXXXX";
-  if (!mkdtemp(pattern.data())) fail("cannot create a temporary folder beside '{}'", dir.string());
-  return pattern;
-}
-
-bool is_empty_dir(const fs::path& dir) { return fs::directory_iterator(dir) == fs::directory_iterator(); }
 
 }  // namespace
 
@@ -128,16 +111,16 @@ TensorCheckReport check_vlm_tensors(const VlmConfig& config, const StateDict& te
     if (!t.is_floating_point())
       fail("tensor '{}' has dtype {}, expected a floating-point type", spec.name,
            std::string(c10::toString(t.scalar_type())));
-    auto& count = starts_with(spec.name, kVisionPrefix)      ? report.vision_params
-                  : starts_with(spec.name, kProjectorPrefix) ? report.projector_params
+    auto& count = spec.name.starts_with(kVisionPrefix)      ? report.vision_params
+                  : spec.name.starts_with(kProjectorPrefix) ? report.projector_params
                                                              : report.llm_params;
     count += t.numel();
   }
   const std::string vp = kVisionPrefix;
   for (const auto& [name, t] : tensors) {
     if (known.count(name)) continue;
-    const bool ignorable = starts_with(name, vp + "post_layernorm.") || starts_with(name, vp + "head.") ||
-                           starts_with(name, vp + "encoder.layers.");  // blocks past the feature layer
+    const bool ignorable =
+        name.starts_with(vp) && siglip_tensor_not_run(std::string_view(name).substr(vp.size()), config.vision);
     (ignorable ? report.ignored : report.unexpected).push_back(name);
   }
   return report;
@@ -180,54 +163,6 @@ void write_safetensors_folder(const fs::path& dir, const StateDict& tensors, con
     nlohmann::json index = {{"metadata", {{"total_size", total}}}, {"weight_map", weight_map}};
     write_file_atomic(dir / "model.safetensors.index.json", index.dump(2) + "\n");
   }
-}
-
-void remove_tree(const fs::path& dir) {
-  std::error_code ec;
-  if (!fs::exists(fs::symlink_status(dir, ec))) return;
-  if (fs::is_directory(fs::symlink_status(dir))) {
-    std::vector<fs::path> children;
-    for (const auto& entry : fs::directory_iterator(dir)) children.push_back(entry.path());
-    for (const auto& child : children) remove_tree(child);
-  }
-  fs::remove(dir);
-}
-
-void AtomicDir::check_target(const fs::path& dir, bool overwrite) {
-  if (fs::exists(dir)) {
-    if (!fs::is_directory(dir)) fail("output '{}' exists and is not a folder", dir.string());
-    if (!overwrite && !is_empty_dir(dir))
-      fail("output folder '{}' exists and is not empty (pass --overwrite to replace it)", dir.string());
-  }
-}
-
-AtomicDir::AtomicDir(fs::path dir, bool overwrite) : dir_(without_trailing_slash(std::move(dir))), overwrite_(overwrite) {
-  check_target(dir_, overwrite_);
-  if (dir_.has_parent_path()) fs::create_directories(dir_.parent_path());
-  temp_ = make_temp_sibling(dir_, ".tmp-");
-}
-
-AtomicDir::~AtomicDir() {
-  if (committed_) return;
-  try {
-    remove_tree(temp_);
-  } catch (...) {
-    // Best effort: an error is already propagating.
-  }
-}
-
-void AtomicDir::commit() {
-  fs::path old;
-  if (fs::exists(dir_)) {
-    if (!overwrite_ && !is_empty_dir(dir_))
-      fail("output folder '{}' appeared while writing (not replaced)", dir_.string());
-    old = make_temp_sibling(dir_, ".old-");
-    fs::remove(old);
-    fs::rename(dir_, old);
-  }
-  fs::rename(temp_, dir_);
-  committed_ = true;
-  if (!old.empty()) remove_tree(old);
 }
 
 void write_vlm_folder(const fs::path& dir, const VlmConfig& config, const StateDict& tensors,

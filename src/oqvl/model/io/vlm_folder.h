@@ -60,31 +60,6 @@ struct SafetensorsWriteOptions {
 void write_safetensors_folder(const std::filesystem::path& dir, const StateDict& tensors,
                               const SafetensorsWriteOptions& options = {});
 
-// A folder written as a whole: files go to a temporary sibling DIR.tmp-XXXXXX, which commit()
-// renames to DIR. Without commit() (an exception) the temporary folder is deleted, so the output
-// is either complete or absent. DIR must be absent or empty unless `overwrite` (then it is
-// replaced at commit, the old contents deleted).
-class AtomicDir {
- public:
-  AtomicDir(std::filesystem::path dir, bool overwrite);
-  ~AtomicDir();
-  AtomicDir(const AtomicDir&) = delete;
-  AtomicDir& operator=(const AtomicDir&) = delete;
-  // oqvl::Error if `dir` exists and is a file, or is a non-empty folder and !overwrite.
-  static void check_target(const std::filesystem::path& dir, bool overwrite);
-  const std::filesystem::path& temp() const { return temp_; }
-  void commit();
-
- private:
-  std::filesystem::path dir_, temp_;
-  bool overwrite_ = false;
-  bool committed_ = false;
-};
-
-// Deletes a folder tree with fs::remove only (libtorch's copy of fs::remove_all crashes
-// torch-linked binaries). No error if it does not exist.
-void remove_tree(const std::filesystem::path& dir);
-
 struct VlmWriteOptions {
   std::optional<std::filesystem::path> tokenizer_json;  // copied as tokenizer.json
   SafetensorsWriteOptions safetensors;

@@ -1,0 +1,61 @@
+#include "oqvl/cli.h"
+
+#include <cstdio>
+#include <exception>
+
+#include "oqvl/commands.h"
+#include "oqvl/core/error.h"
+#include "oqvl/core/log.h"
+#include "oqvl/core/progress.h"
+
+namespace oqvl::cli {
+
+int run_cli(int argc, char** argv, const ModelCommands* model) {
+  CLI::App app{"oqvl: data curation, packing, training and evaluation of Open-Qwen2VL-style "
+               "multimodal LLMs"};
+  app.require_subcommand(1);
+  bool quiet = false, verbose = false;
+  app.add_flag("-q,--quiet", quiet, "Only print results and errors (no progress)");
+  app.add_flag("-v,--verbose", verbose, "Print debug messages");
+  app.parse_complete_callback([&] {
+    if (quiet) {
+      log::set_level(log::Level::kWarn);
+      set_progress_enabled(false);
+    }
+    if (verbose) log::set_level(log::Level::kDebug);
+  });
+
+  register_version(app, model ? model->runtime_summary : nullptr);
+  register_tokenize(app);
+  CLI::App* data = app.add_subcommand("data", "WebDataset shards: demo data, inspect, stats, filter, "
+                                              "pack, mix, image preprocessing benchmark, "
+                                              "benchmark TSVs");
+  data->require_subcommand(1);
+  register_data_inspect(*data);
+  register_data_stats(*data);
+  register_data_filter(*data);
+  register_data_make_demo(*data);
+  register_data_make_bench(*data);
+  register_data_preprocess_bench(*data);
+  register_data_pack(*data);
+  register_data_mix(*data);
+  if (model) model->register_commands(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitBadInput;
+  } catch (const Error& e) {
+    std::fprintf(stderr, "oqvl: error: %s\n", e.what());
+    return kExitBadInput;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "oqvl: internal error: %s\n", e.what());
+    return kExitInternal;
+  }
+  return kExitOk;
+}
+
+}  // namespace oqvl::cli

@@ -1,0 +1,59 @@
+// JSON helpers every reader uses, so config files and manifests follow one rule: a key that is
+// absent or null takes its default; a key of the wrong type is an oqvl::Error naming the key and
+// where it came from (never a silent conversion such as 2.5 -> 2).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include "oqvl/core/error.h"
+
+namespace oqvl {
+
+// Parses a whole JSON file. Errors name `what` ("model config", "run config") and the path:
+// missing file, unreadable, invalid JSON (with the parser's position).
+nlohmann::json read_json_file(const std::filesystem::path& path, std::string_view what);
+
+// Whether `value` has the JSON type that T reads from: integers for integral T (not 2.5, not
+// true), numbers for floating T, booleans for bool, strings for std::string; anything for others.
+template <typename T>
+bool json_type_matches(const nlohmann::json& value) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return value.is_boolean();
+  } else if constexpr (std::is_integral_v<T>) {
+    return value.is_number_integer();
+  } else if constexpr (std::is_floating_point_v<T>) {
+    return value.is_number();
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    return value.is_string();
+  } else {
+    return true;
+  }
+}
+
+// Sets `out` from j[key] when the key is present and not null; leaves it unchanged otherwise.
+// `what` names the source in errors ("Qwen2 config", a file path).
+template <typename T>
+void read_optional(const nlohmann::json& j, std::string_view key, T& out, std::string_view what) {
+  const auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return;
+  if (!json_type_matches<T>(*it)) fail("{}: '{}' has the wrong type ({})", what, key, it->type_name());
+  try {
+    out = it->template get<T>();
+  } catch (const nlohmann::json::exception& e) {
+    fail("{}: '{}' has the wrong type ({})", what, key, e.what());
+  }
+}
+
+// j[key] as T, or `fallback` when absent or null; errors as read_optional.
+template <typename T>
+T value_or(const nlohmann::json& j, std::string_view key, T fallback, std::string_view what) {
+  read_optional(j, key, fallback, what);
+  return fallback;
+}
+
+}  // namespace oqvl
