@@ -8,6 +8,7 @@
 
 #include "oqvl/core/error.h"
 #include "oqvl/core/files.h"
+#include "oqvl/core/hash.h"
 #include "oqvl/core/random.h"
 #include "oqvl/data/io/shard_list.h"
 #include "oqvl/data/io/tar_reader.h"
@@ -34,13 +35,6 @@ double parse_positive(const std::string& spec, const std::string& key, const std
 template <typename T>
 void shuffle(std::vector<T>& v, SplitMix64& rng) {
   for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[rng.below(i)]);
-}
-
-// FNV-1a: a source's random stream depends on its name, not on its place on the command line.
-std::uint64_t name_hash(const std::string& s) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
-  return h;
 }
 
 }  // namespace
@@ -148,7 +142,8 @@ Mixture make_mixture(const std::vector<MixSourceSpec>& sources, const MixOptions
 
   for (std::size_t i = 0; i < mix.sources.size(); ++i) {
     MixSourceResult& r = mix.sources[i];
-    SplitMix64 rng(options.seed ^ name_hash(r.spec.name));
+    // Seeded by name, so a source's stream does not depend on its place on the command line.
+    SplitMix64 rng(options.seed ^ fnv1a64(r.spec.name));
     std::vector<std::size_t> order(shards[i].size());
     std::uint64_t pass = 0;
     while (r.selected < r.target) {
