@@ -155,6 +155,7 @@ Sample packed_sequence_sample(const std::string& key, const std::vector<const Pa
   meta["image_placeholder_id"] = kPackedImagePlaceholder;
   meta["pad_id"] = kPadId;
   meta["truncated"] = truncated;
+  meta["version"] = kPackedFormatVersion;
   Sample sample;
   sample.key = key;
   sample.add("json", meta.dump());

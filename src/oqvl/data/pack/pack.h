@@ -29,6 +29,10 @@ namespace oqvl::data {
 // kImagePlaceholderId (-200) as the uint32 the packed ids file stores (0xFFFFFF38).
 inline constexpr std::uint32_t kPackedImagePlaceholder = static_cast<std::uint32_t>(kImagePlaceholderId);
 
+// The `version` in each packed sequence's json (packed_reader.h reads it); raise it when the
+// layout of a packed sample changes.
+inline constexpr int kPackedFormatVersion = 1;
+
 enum class PackImageStore { kOriginal, kResized };
 
 struct PackOptions {
