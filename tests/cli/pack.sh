@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `oqvl data pack` on demo shards, read back with Python's webdataset: placeholders == images,
 # lengths add up, ids decode (HF tokenizers) to the captions of the input samples, fill is
-# reported; a rerun resumes; bad input fails cleanly.
+# reported; a rerun resumes, one with other options is refused; shards with the same name in
+# two folders are packed side by side; bad input fails cleanly.
 # Usage: pack.sh <oqvl-binary> <source-dir>
 set -euo pipefail
 oqvl=$1
@@ -41,6 +42,7 @@ for url in sorted(glob.glob(f"{tmp}/packed/*.tar")):
         assert sum(meta["lengths"]) == meta["length"] <= meta["context"] == 4096
         assert sum(meta["lengths"]) - len(ids) == 143 * n  # the reference's own assertion
         assert sum(meta["text_lengths"]) == len(ids)
+        assert meta["version"] == 1
         images = [Image.open(io.BytesIO(s[f"{i}.jpg"])) for i in range(n)]
         assert all(im.size == (28, 28) for im in images)
         pos = 0
@@ -63,6 +65,24 @@ EOF_PY
 
 # A rerun skips the complete windows.
 "$oqvl" -q data pack "$tmp/demo/train/*.tar" --out "$tmp/packed" --threads 2 | grep -q "(3 already complete)"
+
+# A rerun with another option is refused (exit 2, naming it), leaving the folder as it was.
+sum_before=$(cat "$tmp/packed"/* | md5sum)
+set +e
+"$oqvl" -q data pack "$tmp/demo/train/*.tar" --out "$tmp/packed" --context 2048 2> "$tmp/err0.txt"; rc=$?
+set -e
+[ "$rc" -eq 2 ] && grep -q -- "--context: 4096 before, 2048 now" "$tmp/err0.txt" && grep -q "fresh --out" "$tmp/err0.txt" \
+  || { echo "rc=$rc"; cat "$tmp/err0.txt"; exit 1; }
+[ "$(cat "$tmp/packed"/* | md5sum)" = "$sum_before" ] || { echo "a refused rerun changed the folder"; exit 1; }
+
+# Two folders that both hold 00000.tar (img2dataset output of two sources): the outputs take
+# their folder's name; the other shards keep theirs.
+mkdir "$tmp/cc3m" "$tmp/cc12m"
+cp "$tmp/demo/train/00000.tar" "$tmp/demo/train/00001.tar" "$tmp/cc3m/"
+cp "$tmp/demo/train/00002.tar" "$tmp/cc12m/00000.tar"
+"$oqvl" -q data pack "$tmp/cc3m/*.tar" "$tmp/cc12m/*.tar" --out "$tmp/two" | grep -q "packed samples: 1500"
+ls "$tmp/two"/{cc3m_00000,00001,cc12m_00000}.tar > /dev/null
+[ ! -e "$tmp/two/00000.tar" ]
 
 # Two jobs (--shard-index/--num-shards) cover the shards once and make the same files.
 "$oqvl" -q data pack "$tmp/demo/train/*.tar" --out "$tmp/jobs" --shard-index 0 --num-shards 2 > /dev/null
