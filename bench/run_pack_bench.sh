@@ -62,8 +62,8 @@ for folder in ("c1", "c2"):
     bins, lengths = cpp_bins(f"{tmp}/{folder}")
     assert lengths == want["lengths"], f"{folder}: per-sample lengths differ from the reference"
     assert bins == want["bins"], f"{folder}: bin assignments differ from the reference"
-s1 = json.load(open(f"{tmp}/c1/pack-summary-job-0000-of-0001.json"))
-s2 = json.load(open(f"{tmp}/c2/pack-summary-job-0000-of-0001.json"))
+s1 = json.load(open(f"{tmp}/c1/pack-job-0000-of-0001.summary.json"))
+s2 = json.load(open(f"{tmp}/c2/pack-job-0000-of-0001.summary.json"))
 n = ref["samples"]
 assert s1["input_samples"] == s2["input_samples"] == n
 py = n / ref["seconds"]

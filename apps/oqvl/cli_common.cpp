@@ -21,8 +21,10 @@ fs::path default_tokenizer_path() {
        kAssetPath);
 }
 
+std::vector<std::string> ShardCommandFlags::all_shards() const { return data::expand_shard_specs(inputs); }
+
 std::vector<std::string> ShardCommandFlags::job_shards() const {
-  return data::select_job_shards(data::expand_shard_specs(inputs), job);
+  return data::select_job_shards(all_shards(), job);
 }
 
 fs::path ShardCommandFlags::tokenizer_path() const {

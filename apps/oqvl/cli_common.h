@@ -27,7 +27,9 @@ struct ShardCommandFlags {
   data::ShardJob job;
   std::string tokenizer;  // empty = default_tokenizer_path()
 
-  // The input shards, expanded, and this job's share of them.
+  // The input shards, expanded (all jobs' inputs).
+  std::vector<std::string> all_shards() const;
+  // This job's share of all_shards().
   std::vector<std::string> job_shards() const;
   std::filesystem::path tokenizer_path() const;
 };

@@ -6,6 +6,7 @@
 #include "oqvl/cli_common.h"
 #include "oqvl/commands.h"
 #include "oqvl/core/error.h"
+#include "oqvl/core/hash.h"
 #include "oqvl/data/pack/pack.h"
 #include "oqvl/data/text/qwen2vl_tokenizer.h"
 
@@ -65,8 +66,11 @@ void register_data_pack(CLI::App& data) {
     args->options.job = args->flags.job;
     args->options.store =
         args->store == "resized" ? data::PackImageStore::kResized : data::PackImageStore::kOriginal;
-    auto shards = args->flags.job_shards();
-    auto tokenizer = data::load_qwen2vl_tokenizer(args->flags.tokenizer_path());
+    // All jobs' inputs: output names are chosen over all of them (pack_shards selects ours).
+    auto shards = args->flags.all_shards();
+    auto tokenizer_path = args->flags.tokenizer_path();
+    auto tokenizer = data::load_qwen2vl_tokenizer(tokenizer_path);
+    args->options.tokenizer_fingerprint = file_fingerprint(tokenizer_path);
     auto result = data::pack_shards(shards, args->flags.out, tokenizer, args->options);
     print_pack_summary(result);
   });

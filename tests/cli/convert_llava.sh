@@ -7,7 +7,7 @@ set -u
 OQVL=$1
 SRC=$2
 FIX=$SRC/tests/fixtures/model/llava
-if ! "$OQVL" convert --help > /dev/null 2>&1; then
+if ! "$OQVL" version | grep -q "^libtorch [0-9]"; then
   echo "skip: this oqvl build has no libtorch commands"
   exit 0
 fi

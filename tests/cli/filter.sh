@@ -49,7 +49,7 @@ got = [(s["__key__"], s["jpg"]) for s in wds.WebDataset(outs, shardshuffle=False
 assert [k for k, _ in got] == want, (len(got), len(want))
 assert all(images[k] == b for k, b in got), "image bytes changed"
 assert all(len(list(wds.WebDataset(o, shardshuffle=False))) == 300 for o in outs[:-1])
-rep = json.load(open(f"{tmp}/o2/job-0000-of-0001.filter.json"))
+rep = json.load(open(f"{tmp}/o2/filter-job-0000-of-0001.summary.json"))
 assert rep["input"]["samples"] == total == 4000, rep["input"]
 assert rep["kept"] == len(want), (rep["kept"], len(want))
 assert rep["dropped"]["by_rule"][0]["dropped"] == failed, rep["dropped"]
@@ -66,7 +66,7 @@ for f in "$tmp"/o2/*.tar; do cmp "$f" "$tmp/o1/$(basename "$f")"; done
 # A Slurm-array job writes its own names.
 "$oqvl" -q data filter "${inputs[@]}" --out "$tmp/oj" --shard-index 1 --num-shards 2 "${recipe[@]}" > /dev/null
 ls "$tmp/oj" | grep -q "^job-0001-of-0002-000000.tar$"
-test -f "$tmp/oj/job-0001-of-0002.filter.json"
+test -f "$tmp/oj/filter-job-0001-of-0002.summary.json"
 
 # All rule kinds, every dedup kind and caption cleanup: the same count as the Python baseline.
 "$oqvl" -q data filter "${inputs[@]}" --out "$tmp/full" --json --scores "$tmp/t/scores.csv:key=uid" \
@@ -111,7 +111,7 @@ m = next(m for m in tarfile.open(src) if m.name.endswith(".jpg") and m.offset > 
 open(dst, "wb").write(open(src, "rb").read()[:m.offset_data + m.size // 2])
 EOF
 expect_fail "cut.tar" "$tmp/demo/train/00000.tar" "$tmp/cut.tar" --out "$tmp/b3" --keep "caption_words >= 1"
-test ! -e "$tmp/b3/job-0000-of-0001.filter.json"
+test ! -e "$tmp/b3/filter-job-0000-of-0001.summary.json"
 "$oqvl" -q data filter --json --skip-bad "$tmp/demo/train/00000.tar" "$tmp/cut.tar" --out "$tmp/b4" --keep "caption_words >= 1" > "$tmp/b4.json"
 python3 -c "
 import json; r = json.load(open('$tmp/b4.json'))

@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <filesystem>
+#include <thread>
+#include <vector>
 
 #include "oqvl/core/error.h"
 
@@ -36,6 +40,30 @@ TEST(AtomicFile, AbandonedWriteLeavesNothing) {
     f.write("partial");
   }
   EXPECT_TRUE(fs::is_empty(dir));
+  fs::remove_all(dir);
+}
+
+TEST(AtomicFile, CreateIfAbsentHasOneWinner) {
+  fs::path dir = temp_dir();
+  EXPECT_TRUE(oqvl::write_file_if_absent(dir / "claim", "first"));
+  EXPECT_FALSE(oqvl::write_file_if_absent(dir / "claim", "second"));
+  EXPECT_EQ(oqvl::read_file(dir / "claim"), "first");
+  // Racing writers: exactly one creates the file, its content is whole, no temp file is left.
+  std::atomic<int> won{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      if (oqvl::write_file_if_absent(dir / "race", std::string(100000, static_cast<char>('a' + t)))) ++won;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(won.load(), 1);
+  std::string got = oqvl::read_file(dir / "race");
+  EXPECT_EQ(got.size(), 100000u);
+  EXPECT_EQ(std::count(got.begin(), got.end(), got[0]), 100000);
+  int files = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) ++files;
+  EXPECT_EQ(files, 2);
   fs::remove_all(dir);
 }
 

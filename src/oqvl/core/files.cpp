@@ -64,6 +64,12 @@ void write_file_atomic(const fs::path& path, std::string_view data) {
   file.commit();
 }
 
+bool write_file_if_absent(const fs::path& path, std::string_view data) {
+  AtomicFile file(path);
+  file.write(data);
+  return file.commit_if_absent();
+}
+
 MappedFile::MappedFile(const fs::path& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) fail("cannot open '{}': {}", path.string(), std::strerror(errno));
@@ -116,16 +122,34 @@ void AtomicFile::write(const void* data, std::size_t size) {
   written_ += size;
 }
 
-void AtomicFile::commit() {
-  if (!file_) return;
+void AtomicFile::close_temp() {
   bool ok = std::fflush(file_) == 0 && ::fsync(::fileno(file_)) == 0;
   ok = (std::fclose(file_) == 0) && ok;
   file_ = nullptr;
-  std::error_code ec;
   if (!ok) {
+    std::string why = std::strerror(errno);
+    std::error_code ec;
     fs::remove(temp_path_, ec);
-    fail("cannot write '{}': {}", path_.string(), std::strerror(errno));
+    fail("cannot write '{}': {}", path_.string(), why);
   }
+}
+
+bool AtomicFile::commit_if_absent() {
+  if (!file_) fail("'{}' committed twice", path_.string());
+  close_temp();
+  int rc = ::link(temp_path_.c_str(), path_.c_str());
+  int err = errno;
+  std::error_code ec;
+  fs::remove(temp_path_, ec);
+  if (rc == 0) return true;
+  if (err == EEXIST) return false;
+  fail("cannot create '{}': {}", path_.string(), std::strerror(err));
+}
+
+void AtomicFile::commit() {
+  if (!file_) return;
+  close_temp();
+  std::error_code ec;
   fs::rename(temp_path_, path_, ec);
   if (ec) {
     std::string why = ec.message();

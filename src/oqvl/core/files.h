@@ -23,6 +23,10 @@ void ensure_writable_dir(const std::filesystem::path& dir);
 // Writes `data` to `path` atomically (creates parent folders).
 void write_file_atomic(const std::filesystem::path& path, std::string_view data);
 
+// Creates `path` with `data` unless it exists; false (nothing written) if it does. Of several
+// processes racing to create the same file exactly one wins, and none sees a partial file.
+bool write_file_if_absent(const std::filesystem::path& path, std::string_view data);
+
 // A read-only memory map of a whole file (empty files map to an empty span).
 class MappedFile {
  public:
@@ -54,9 +58,14 @@ class AtomicFile {
   std::uint64_t bytes_written() const { return written_; }
   // Flushes, fsyncs and renames the temporary file to the final path.
   void commit();
+  // As commit(), but only if the final path does not exist (a hard link, which cannot
+  // replace a file); false if it exists, and the temporary file is removed either way.
+  bool commit_if_absent();
   const std::filesystem::path& path() const { return path_; }
 
  private:
+  void close_temp();  // flush, fsync, close; throws (removing the temp file) on failure
+
   std::filesystem::path path_;
   std::filesystem::path temp_path_;
   std::FILE* file_ = nullptr;

@@ -1,5 +1,4 @@
 #include "oqvl/eval/answer.h"
-#include "oqvl/core/strings.h"
 
 #include <algorithm>
 #include <cctype>
@@ -7,7 +6,9 @@
 #include <regex>
 #include <set>
 
+#include "oqvl/core/hash.h"
 #include "oqvl/core/random.h"
+#include "oqvl/core/strings.h"
 #include "oqvl/eval/mathvista_answer.h"
 
 namespace oqvl::eval {
@@ -32,12 +33,6 @@ bool is_valid(const std::vector<std::pair<std::string, std::string>>& options,
 
 std::string upper_letter(char c) {
   return std::string(1, static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
-}
-
-std::uint64_t fnv1a(std::string_view s) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
-  return h;
 }
 
 }  // namespace
@@ -133,7 +128,7 @@ Judgement judge(const McItem& item, BenchKind kind, std::string_view output,
       } else if (auto letter = parse_multi_choice_response(output, item.options)) {
         j.extracted = *letter;
       } else if (options.mathvista_guess) {
-        SplitMix64 rng(options.guess_seed ^ fnv1a(item.index));
+        SplitMix64 rng(options.guess_seed ^ fnv1a64(item.index));
         j.extracted = item.options[rng.below(item.options.size())].first;
         j.guessed = true;
       }

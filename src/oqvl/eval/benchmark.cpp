@@ -10,8 +10,8 @@
 #include <unordered_map>
 
 #include "oqvl/core/error.h"
-#include "oqvl/core/strings.h"
 #include "oqvl/core/files.h"
+#include "oqvl/core/strings.h"
 #include "oqvl/data/io/base64.h"
 #include "oqvl/data/image/image.h"
 #include "oqvl/data/io/tsv.h"

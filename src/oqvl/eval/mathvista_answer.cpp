@@ -1,5 +1,4 @@
 #include "oqvl/eval/mathvista_answer.h"
-#include "oqvl/core/strings.h"
 
 #include <algorithm>
 #include <cctype>
@@ -7,6 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <regex>
+
+#include "oqvl/core/strings.h"
 
 namespace oqvl::eval {
 namespace {

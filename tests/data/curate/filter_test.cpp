@@ -213,6 +213,38 @@ TEST_F(FilterTest, RerunSkipsCompleteJobAndRedoesChangedOne) {
   EXPECT_FALSE(fs::exists(o.out / "job-0000-of-0001-000002.tar"));
 }
 
+TEST_F(FilterTest, ShardsWithTheSameNameInTwoFolders) {
+  // img2dataset output of two sources: cc3m/00000.tar and cc12m/00000.tar, keys numbered alike.
+  std::vector<std::string> shards;
+  for (const char* source : {"cc3m", "cc12m"}) {
+    ShardWriter writer((dir_ / source / "{:05d}.tar").string());
+    for (int i = 0; i < 3; ++i) {
+      Sample sample;
+      sample.key = fmt::format("{:06d}", i);
+      sample.add("jpg", png(8, 8, i + (source[2] == '3' ? 0 : 10)));
+      sample.add("txt", fmt::format("{} {}", source, i));
+      int uid = source[2] == '3' ? i : (i == 2 ? 0 : 10 + i);  // cc12m's third repeats cc3m's first
+      sample.add("json", nlohmann::json{{"uid", uid_hex(uid)}}.dump());
+      writer.write(sample);
+    }
+    shards.push_back(writer.close().shards.at(0).path);
+  }
+  EXPECT_EQ(fs::path(shards[0]).filename(), fs::path(shards[1]).filename());
+  FilterOptions o = options("out");
+  o.dedup = {DedupKind::kUid};
+  FilterReport r = run_filter(shards, o);
+  EXPECT_EQ(r.input_samples, 6u);
+  EXPECT_EQ(r.kept, 5u);
+  EXPECT_EQ(r.duplicates.at("uid"), 1u);
+  // Outputs are named by job, not by input: nothing collides; keys are copied unchanged.
+  ASSERT_EQ(r.output.size(), 1u);
+  EXPECT_EQ(r.output[0].path, "job-0000-of-0001-000000.tar");
+  std::vector<std::pair<std::string, std::string>> want = {
+      {"000000", "cc3m 0"}, {"000001", "cc3m 1"}, {"000002", "cc3m 2"}, {"000000", "cc12m 0"}, {"000001", "cc12m 1"}};
+  EXPECT_EQ(read_output(r, o.out), want);
+  EXPECT_TRUE(run_filter(shards, o).resumed);
+}
+
 TEST_F(FilterTest, BadShardFailsOrIsCountedWithSkipBad) {
   auto shards = write_shards({{{uid_hex(1), 1, "a", "u"}}, {{uid_hex(2), 2, "b", "u"}, {uid_hex(3), 3, "c", "u"}}});
   // Truncate the second shard in the middle of its second sample.

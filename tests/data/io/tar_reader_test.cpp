@@ -242,6 +242,95 @@ TEST(TarReader, SkipPolicyCountsAndGoesOn) {
   EXPECT_LT(keys.size(), 11u);
 }
 
+bool same_samples(const std::vector<Sample>& a, const std::vector<Sample>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i].key != b[i].key || a[i].offset != b[i].offset || a[i].fields.size() != b[i].fields.size()) return false;
+    for (std::size_t f = 0; f < a[i].fields.size(); ++f) {
+      if (a[i].fields[f].ext != b[i].fields[f].ext || a[i].fields[f].bytes != b[i].fields[f].bytes) return false;
+    }
+  }
+  return true;
+}
+
+TEST(TarReader, StartsAtAnySampleOffsetItReported) {
+  // Every fixture dialect (ustar prefixes, GNU long names, pax headers before the member).
+  for (const char* name : {"wds.tar", "ustar.tar", "gnu.tar", "pax.tar"}) {
+    SCOPED_TRACE(name);
+    std::vector<Sample> all = read_all(kTarDir / name);
+    ASSERT_FALSE(all.empty());
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      TarReader reader(kTarDir / name);
+      reader.start_at(all[i].offset);
+      std::vector<Sample> rest;
+      while (auto s = reader.next()) rest.push_back(std::move(*s));
+      EXPECT_TRUE(same_samples(rest, std::vector<Sample>(all.begin() + i, all.end()))) << "from sample " << i;
+    }
+  }
+  // Mid-read: start_at drops what was read ahead and goes back (or forward).
+  std::vector<Sample> all = read_all(kTarDir / "wds.tar");
+  TarReader reader(kTarDir / "wds.tar");
+  reader.next();
+  reader.next();
+  reader.start_at(all[1].offset);
+  EXPECT_EQ(reader.next()->key, all[1].key);
+  reader.start_at(all[4].offset);
+  EXPECT_EQ(reader.next()->key, all[4].key);
+  EXPECT_FALSE(reader.next());
+  // After the end too.
+  reader.start_at(all[0].offset);
+  EXPECT_EQ(reader.next()->key, all[0].key);
+}
+
+TEST(TarReader, StartAtRefusesOffsetsThatAreNotSamples) {
+  TempDir dir;
+  // A member with 2 KiB of data: byte 1024 is block-aligned but inside the data.
+  fs::path shard = dir.write("s.tar", member("a.txt", std::string(2048, 'x')) + member("b.txt", "y") + kEnd);
+  std::uint64_t size = fs::file_size(shard);
+  struct Case {
+    std::uint64_t offset;
+    std::string says;
+  };
+  std::vector<Case> cases = {
+      {100, "not at a tar header boundary"},
+      {1024, "no valid tar header there"},
+      {512 + 2048 + 1024, "end-of-archive marker"},  // after b.txt's header and data block
+      {size, "at or past the end of the file"},
+      {size + 512, "at or past the end of the file"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.offset);
+    // Not swallowed by kSkip: a wrong offset is the caller's mistake, not a bad shard.
+    SkipCounter skipped;
+    TarReader reader(shard, {.on_bad = OnBadInput::kSkip, .skipped = &skipped});
+    try {
+      reader.start_at(c.offset);
+      ADD_FAILURE() << "no error";
+    } catch (const BadShardError& e) {
+      ADD_FAILURE() << "a BadShardError: " << e.what();
+    } catch (const Error& e) {
+      std::string what = e.what();
+      EXPECT_NE(what.find(c.says), std::string::npos) << what;
+      EXPECT_NE(what.find(shard.string()), std::string::npos) << what;
+      EXPECT_NE(what.find(fmt::format("byte {}", c.offset)), std::string::npos) << what;
+    }
+    // The reader is left as it was: it still reads the shard from the start.
+    auto first = reader.next();
+    ASSERT_TRUE(first.has_value());
+    EXPECT_EQ(first->key, "a");
+    EXPECT_EQ(skipped.total(), 0u);
+  }
+  // The valid offsets: 0 and b.txt's header.
+  TarReader reader(shard);
+  reader.start_at(512 + 2048);
+  EXPECT_EQ(reader.next()->key, "b");
+  // Something that cannot seek.
+  TarReader device("/dev/null");
+  EXPECT_THROW(device.start_at(0), Error);
+  TarReader missing(dir.path / "missing.tar");
+  EXPECT_THROW(missing.start_at(0), Error);
+}
+
 TEST(TarReader, ReadsFromStdinPipe) {
   // "-" reads standard input; swap a pipe in for it.
   std::string good = read_file(kTarDir / "wds.tar");

@@ -160,6 +160,37 @@ TEST(ShardWriter, RejectsSamplesThatWouldNotReadBack) {
   EXPECT_TRUE(writer.close().shards.empty());
 }
 
+TEST(ShardWriter, RejectsTheSameKeyTwiceInARow) {
+  TempDir dir;
+  ShardWriterOptions options;
+  options.max_samples = 3;
+  ShardWriter writer((dir.path / "%d.tar").string(), options);
+  auto sample = [](std::string key, std::string ext) {
+    Sample s;
+    s.key = std::move(key);
+    s.add(std::move(ext), "x");
+    return s;
+  };
+  writer.write(sample("a", "txt"));
+  try {
+    writer.write(sample("a", "jpg"));  // would read back as one sample {txt, jpg}
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("same key"), std::string::npos) << e.what();
+  }
+  writer.write(sample("b", "txt"));
+  writer.write(sample("a", "txt"));  // not adjacent to the first "a": fine
+  writer.write(sample("a", "jpg"));  // the first of the next shard: fine too
+  auto written = writer.close();
+  ASSERT_EQ(written.shards.size(), 2u);
+  std::vector<std::string> keys;
+  for (const auto& shard : written.shards) {
+    TarReader reader(shard.path);
+    while (auto s = reader.next()) keys.push_back(s->key);
+  }
+  EXPECT_EQ(keys, (std::vector<std::string>{"a", "b", "a", "a"}));
+}
+
 TEST(ShardWriter, UnclosedWriterLeavesNoShard) {
   TempDir dir;
   {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -129,6 +130,99 @@ TEST_F(MixTest, BadMixturesAreClearErrors) {
   EXPECT_THROW(mix({src("a", ""), src("a", "")}, 1), Error);  // duplicate name
   EXPECT_THROW(mix({src("a", ":epochs=5"), src("b", ":weight=1")}, 1, 2000), Error);  // no budget
   EXPECT_THROW(mix({"c=" + (dir / "missing" / "*.tar").string()}, 1), Error);
+}
+
+TEST_F(MixTest, ManifestRoundTrips) {
+  Mixture m = mix({src("a", ":epochs=1.5"), src("b", ":weight=2")}, 11, 3000);
+  Mixture back = Mixture::from_json(m.to_json());
+  EXPECT_EQ(back.to_json(), m.to_json());
+  EXPECT_EQ(back.seed, 11u);
+  EXPECT_EQ(back.sequences, m.sequences);
+  ASSERT_EQ(back.sources.size(), 2u);
+  EXPECT_DOUBLE_EQ(*back.sources[0].spec.epochs, 1.5);
+  EXPECT_FALSE(back.sources[0].spec.weight);
+  EXPECT_DOUBLE_EQ(*back.sources[1].spec.weight, 2.0);
+  ASSERT_EQ(back.entries.size(), m.entries.size());
+  for (std::size_t i = 0; i < m.entries.size(); ++i) {
+    EXPECT_EQ(back.entries[i].shard, m.entries[i].shard);
+    EXPECT_EQ(back.entries[i].source, m.entries[i].source);
+    EXPECT_EQ(back.entries[i].sequences, m.entries[i].sequences);
+    EXPECT_EQ(back.entries[i].pass, m.entries[i].pass);
+  }
+  // Through a file, as `oqvl data mix` writes it.
+  write_file_atomic(dir / "m.json", m.to_json().dump(2) + "\n");
+  EXPECT_EQ(Mixture::load(dir / "m.json").to_json(), m.to_json());
+}
+
+// The error of from_json on `j`, or "" if it did not throw.
+std::string manifest_error(const nlohmann::json& j) {
+  try {
+    Mixture::from_json(j);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST_F(MixTest, BadManifestsAreClearErrors) {
+  const nlohmann::json good = mix({src("a", ":epochs=1"), src("b", ":weight=1")}, 5, 2000).to_json();
+  ASSERT_EQ(manifest_error(good), "");
+  struct Case {
+    std::function<void(nlohmann::json&)> edit;
+    std::string says;
+  };
+  std::vector<Case> cases = {
+      {[](nlohmann::json& j) { j = nlohmann::json::array(); }, "expected a JSON object"},
+      {[](nlohmann::json& j) { j["format"] = "oqvl-other"; }, "format is 'oqvl-other'"},
+      {[](nlohmann::json& j) { j["version"] = 2; }, "version 2 is not one this oqvl reads (1)"},
+      {[](nlohmann::json& j) { j["version"] = "1"; }, "version \"1\""},
+      {[](nlohmann::json& j) { j.erase("version"); }, "missing key 'version'"},
+      {[](nlohmann::json& j) { j.erase("seed"); }, "missing key 'seed'"},
+      {[](nlohmann::json& j) { j["seed"] = -1; }, "seed: expected a non-negative integer, got -1"},
+      {[](nlohmann::json& j) { j["sequences"] = 1.5; }, "sequences: expected a non-negative integer"},
+      {[](nlohmann::json& j) { j["sources"] = nlohmann::json::object(); }, "sources: expected an array"},
+      {[](nlohmann::json& j) { j["sources"] = nlohmann::json::array(); }, "no source"},
+      {[](nlohmann::json& j) { j["sources"][1].erase("name"); }, "sources[1]: missing key 'name'"},
+      {[](nlohmann::json& j) { j["sources"][1]["name"] = 3; }, "sources[1].name: expected a string"},
+      {[](nlohmann::json& j) { j["sources"][1]["name"] = "a"; }, "second source named 'a'"},
+      {[](nlohmann::json& j) { j["sources"][0]["available_sequences"] = -5; },
+       "sources[0].available_sequences: expected a non-negative integer, got -5"},
+      {[](nlohmann::json& j) { j["sources"][0]["weight"] = 1; }, "sources[0]: needs exactly one of"},
+      {[](nlohmann::json& j) { j["sources"][1].erase("weight"); }, "sources[1]: needs exactly one of"},
+      {[](nlohmann::json& j) { j["sources"][1]["weight"] = -2; }, "sources[1].weight: expected a positive number"},
+      {[](nlohmann::json& j) { j["sources"][0]["epochs"] = "1"; }, "sources[0].epochs: expected a positive number"},
+      {[](nlohmann::json& j) { j["entries"][3]["sequences"] = -1; }, "entries[3].sequences: expected a non-negative integer"},
+      {[](nlohmann::json& j) { j["entries"][0]["source"] = "c"; }, "entries[0].source: 'c' is not one of"},
+      {[](nlohmann::json& j) { j["entries"][2].erase("pass"); }, "entries[2]: missing key 'pass'"},
+      {[](nlohmann::json& j) { j["entries"][2]["shard"] = nullptr; }, "entries[2].shard: expected a string"},
+      {[](nlohmann::json& j) { j["entries"][0] = 7; }, "entries[0]: expected an object"},
+      {[](nlohmann::json& j) { j["entries"].erase(0); }, "its entries hold"},
+      {[](nlohmann::json& j) { j["sequences"] = j["sequences"].get<std::uint64_t>() + 1; }, "sequences: "},
+  };
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    nlohmann::json j = good;
+    cases[i].edit(j);
+    std::string error = manifest_error(j);
+    EXPECT_NE(error.find(cases[i].says), std::string::npos) << "case " << i << ": " << error;
+  }
+  // Files: the path is named, and a file that is not JSON is an Error too.
+  write_file_atomic(dir / "bad.json", "{ not json");
+  try {
+    Mixture::load(dir / "bad.json");
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("bad.json: not JSON"), std::string::npos) << e.what();
+  }
+  nlohmann::json v2 = good;
+  v2["version"] = 2;
+  write_file_atomic(dir / "v2.json", v2.dump());
+  try {
+    Mixture::load(dir / "v2.json");
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("v2.json: mixture manifest version 2"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(Mixture::load(dir / "missing.json"), Error);
 }
 
 TEST(MixCount, ReadsPackStatsOrCountsSamples) {

@@ -18,80 +18,12 @@
 #include "oqvl/data/text/qwen2vl_tokenizer.h"
 #include "oqvl/data/io/tar_reader.h"
 #include "oqvl/data/io/tar_writer.h"
+#include "pack_test_util.h"
 
 namespace oqvl::data {
 namespace {
 namespace fs = std::filesystem;
-
-const Tokenizer& tokenizer() {
-  static const Tokenizer t =
-      load_qwen2vl_tokenizer(fs::path(OQVL_SOURCE_DIR) / "assets/qwen2-tokenizer/tokenizer.json");
-  return t;
-}
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int n = 0;
-    path = fs::temp_directory_path() /
-           ("oqvl_pack_test_" + std::to_string(::getpid()) + "_" + std::to_string(n++));
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
-
-std::string jpeg(int w, int h, std::uint8_t shade) {
-  std::vector<std::uint8_t> px(static_cast<std::size_t>(w) * h * 3, shade);
-  return encode_jpeg(px, w, h, 3, 90);
-}
-
-// A shard of `n` caption samples with captions of varying length; `bad` adds one sample of
-// each kind the packer drops.
-std::string write_shard(const fs::path& path, int n, std::uint64_t seed, bool bad) {
-  ShardWriterOptions options;
-  options.max_samples = 0;
-  std::string pattern = path.string();
-  pattern.replace(pattern.size() - 4, 4, "%d.tar");
-  ShardWriter writer(pattern, options);
-  SplitMix64 rng(seed);
-  static const char* kWords[] = {"a", "red", "shirt", "on", "white", "background", "with",
-                                 "long", "sleeves", "photo", "of", "dress", "2024"};
-  for (int i = 0; i < n; ++i) {
-    Sample s;
-    s.key = fmt::format("{:06d}", i);
-    std::string caption;
-    int words = 1 + static_cast<int>(rng.below(40));
-    if (rng.below(20) == 0) words += 200;
-    for (int w = 0; w < words; ++w) caption += std::string(w ? " " : "") + kWords[rng.below(13)];
-    s.add("jpg", jpeg(8, 6, static_cast<std::uint8_t>(i)));
-    s.add("txt", caption);
-    s.add("json", fmt::format("{{\"uid\": \"{}\"}}", i));
-    writer.write(s);
-  }
-  if (bad) {
-    Sample one_px;
-    one_px.key = "bad_1px";
-    one_px.add("jpg", jpeg(1, 5, 1));
-    one_px.add("txt", "thin");
-    writer.write(one_px);
-    Sample broken;
-    broken.key = "bad_jpeg";
-    broken.add("jpg", "not a jpeg at all");
-    broken.add("txt", "broken");
-    writer.write(broken);
-    Sample no_caption;
-    no_caption.key = "bad_nocap";
-    no_caption.add("jpg", jpeg(4, 4, 2));
-    writer.write(no_caption);
-    Sample no_image;
-    no_image.key = "bad_noimg";
-    no_image.add("txt", "no image");
-    writer.write(no_image);
-  }
-  std::string written = writer.close().shards.at(0).path;
-  fs::rename(written, path);
-  return path.string();
-}
+using namespace pack_test;
 
 std::vector<std::uint32_t> ids_of(std::string_view bytes) {
   std::vector<std::uint32_t> ids(bytes.size() / 4);
@@ -155,7 +87,7 @@ TEST(PackShards, EverySamplePackedOnceOrDropped) {
                                                   {"no image", 1}, {"undecodable image", 1}};
   EXPECT_EQ(r.stats.dropped, dropped);
   EXPECT_GT(r.stats.truncated, 0u);
-  EXPECT_TRUE(fs::exists(dir.path / "out" / "pack-summary-job-0000-of-0001.json"));
+  EXPECT_TRUE(fs::exists(dir.path / "out" / "pack-job-0000-of-0001.summary.json"));
 
   std::set<std::string> keys;
   std::uint64_t sequences = 0, tokens = 0;
@@ -257,10 +189,10 @@ TEST(PackShards, CorruptShardFailsCleanlyOrIsCounted) {
   EXPECT_THROW(pack_shards(shards, dir.path / "out", tokenizer(), options), Error);
   // Nothing of the bad window, no summary, no temporary files.
   EXPECT_FALSE(fs::exists(dir.path / "out" / "00001.tar"));
-  EXPECT_FALSE(fs::exists(dir.path / "out" / "pack-summary-job-0000-of-0001.json"));
+  EXPECT_FALSE(fs::exists(dir.path / "out" / "pack-job-0000-of-0001.summary.json"));
   for (const auto& e : fs::directory_iterator(dir.path / "out")) {
     std::string name = e.path().filename().string();
-    EXPECT_TRUE(name == "00000.tar" || name == "00000.stats.json") << name;
+    EXPECT_TRUE(name == "00000.tar" || name == "00000.stats.json" || name == "pack-options.json") << name;
   }
   options.skip_bad_shards = true;
   PackRunResult r = pack_shards(shards, dir.path / "out", tokenizer(), options);

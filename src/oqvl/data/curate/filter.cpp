@@ -225,7 +225,7 @@ DedupKind parse_dedup_kind(std::string_view name) {
 }
 
 fs::path filter_report_path(const FilterOptions& options) {
-  return options.out / (job_tag(options.job) + ".filter.json");
+  return job_summary_path(options.out, "filter", options.job);
 }
 
 FilterReport run_filter(const std::vector<std::string>& shards, const FilterOptions& o) {

@@ -9,7 +9,7 @@
 //  3. write (parallel, one task per output shard): output shard n holds kept samples
 //     [n * shard_size, (n + 1) * shard_size) in input order, re-read from the inputs and copied
 //     field by field (bytes untouched; the txt rewritten only with clean_captions).
-// Outputs are `{job}-{n:06d}.tar`, written atomically, then `{job}.filter.json` (the report)
+// Outputs are `{job}-{n:06d}.tar`, written atomically, then `filter-{job}.summary.json` (the report)
 // last: a rerun whose report exists with the same options skips the work. Dedup is within one
 // job (one --shard-index); jobs of a Slurm array never see each other's samples.
 #pragma once
@@ -80,7 +80,7 @@ struct FilterReport {
 // Filters this job's share of the input shards (already selected with select_job_shards).
 FilterReport run_filter(const std::vector<std::string>& shards, const FilterOptions& options);
 
-// Where the report of a job goes: out / "{job_tag}.filter.json".
+// Where the report of a job goes: job_summary_path(out, "filter", job).
 std::filesystem::path filter_report_path(const FilterOptions& options);
 
 }  // namespace oqvl::data

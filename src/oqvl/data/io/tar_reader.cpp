@@ -97,6 +97,15 @@ class ByteSource {
     return done;
   }
 
+  // Moves to byte `offset` of a regular file (the caller checks it is within the file).
+  void seek(std::uint64_t offset) {
+    if (::lseek(fd_, static_cast<off_t>(offset), SEEK_SET) < 0) {
+      fail("cannot seek in shard: {}", std::strerror(errno));
+    }
+    pos_ = end_ = 0;
+    offset_ = offset;
+  }
+
   std::uint64_t offset() const { return offset_; }
   std::optional<std::uint64_t> size() const { return size_; }
 
@@ -307,6 +316,29 @@ void TarMemberReader::read_data(std::string& out) {
   data_left_ = 0;
 }
 
+void TarMemberReader::start_at(std::uint64_t offset) {
+  auto size = in_->size();
+  auto refuse = [&](std::string_view why) {
+    fail("shard '{}': cannot start reading at byte {}: {}", shard_, offset, why);
+  };
+  if (!size) refuse("not a regular file (standard input or a pipe cannot seek)");
+  if (offset >= *size) refuse(fmt::format("at or past the end of the file ({} bytes)", *size));
+  if (offset % tar::kBlock != 0) refuse("not at a tar header boundary (a multiple of 512 bytes)");
+  // Check there is a header there before moving: a wrong offset would otherwise read data as
+  // headers and fail later with a misleading "bad header checksum".
+  in_->seek(offset);
+  unsigned char block[tar::kBlock];
+  tar::Header h;
+  if (in_->read(block, tar::kBlock) < tar::kBlock) refuse("not a tar header (the file ends inside it)");
+  tar::HeaderStatus status = tar::parse_header(block, h);
+  if (status == tar::HeaderStatus::kZeroBlock) refuse("that is the end-of-archive marker, not a sample");
+  if (status != tar::HeaderStatus::kOk) refuse("no valid tar header there (not the offset of a sample)");
+  in_->seek(offset);
+  data_left_ = padding_ = 0;
+  at_end_ = false;
+  seen_header_ = true;
+}
+
 // ---- TarReader ----
 
 TarReader::TarReader(const fs::path& shard, TarReaderOptions options)
@@ -316,6 +348,14 @@ TarReader::~TarReader() = default;
 
 void TarReader::count(const std::string& reason) {
   if (options_.skipped) options_.skipped->add(reason);
+}
+
+void TarReader::start_at(std::uint64_t offset) {
+  auto members = std::make_unique<TarMemberReader>(path_);
+  members->start_at(offset);
+  members_ = std::move(members);
+  pending_.reset();
+  done_ = false;
 }
 
 std::optional<Sample> TarReader::next() {

@@ -82,6 +82,9 @@ class TarMemberReader {
   bool next(TarMember& member);
   // Reads the current member's data into `out` (once per member).
   void read_data(std::string& out);
+  // Goes to the header at byte `offset` (see TarReader::start_at); throws oqvl::Error if there
+  // is no tar header there.
+  void start_at(std::uint64_t offset);
   const std::string& shard() const { return shard_; }
 
  private:
@@ -105,6 +108,16 @@ class TarReader {
 
   // The next sample, or nullopt at the end of the shard.
   std::optional<Sample> next();
+
+  // Goes to byte `offset` of the shard, the Sample::offset of a sample read earlier, so a
+  // trainer resumes mid-shard without reading what comes before; next() then returns that
+  // sample and the ones after it. Any other offset is an oqvl::Error naming shard and offset:
+  // not a multiple of 512, at or past the end of the file, or no valid tar header there (the
+  // end-of-archive marker included). A 512-aligned offset inside a member's data that happens
+  // to hold a valid header, or a sample's second member, cannot be told apart; pass offsets
+  // this reader reported. Regular files only (not standard input). Callable at any time (it
+  // drops what was read ahead); on error the reader is left as it was.
+  void start_at(std::uint64_t offset);
 
  private:
   std::optional<Sample> next_or_throw();

@@ -125,7 +125,14 @@ void ShardWriter::write(const Sample& sample) {
   bool full = file_ && ((options_.max_samples && current_.samples >= options_.max_samples) ||
                         (options_.max_bytes && current_.bytes + size + kEndOfArchive > options_.max_bytes));
   if (full) finish_current();
+  // Consecutive members with one key form one sample: two samples with the same key in a row
+  // (two sources numbering their samples alike) would read back as one.
+  if (file_ && sample.key == last_key_) {
+    fail("cannot write sample {}: the sample before it in {} has the same key, and the two would "
+         "read back as one sample", sample.where(), current_.path);
+  }
   if (!file_) open_next();
+  last_key_ = sample.key;
 
   unsigned char header[tar::kBlock];
   for (std::size_t i = 0; i < sample.fields.size(); ++i) {

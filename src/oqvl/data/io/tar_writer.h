@@ -56,7 +56,7 @@ class ShardWriter {
 
   // Appends a sample; throws oqvl::Error if its key or extensions would not read back as the
   // same sample (empty key, a dot in the key's basename, an empty or '/'-containing extension,
-  // a duplicate extension).
+  // a duplicate extension, the same key as the sample before it in the same shard).
   void write(const Sample& sample);
   // Finishes the current shard and returns every shard written.
   ShardWriterResult close();
@@ -71,6 +71,7 @@ class ShardWriter {
   std::uint64_t next_index_;
   std::unique_ptr<AtomicFile> file_;
   WrittenShard current_;
+  std::string last_key_;  // of the last sample in the current shard
   ShardWriterResult result_;
   bool closed_ = false;
 };

@@ -3,11 +3,13 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <map>
 #include <filesystem>
 #include <numeric>
 
 #include "oqvl/core/error.h"
 #include "oqvl/core/files.h"
+#include "oqvl/core/hash.h"
 #include "oqvl/core/random.h"
 #include "oqvl/data/io/shard_list.h"
 #include "oqvl/data/io/tar_reader.h"
@@ -34,13 +36,6 @@ double parse_positive(const std::string& spec, const std::string& key, const std
 template <typename T>
 void shuffle(std::vector<T>& v, SplitMix64& rng) {
   for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[rng.below(i)]);
-}
-
-// FNV-1a: a source's random stream depends on its name, not on its place on the command line.
-std::uint64_t name_hash(const std::string& s) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
-  return h;
 }
 
 }  // namespace
@@ -148,7 +143,8 @@ Mixture make_mixture(const std::vector<MixSourceSpec>& sources, const MixOptions
 
   for (std::size_t i = 0; i < mix.sources.size(); ++i) {
     MixSourceResult& r = mix.sources[i];
-    SplitMix64 rng(options.seed ^ name_hash(r.spec.name));
+    // Seeded by name, so a source's stream does not depend on its place on the command line.
+    SplitMix64 rng(options.seed ^ fnv1a64(r.spec.name));
     std::vector<std::size_t> order(shards[i].size());
     std::uint64_t pass = 0;
     while (r.selected < r.target) {
@@ -172,7 +168,7 @@ Mixture make_mixture(const std::vector<MixSourceSpec>& sources, const MixOptions
 nlohmann::json Mixture::to_json() const {
   nlohmann::json j;
   j["format"] = "oqvl-mixture";
-  j["version"] = 1;
+  j["version"] = kMixtureVersion;
   j["seed"] = seed;
   j["sequences"] = sequences;
   j["sources"] = nlohmann::json::array();
@@ -195,6 +191,124 @@ nlohmann::json Mixture::to_json() const {
                             {"pass", e.pass}});
   }
   return j;
+}
+
+namespace {
+
+// Typed access to a manifest's keys; `where` names the object ("sources[1]") in errors.
+struct ManifestObject {
+  const nlohmann::json& j;
+  std::string where;
+
+  const nlohmann::json& at(const char* key) const {
+    if (!j.is_object()) fail("{}: expected an object, got {}", where, j.type_name());
+    auto it = j.find(key);
+    if (it == j.end()) fail("{}missing key '{}'", where.empty() ? "" : where + ": ", key);
+    return *it;
+  }
+  std::string name(const char* key) const { return where.empty() ? key : where + "." + key; }
+  std::string string(const char* key) const {
+    const auto& v = at(key);
+    if (!v.is_string()) fail("{}: expected a string, got {}", name(key), v.dump());
+    return v.get<std::string>();
+  }
+  // nlohmann would wrap a negative integer into a huge uint64: check the kind first.
+  std::uint64_t count(const char* key) const {
+    const auto& v = at(key);
+    if (!v.is_number_unsigned()) fail("{}: expected a non-negative integer, got {}", name(key), v.dump());
+    return v.get<std::uint64_t>();
+  }
+  std::optional<double> positive(const char* key) const {
+    auto it = j.find(key);
+    if (it == j.end()) return std::nullopt;
+    if (!it->is_number() || !std::isfinite(it->get<double>()) || it->get<double>() <= 0) {
+      fail("{}: expected a positive number, got {}", name(key), it->dump());
+    }
+    return it->get<double>();
+  }
+  const nlohmann::json& array(const char* key) const {
+    const auto& v = at(key);
+    if (!v.is_array()) fail("{}: expected an array, got {}", name(key), v.type_name());
+    return v;
+  }
+};
+
+}  // namespace
+
+Mixture Mixture::from_json(const nlohmann::json& j) {
+  ManifestObject top{j, ""};
+  if (!j.is_object()) fail("not a mixture manifest: expected a JSON object, got {}", j.type_name());
+  if (top.string("format") != "oqvl-mixture") {
+    fail("not a mixture manifest: format is '{}', expected 'oqvl-mixture'", top.string("format"));
+  }
+  const auto& version = top.at("version");
+  if (!version.is_number_integer() || version.get<std::int64_t>() != kMixtureVersion) {
+    fail("mixture manifest version {} is not one this oqvl reads ({}): write it again with this "
+         "oqvl's `oqvl data mix`", version.dump(), kMixtureVersion);
+  }
+  Mixture m;
+  m.seed = top.count("seed");
+  m.sequences = top.count("sequences");
+  const auto& sources = top.array("sources");
+  if (sources.empty()) fail("sources: the manifest has no source");
+  std::map<std::string, std::size_t> index;
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    ManifestObject o{sources[i], fmt::format("sources[{}]", i)};
+    MixSourceResult r;
+    r.spec.name = o.string("name");
+    if (r.spec.name.empty()) fail("{}.name: empty", o.where);
+    if (!index.emplace(r.spec.name, i).second) fail("{}.name: a second source named '{}'", o.where, r.spec.name);
+    r.spec.shards = o.string("shards_spec");
+    r.spec.epochs = o.positive("epochs");
+    r.spec.weight = o.positive("weight");
+    if (r.spec.epochs.has_value() == r.spec.weight.has_value()) {
+      fail("{}: needs exactly one of 'epochs' and 'weight'", o.where);
+    }
+    r.shards = o.count("shards");
+    r.available = o.count("available_sequences");
+    r.target = o.count("target_sequences");
+    r.selected = o.count("selected_sequences");
+    m.sources.push_back(std::move(r));
+  }
+  const auto& entries = top.array("entries");
+  std::vector<std::uint64_t> selected(m.sources.size(), 0);
+  std::uint64_t total = 0;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    ManifestObject o{entries[i], fmt::format("entries[{}]", i)};
+    MixEntry e;
+    e.shard = o.string("shard");
+    if (e.shard.empty()) fail("{}.shard: empty", o.where);
+    e.source = o.string("source");
+    auto it = index.find(e.source);
+    if (it == index.end()) fail("{}.source: '{}' is not one of the manifest's sources", o.where, e.source);
+    e.sequences = o.count("sequences");
+    e.pass = o.count("pass");
+    selected[it->second] += e.sequences;
+    total += e.sequences;
+    m.entries.push_back(std::move(e));
+  }
+  for (std::size_t i = 0; i < m.sources.size(); ++i) {
+    if (selected[i] != m.sources[i].selected) {
+      fail("sources[{}].selected_sequences: {}, but its entries hold {} sequences", i,
+           m.sources[i].selected, selected[i]);
+    }
+  }
+  if (total != m.sequences) fail("sequences: {}, but the entries hold {}", m.sequences, total);
+  return m;
+}
+
+Mixture Mixture::load(const fs::path& path) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(read_file(path));
+  } catch (const nlohmann::json::exception& e) {
+    fail("{}: not JSON ({})", path.string(), e.what());
+  }
+  try {
+    return from_json(j);
+  } catch (const Error& e) {
+    fail("{}: {}", path.string(), e.what());
+  }
 }
 
 }  // namespace oqvl::data

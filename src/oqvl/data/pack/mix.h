@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,12 +55,24 @@ struct MixSourceResult {
   std::uint64_t selected = 0;    // sequences in its manifest entries
 };
 
+// The manifest format version Mixture::to_json writes and from_json reads.
+inline constexpr int kMixtureVersion = 1;
+
 struct Mixture {
   std::vector<MixSourceResult> sources;
   std::vector<MixEntry> entries;  // training order
   std::uint64_t seed = 0;
   std::uint64_t sequences = 0;    // sum over entries
   nlohmann::json to_json() const;
+
+  // The manifest to_json wrote, read back and checked: format and version, every key present
+  // with its type (counts are non-negative integers, epochs/weight positive numbers, exactly
+  // one of them per source), entries naming known sources, and the totals adding up
+  // (`sequences`, each source's `selected_sequences`). Throws oqvl::Error naming the key
+  // ("sources[1].weight: ...").
+  static Mixture from_json(const nlohmann::json& j);
+  // from_json of a manifest file; errors start with the path.
+  static Mixture load(const std::filesystem::path& path);
 };
 
 // Builds the mixture; `count` gives the sequences of a shard (packed_shard_sequences by

@@ -13,6 +13,7 @@
 #include "oqvl/core/progress.h"
 #include "oqvl/core/thread_pool.h"
 #include "oqvl/data/pack/first_fit.h"
+#include "oqvl/data/pack/pack_outputs.h"
 #include "oqvl/data/image/image.h"
 #include "oqvl/data/image/image_encode.h"
 #include "oqvl/data/image/image_resize.h"
@@ -29,15 +30,6 @@ void replace_all(std::string& s, std::string_view from, std::string_view to) {
   for (std::size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size())) {
     s.replace(pos, from.size(), to);
   }
-}
-
-// "data/00012.tar" -> "00012"; dots would split a WebDataset key, so they become '_'.
-std::string window_stem(const std::string& shard) {
-  std::string name = fs::path(shard).filename().string();
-  if (name.size() > 4 && name.ends_with(".tar")) name.resize(name.size() - 4);
-  std::replace(name.begin(), name.end(), '.', '_');
-  if (name.empty() || name == "-") name = "stdin";
-  return name;
 }
 
 }  // namespace
@@ -155,6 +147,7 @@ Sample packed_sequence_sample(const std::string& key, const std::vector<const Pa
   meta["image_placeholder_id"] = kPackedImagePlaceholder;
   meta["pad_id"] = kPadId;
   meta["truncated"] = truncated;
+  meta["version"] = kPackedFormatVersion;
   Sample sample;
   sample.key = key;
   sample.add("json", meta.dump());
@@ -299,7 +292,7 @@ std::vector<PackItem> read_window(const std::vector<std::string>& shards, const 
 
 }  // namespace
 
-PackRunResult pack_shards(const std::vector<std::string>& shards, const fs::path& out,
+PackRunResult pack_shards(const std::vector<std::string>& all_shards, const fs::path& out,
                           const Tokenizer& tokenizer, const PackOptions& options) {
   if (options.window < 1) fail("--window must be at least 1 (got {})", options.window);
   if (options.image_tokens < 1) fail("--image-tokens must be at least 1");
@@ -307,18 +300,28 @@ PackRunResult pack_shards(const std::vector<std::string>& shards, const fs::path
     fail("--context {} cannot hold one image ({} tokens) with <s> and <|im_end|>", options.context,
          options.image_tokens);
   }
+  // Names over every job's inputs: jobs share the folder, so their names must not collide.
+  std::vector<std::string> all_stems = pack_output_stems(all_shards);
+  std::map<std::string, std::string> stem_of;
+  for (std::size_t i = 0; i < all_shards.size(); ++i) stem_of[all_shards[i]] = all_stems[i];
+  std::vector<std::string> shards = select_job_shards(all_shards, options.job);
   ensure_writable_dir(out);
   std::vector<std::vector<std::string>> windows;
+  std::vector<std::string> stems;
   for (std::size_t i = 0; i < shards.size(); i += options.window) {
     windows.emplace_back(shards.begin() + i,
                          shards.begin() + std::min(shards.size(), i + options.window));
+    stems.push_back(stem_of.at(windows.back().front()));
   }
-  // Window outputs are named after their first shard: two windows must not share a name.
-  std::map<std::string, std::string> stems;
-  for (const auto& w : windows) {
-    auto [it, fresh] = stems.emplace(window_stem(w.front()), w.front());
-    if (!fresh) fail("input shards {} and {} would both write {}.tar: rename one", it->second, w.front(), it->first);
+
+  // Refuse to mix before writing anything: the folder's record, then each complete window.
+  const nlohmann::json fingerprint = pack_fingerprint(options);
+  claim_pack_folder(out, fingerprint, /*create=*/false);
+  std::vector<std::optional<PackStats>> completed(windows.size());
+  for (std::size_t w = 0; w < windows.size(); ++w) {
+    completed[w] = completed_pack_window(out, stems[w], windows[w], fingerprint);
   }
+  claim_pack_folder(out, fingerprint, /*create=*/true);
 
   std::vector<PackStats> window_stats(windows.size());
   std::atomic<std::uint64_t> skipped_windows{0};
@@ -328,17 +331,12 @@ PackRunResult pack_shards(const std::vector<std::string>& shards, const fs::path
   // samples prepared in parallel (same bytes out either way).
   bool window_parallel = windows.size() >= static_cast<std::size_t>(pool.size());
   auto pack_one = [&](std::size_t w, ThreadPool* sample_pool) {
-    std::string stem = window_stem(windows[w].front());
+    const std::string& stem = stems[w];
     fs::path stats_path = out / (stem + ".stats.json");
-    if (fs::exists(stats_path) && fs::exists(out / (stem + ".tar"))) {
-      // Written after the tar: an earlier run finished this window.
-      try {
-        window_stats[w] = PackStats::from_json(nlohmann::json::parse(read_file(stats_path)));
-        skipped_windows += 1;
-        return;
-      } catch (const std::exception&) {
-        // Unreadable stats: pack the window again.
-      }
+    if (completed[w]) {
+      window_stats[w] = *completed[w];
+      skipped_windows += 1;
+      return;
     }
     PackStats stats;
     stats.windows = 1;
@@ -362,6 +360,8 @@ PackRunResult pack_shards(const std::vector<std::string>& shards, const fs::path
     }
     nlohmann::json j = stats.to_json();
     j["inputs"] = windows[w];
+    j["input_bytes"] = pack_input_bytes(windows[w]);
+    j["options"] = fingerprint;
     j["output"] = stem + ".tar";
     write_file_atomic(stats_path, j.dump(2) + "\n");
     window_stats[w] = stats;
@@ -385,8 +385,9 @@ PackRunResult pack_shards(const std::vector<std::string>& shards, const fs::path
   summary["image_tokens"] = options.image_tokens;
   summary["window"] = options.window;
   summary["store"] = options.store == PackImageStore::kResized ? "resized" : "original";
+  summary["options"] = fingerprint;
   summary["seconds"] = seconds;  // packing only (after the tokenizer is loaded)
-  result.summary_path = out / fmt::format("pack-summary-{}.json", job_tag(options.job));
+  result.summary_path = job_summary_path(out, "pack", options.job);
   write_file_atomic(result.summary_path, summary.dump(2) + "\n");
   return result;
 }

@@ -29,6 +29,10 @@ namespace oqvl::data {
 // kImagePlaceholderId (-200) as the uint32 the packed ids file stores (0xFFFFFF38).
 inline constexpr std::uint32_t kPackedImagePlaceholder = static_cast<std::uint32_t>(kImagePlaceholderId);
 
+// The `version` in each packed sequence's json (packed_reader.h reads it); raise it when the
+// layout of a packed sample changes.
+inline constexpr int kPackedFormatVersion = 1;
+
 enum class PackImageStore { kOriginal, kResized };
 
 struct PackOptions {
@@ -42,6 +46,9 @@ struct PackOptions {
   bool skip_bad_shards = false;     // count a corrupt shard's rest instead of failing
   int threads = 0;
   ShardJob job;
+  // Identifies the tokenizer (the CLI: file_fingerprint of tokenizer.json), so a rerun with
+  // another one is refused; recorded like the other options.
+  std::string tokenizer_fingerprint;
 };
 
 // One sample ready to pack: its text ids (one placeholder for the image) and its length.
@@ -98,11 +105,17 @@ struct PackRunResult {
   std::filesystem::path summary_path;
 };
 
-// Packs `shards` (this job's share, see select_job_shards; options.job names the summary) into
-// `out`: one `{stem}.tar` + `{stem}.stats.json` per window of options.window shards (stem = the
-// first shard's file name without .tar), then `pack-summary-{job tag}.json`. Windows whose
-// stats file and tar exist are skipped (their counts are read back). A window's samples are
-// held in memory until it is written (FFD needs every length first).
+// Packs options.job's share (select_job_shards) of `shards`, the inputs of ALL jobs (output
+// names are chosen over all of them, so jobs never collide), into `out`: one `{stem}.tar` +
+// `{stem}.stats.json` per window of options.window shards (stem: pack_output_stems of the
+// window's first shard), then `pack-{job tag}.summary.json` (job_summary_path).
+//
+// Resuming (pack_outputs.h): complete windows are skipped (their counts read back); a rerun
+// that differs in an option (pack_fingerprint), or whose complete window had other inputs
+// (another input list, --window or --num-shards) or inputs of another size, throws
+// oqvl::Error naming the difference before anything is written, instead of mixing old and new
+// windows. A window's samples are held in memory until it is written (FFD needs every length
+// first).
 PackRunResult pack_shards(const std::vector<std::string>& shards, const std::filesystem::path& out,
                           const Tokenizer& tokenizer, const PackOptions& options);
 
