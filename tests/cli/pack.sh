@@ -4,6 +4,8 @@
 # reported; a rerun resumes; bad input fails cleanly.
 # Usage: pack.sh <oqvl-binary> <source-dir>
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+require_python_modules numpy webdataset PIL tokenizers
 oqvl=$1
 src=$2
 tmp=$(mktemp -d)
