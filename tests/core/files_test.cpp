@@ -5,19 +5,17 @@
 #include <filesystem>
 
 #include "oqvl/core/error.h"
+#include "test_util.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-fs::path temp_dir() {
-  fs::path dir = fs::temp_directory_path() / ("oqvl_files_test_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  return dir;
-}
+using oqvl::test::TempDir;
 
 TEST(AtomicFile, CommitMovesIntoPlace) {
-  fs::path dir = temp_dir();
+  TempDir tmp("oqvl_files_test");
+  const fs::path& dir = tmp.path;
   fs::path target = dir / "sub" / "out.bin";
   {
     oqvl::AtomicFile f(target);
@@ -26,17 +24,16 @@ TEST(AtomicFile, CommitMovesIntoPlace) {
     f.commit();
   }
   EXPECT_EQ(oqvl::read_file(target), "hello");
-  fs::remove_all(dir);
 }
 
 TEST(AtomicFile, AbandonedWriteLeavesNothing) {
-  fs::path dir = temp_dir();
+  TempDir tmp("oqvl_files_test");
+  const fs::path& dir = tmp.path;
   {
     oqvl::AtomicFile f(dir / "never.bin");
     f.write("partial");
   }
   EXPECT_TRUE(fs::is_empty(dir));
-  fs::remove_all(dir);
 }
 
 TEST(AtomicFile, UnwritableFolderIsAnError) {
@@ -53,14 +50,14 @@ TEST(ReadFile, MissingFileNamesThePath) {
 }
 
 TEST(MappedFile, MapsContentAndEmptyFiles) {
-  fs::path dir = temp_dir();
+  TempDir tmp("oqvl_files_test");
+  const fs::path& dir = tmp.path;
   oqvl::write_file_atomic(dir / "a", "abc");
   oqvl::write_file_atomic(dir / "empty", "");
   oqvl::MappedFile a(dir / "a");
   EXPECT_EQ(a.view(), "abc");
   oqvl::MappedFile e(dir / "empty");
   EXPECT_EQ(e.size(), 0u);
-  fs::remove_all(dir);
 }
 
 }  // namespace

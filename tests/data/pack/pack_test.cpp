@@ -18,6 +18,7 @@
 #include "oqvl/data/text/qwen2vl_tokenizer.h"
 #include "oqvl/data/io/tar_reader.h"
 #include "oqvl/data/io/tar_writer.h"
+#include "test_util.h"
 
 namespace oqvl::data {
 namespace {
@@ -29,16 +30,7 @@ const Tokenizer& tokenizer() {
   return t;
 }
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int n = 0;
-    path = fs::temp_directory_path() /
-           ("oqvl_pack_test_" + std::to_string(::getpid()) + "_" + std::to_string(n++));
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using oqvl::test::TempDir;
 
 std::string jpeg(int w, int h, std::uint8_t shade) {
   std::vector<std::uint8_t> px(static_cast<std::size_t>(w) * h * 3, shade);
