@@ -12,7 +12,10 @@ import sys
 
 from PIL import Image
 
-SOURCES = ["/usr/lib/python3/dist-packages/skimage/data/" + n for n in (
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from skimage_data import require_skimage_data_dir  # noqa: E402
+
+SOURCES = [os.path.join(require_skimage_data_dir(), n) for n in (
     "astronaut.png", "coffee.png", "chelsea.png", "motorcycle_left.png", "motorcycle_right.png",
     "ihc.png", "rocket.jpg", "hubble_deep_field.jpg", "retina.jpg")] + [
     "/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg"]

@@ -4,6 +4,7 @@
 # and the predictions must be identical. Usage (repo root, after building):
 #   bash bench/run_eval_bench.sh [build-dir] [tiny|mid] [threads]
 set -euo pipefail
+source "$(dirname "$0")/../scripts/python_env.sh"  # python3 = the project's .venv
 BUILD=${1:-build} SIZE=${2:-mid} THREADS=${3:-1}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

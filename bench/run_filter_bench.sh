@@ -4,6 +4,7 @@
 # counts of both must agree (a cross-check of the rules). Data is made in a temporary folder.
 # Usage: bench/run_filter_bench.sh [BUILD_DIR=build] [SAMPLES=20000] [REPEAT=3]
 set -euo pipefail
+source "$(dirname "$0")/../scripts/python_env.sh"  # python3 = the project's .venv
 build=${1:-build}
 samples=${2:-20000}
 repeat=${3:-3}

@@ -3,6 +3,7 @@
 # (bench/generate_bench.cpp, bench/generate_reference.py). Usage (repo root, after building):
 #   bash bench/run_generate_bench.sh [build-dir] [threads] [batch] [prompt_len] [new_tokens]
 set -euo pipefail
+source "$(dirname "$0")/../scripts/python_env.sh"  # python3 = the project's .venv
 BUILD=${1:-build}
 ARGS="${2:-1} ${3:-1} ${4:-64} ${5:-64} 3"
 ours=$("$BUILD/bench/generate_bench" $ARGS)

@@ -3,6 +3,7 @@
 # img2dataset output, generated into a temp folder if missing). Prints both and the ratios.
 # Usage: bash bench/run_image_bench.sh [build-dir=build] [data-dir=/tmp/oqvl_image_bench] [repeat=3]
 set -euo pipefail
+source "$(dirname "$0")/../scripts/python_env.sh"  # python3 = the project's .venv
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-build}
 data=${2:-/tmp/oqvl_image_bench}

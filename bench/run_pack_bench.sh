@@ -11,6 +11,7 @@
 # Usage (repo root, after building into build/):
 #   bash bench/run_pack_bench.sh [build-dir] [shards=2] [demo|photos]
 set -euo pipefail
+source "$(dirname "$0")/../scripts/python_env.sh"  # python3 = the project's .venv
 BUILD=${1:-build}
 SHARDS=${2:-2}
 MODE=${3:-demo}

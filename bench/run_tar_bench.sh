@@ -3,6 +3,7 @@
 # the ratio. Shards are generated into a temporary folder (not kept).
 # Usage: bench/run_tar_bench.sh [BUILD_DIR=build] [SHARDS=4] [SAMPLES=1000] [IMAGE_BYTES=50000]
 set -euo pipefail
+source "$(dirname "$0")/../scripts/python_env.sh"  # python3 = the project's .venv
 build=${1:-build}
 shards=${2:-4}
 samples=${3:-1000}

@@ -3,6 +3,7 @@
 # prints tokens/s and the oqvl/HF ratios. Usage (repo root, after building into build/):
 #   bash bench/run_tokenizer_bench.sh [build-dir] [captions|all] [copies]
 set -euo pipefail
+source "$(dirname "$0")/../scripts/python_env.sh"  # python3 = the project's .venv
 BUILD=${1:-build}
 SET=${2:-captions}
 COPIES=${3:-50}

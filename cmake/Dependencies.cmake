@@ -10,6 +10,24 @@ find_package(PNG REQUIRED)
 find_package(ZLIB REQUIRED)
 find_package(PkgConfig)
 
+# The Python that the tests, tools/ and bench/ scripts and the torch lookup use. OQVL_PYTHON
+# (cache) empty means: $ENV{OQVL_PYTHON}, else <repo>/.venv/bin/python (scripts/setup.sh makes
+# it: Debian's own Python refuses pip installs, PEP 668), else python3 on PATH. Decided at
+# configure time: reconfigure after creating the .venv.
+set(OQVL_PYTHON "" CACHE FILEPATH
+    "Python for tests, tools and the torch lookup (empty: $OQVL_PYTHON, else .venv/bin/python, else python3)")
+if(OQVL_PYTHON)
+  set(OQVL_PYTHON_EXE ${OQVL_PYTHON})
+elseif(NOT "$ENV{OQVL_PYTHON}" STREQUAL "")
+  set(OQVL_PYTHON_EXE $ENV{OQVL_PYTHON})
+elseif(EXISTS ${PROJECT_SOURCE_DIR}/.venv/bin/python)
+  set(OQVL_PYTHON_EXE ${PROJECT_SOURCE_DIR}/.venv/bin/python)
+else()
+  find_program(OQVL_PATH_PYTHON3 python3)
+  set(OQVL_PYTHON_EXE ${OQVL_PATH_PYTHON3})
+endif()
+message(STATUS "oqvl: Python ${OQVL_PYTHON_EXE}")
+
 # libwebp is absent on some GPU machines: WebP decoding is optional.
 set(OQVL_HAVE_WEBP OFF)
 if(PkgConfig_FOUND)
@@ -23,6 +41,10 @@ message(STATUS "oqvl: WebP decoding ${OQVL_HAVE_WEBP}")
 if(OQVL_WITH_TORCH)
   # libtorch comes from the torch wheel: ask the Python that has it where its CMake files are.
   if(NOT Torch_DIR)
+    # -DPython3_EXECUTABLE=... (scripts/build.sh passes it) wins; else OQVL_PYTHON's choice.
+    if(NOT Python3_EXECUTABLE AND OQVL_PYTHON_EXE)
+      set(Python3_EXECUTABLE ${OQVL_PYTHON_EXE})
+    endif()
     find_package(Python3 COMPONENTS Interpreter)
     if(Python3_FOUND)
       execute_process(
@@ -30,8 +52,9 @@ if(OQVL_WITH_TORCH)
         OUTPUT_VARIABLE _torch_prefix OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
     endif()
     if(NOT _torch_prefix)
-      message(FATAL_ERROR "OQVL_WITH_TORCH=ON but Python cannot import torch: run scripts/setup.sh, "
-                          "or configure with -DOQVL_WITH_TORCH=OFF for the data tools only")
+      message(FATAL_ERROR "OQVL_WITH_TORCH=ON but ${Python3_EXECUTABLE} cannot import torch: run "
+                          "scripts/setup.sh (it installs torch into .venv), set OQVL_PYTHON, or "
+                          "configure with -DOQVL_WITH_TORCH=OFF for the data tools only")
     endif()
     list(APPEND CMAKE_PREFIX_PATH ${_torch_prefix})
   endif()

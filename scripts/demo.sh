@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-demo}
 bash scripts/setup.sh
+source scripts/python_env.sh  # python3 = the project's .venv (made by setup.sh)
 oqvl=./${OQVL_BUILD_DIR:-build}/oqvl
 
 echo "== oqvl data make-demo: Fashion-MNIST -> WebDataset shards in $out/"
@@ -34,7 +35,7 @@ if "$oqvl" version | grep -q '^libtorch [0-9]'; then
   python3 tools/vlm_reference.py make-tiny "$out/tiny-vlm" 0
   $oqvl convert check --model "$out/tiny-vlm"
   echo "== oqvl generate: <s><image>\\n{prompt}, greedy with a KV cache"
-  $oqvl generate --model "$out/tiny-vlm" --image /usr/lib/python3/dist-packages/skimage/data/chelsea.png \
+  $oqvl generate --model "$out/tiny-vlm" --image tests/fixtures/images/chelsea.jpg \
     --prompt "What is in the image?" --max-new-tokens 8
   echo "== oqvl data make-bench + oqvl eval: Fashion-MNIST test split as a 4-option benchmark"
   $oqvl data make-bench --fashion-mnist --out "$out/fashion_bench.tsv" --count 200

@@ -2,7 +2,11 @@
 # Installs everything oqvl needs on a fresh Debian 12 machine, idempotently, then configures and
 # builds. Usage: scripts/setup.sh [--no-build] [--no-python]
 #   OQVL_BUILD_DIR   build folder (default: build)
-#   OQVL_WITH_TORCH  ON|OFF (default ON): link the libtorch layers found through the torch wheel
+#   OQVL_WITH_TORCH  ON|OFF (default: ON when the project's Python has torch)
+#   OQVL_PYTHON      install the Python packages into this Python instead of the project's .venv
+# The Python packages go into a virtual environment, .venv in the repo root, made with Debian's
+# /usr/bin/python3 (which itself refuses pip installs: PEP 668). Scripts, tests and the build use
+# it (scripts/python_env.sh); nothing needs it activated.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,15 +15,16 @@ for a in "$@"; do
   case "$a" in
     --no-build) build=0 ;;
     --no-python) python=0 ;;
-    -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown option '$a'" >&2; exit 2 ;;
   esac
 done
 
 # System packages (Debian 12). dataset-fashion-mnist is the embedded demo data; skimage and
-# matplotlib-data ship the real photos used by the image goldens and benchmarks.
+# matplotlib-data ship the real photos used by the image goldens and benchmarks; python3-venv
+# makes the .venv; clang-format checks changed C++ files (scripts/check_format.sh).
 apt_pkgs=(
-  build-essential cmake ninja-build ccache pkg-config git
+  build-essential cmake ninja-build ccache pkg-config git clang-format python3-venv
   libjpeg62-turbo-dev libpng-dev libwebp-dev libpcre2-dev libxxhash-dev libzstd-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev libtomlplusplus-dev libsimdjson-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsentencepiece-dev libtbb-dev libopenblas-dev
@@ -37,10 +42,19 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # Python: the pinned torch (libtorch for the model layer) and the reference libraries that
-# tools/ uses to make goldens and bench/ uses as the baseline.
+# tools/ uses to make goldens and bench/ uses as the baseline, in .venv (or OQVL_PYTHON).
 if [ "$python" = 1 ]; then
-  PY=${PYTHON:-python3}
-  if ! $PY -c 'import sys; import torch, tokenizers, PIL, webdataset, numpy
+  if [ -n "${OQVL_PYTHON:-}" ]; then
+    PY=$OQVL_PYTHON
+  else
+    # A .venv without a working pip (e.g. made before python3-venv was installed) is remade.
+    if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import pip' 2>/dev/null; then
+      echo "setup: creating the Python virtual environment .venv"
+      /usr/bin/python3 -m venv --clear .venv
+    fi
+    PY=.venv/bin/python
+  fi
+  if ! "$PY" -c 'import sys; import torch, tokenizers, PIL, webdataset, numpy
 req = open("scripts/requirements.txt").read()
 import importlib.metadata as md
 for line in req.split("\n"):
@@ -48,8 +62,8 @@ for line in req.split("\n"):
     if not line: continue
     name, ver = line.split("==")
     if md.version(name) != ver: sys.exit(1)' 2>/dev/null; then
-    echo "setup: installing Python requirements (torch is large, this takes a while)"
-    $PY -m pip install -q --disable-pip-version-check -r scripts/requirements.txt
+    echo "setup: installing Python requirements into $PY (torch is large, this takes a while)"
+    "$PY" -m pip install -q --disable-pip-version-check -r scripts/requirements.txt
   fi
 fi
 

@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+source scripts/python_env.sh  # ctest's tests get the configured Python too (tests/CMakeLists.txt)
 ctest --test-dir "${OQVL_BUILD_DIR:-build}" --output-on-failure -j "$(nproc)" "$@"

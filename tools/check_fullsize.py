@@ -31,7 +31,7 @@ from PIL import Image
 from safetensors.torch import save_file
 from transformers import Qwen2Config, Qwen2ForCausalLM, SiglipVisionConfig, SiglipVisionModel
 
-SKIMAGE = "/usr/lib/python3/dist-packages/skimage/data"
+from skimage_data import require_skimage_data_dir
 
 
 def bf16_round_(model):
@@ -62,7 +62,7 @@ def main() -> None:
     expected = {}
 
     # A real photo, re-encoded like img2dataset output (512 px JPEG q95).
-    photo = Image.open(f"{SKIMAGE}/astronaut.png").convert("RGB").resize((512, 512), Image.BICUBIC)
+    photo = Image.open(f"{require_skimage_data_dir()}/astronaut.png").convert("RGB").resize((512, 512), Image.BICUBIC)
     buf = io.BytesIO()
     photo.save(buf, "JPEG", quality=95)
     (out / "image.jpg").write_bytes(buf.getvalue())

@@ -21,7 +21,9 @@ import numpy as np
 import PIL
 from PIL import Image
 
-SKIMAGE = "/usr/lib/python3/dist-packages/skimage/data"
+from skimage_data import require_skimage_data_dir
+
+SKIMAGE = require_skimage_data_dir()
 MPL = "/usr/share/matplotlib/mpl-data/sample_data"
 FILTERS = {"bicubic": Image.BICUBIC, "lanczos": Image.LANCZOS, "bilinear": Image.BILINEAR}
 

@@ -8,10 +8,8 @@ set -u
 OQVL=$1
 SRC=$2
 FIX=$SRC/tests/fixtures/model/prismatic
-if ! "$OQVL" version | grep -q "^libtorch [0-9]"; then
-  echo "skip: this oqvl build has no libtorch commands"
-  exit 0
-fi
+source "$(dirname "$0")/lib.sh"
+require_libtorch "$OQVL"
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 failures=0
@@ -44,9 +42,8 @@ if [[ $rc == 2 && ! -e $WORK/trunc_out ]] && grep -q "trunc.pt" "$WORK/err.txt";
 if [[ $rc == 2 ]]; then ok check-not-a-model; else bad "check-not-a-model rc=$rc"; fi
 
 if ! python3 -c 'import transformers, torch' 2> /dev/null; then
-  echo "skip: Python transformers is not installed (the HF load check)"
-  [[ $failures == 0 ]] || exit 1
-  exit 0
+  [[ $failures == 0 ]] || { echo "$failures failure(s)"; exit 1; }
+  skip "the checks above passed; the Hugging Face load check needs transformers and torch in $OQVL_PYTHON"
 fi
 python3 - "$WORK" "$FIX" "$SRC/tools" <<'PY' || failures=$((failures + 1))
 import json, sys

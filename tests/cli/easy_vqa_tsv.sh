@@ -3,10 +3,8 @@
 # row matches the easy-vqa package's question, answer and image. Usage: easy_vqa_tsv.sh OQVL SOURCE_DIR
 set -euo pipefail
 root=$2
-if ! python3 -c 'import easy_vqa' 2>/dev/null; then
-  echo "easy_vqa_tsv.sh: skipped (pip install easy-vqa)"
-  exit 0
-fi
+source "$(dirname "$0")/lib.sh"
+require_python_modules easy_vqa
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 python3 "$root/tools/easy_vqa_to_tsv.py" --split test --sample 40 --seed 0 --out "$tmp/e.tsv" 2> /dev/null

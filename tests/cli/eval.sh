@@ -5,8 +5,9 @@
 # Usage: eval.sh OQVL_BINARY REPO_ROOT
 set -euo pipefail
 oqvl=$1 repo=$2
-"$oqvl" version | grep -q '^libtorch [0-9]' || { echo "eval: oqvl built without libtorch; skipping"; exit 0; }
-python3 -c 'import transformers, safetensors' 2>/dev/null || { echo "eval: no transformers; skipping"; exit 0; }
+source "$(dirname "$0")/lib.sh"
+require_libtorch "$oqvl"
+require_python_modules transformers safetensors
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fx="$repo/tests/fixtures/eval"

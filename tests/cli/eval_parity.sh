@@ -6,8 +6,9 @@
 # together. Usage: eval_parity.sh OQVL_BINARY REPO_ROOT
 set -euo pipefail
 oqvl=$1 repo=$2
-"$oqvl" version | grep -q '^libtorch [0-9]' || { echo "eval_parity: oqvl built without libtorch; skipping"; exit 0; }
-python3 -c 'import transformers, safetensors, PIL' 2>/dev/null || { echo "eval_parity: no transformers; skipping"; exit 0; }
+source "$(dirname "$0")/lib.sh"
+require_libtorch "$oqvl"
+require_python_modules transformers safetensors PIL
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 bench="$repo/tests/fixtures/eval/easy_vqa_test_40.tsv"

@@ -6,6 +6,8 @@
 # counts right; same bytes with 1 and 2 threads; a rerun skips; bad input fails cleanly.
 # Usage: filter.sh <oqvl-binary> <source-dir>
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+require_python_modules numpy webdataset PIL
 oqvl=$1
 src=$2
 tmp=$(mktemp -d)

@@ -4,11 +4,13 @@
 # Usage: fullsize.sh OQVL_BINARY REPO_ROOT
 set -euo pipefail
 oqvl=$1 repo=$2
+source "$(dirname "$0")/lib.sh"
 tests_bin="$(dirname "$oqvl")/tests/oqvl_model_tests"
-[ -x "$tests_bin" ] || { echo "fullsize: $tests_bin not built; skipping"; exit 0; }
-python3 -c 'import transformers, safetensors' 2>/dev/null || { echo "fullsize: no transformers; skipping"; exit 0; }
+[ -x "$tests_bin" ] || skip "$tests_bin not built (libtorch builds only)"
+require_python_modules transformers safetensors
+require_skimage_data
 avail_kb=$(awk '/MemAvailable/ {print $2}' /proc/meminfo)
-if [ "$avail_kb" -lt 12000000 ]; then echo "fullsize: needs ~12 GB free memory; skipping"; exit 0; fi
+[ "$avail_kb" -ge 12000000 ] || skip "needs ~12 GB free memory, $((avail_kb / 1024)) MB available"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 "$repo/tools/check_fullsize.py" "$tests_bin" "$work"

@@ -4,18 +4,18 @@
 # without batching. Usage: generate.sh OQVL_BINARY REPO_ROOT
 set -euo pipefail
 oqvl=$1 repo=$2
-"$oqvl" version | grep -q '^libtorch [0-9]' || { echo "generate: oqvl built without libtorch; skipping"; exit 0; }
-python3 -c 'import transformers, safetensors, PIL' 2>/dev/null || { echo "generate: no transformers; skipping"; exit 0; }
+source "$(dirname "$0")/lib.sh"
+require_libtorch "$oqvl"
+require_python_modules transformers safetensors PIL
+require_skimage_data
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 "$repo/tools/vlm_reference.py" make-tiny "$work/model" 7 >/dev/null
-python3 - "$work" <<'PY'
+python3 - "$work" "$OQVL_SKIMAGE_DATA" <<'PY'
 import io, json, sys
 from PIL import Image
-work = sys.argv[1]
-photos = ["/usr/lib/python3/dist-packages/skimage/data/astronaut.png",
-          "/usr/lib/python3/dist-packages/skimage/data/coffee.png",
-          "/usr/lib/python3/dist-packages/skimage/data/chelsea.png"]
+work, skimage_data = sys.argv[1], sys.argv[2]
+photos = [f"{skimage_data}/{name}.png" for name in ("astronaut", "coffee", "chelsea")]
 reqs = []
 for i, p in enumerate(photos):
     Image.open(p).convert("RGB").resize((96, 80)).save(f"{work}/img{i}.jpg", quality=90)

@@ -4,6 +4,7 @@
 # fail with exit 2 and a message naming shard and byte offset, or be counted with --skip-bad.
 # Usage: inspect.sh <oqvl-binary> <source-dir>
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 oqvl=$1
 src=$2
 fixtures=$src/tests/fixtures/tar

@@ -3,6 +3,8 @@
 # (what pandas uses), base64 and Pillow, checked against the IDX files; plus bad-input exits.
 # Usage: make_bench.sh OQVL_BINARY SOURCE_DIR
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+require_python_modules PIL
 oqvl=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -2,6 +2,8 @@
 # oqvl data make-demo: a small demo set, read back by Python's webdataset and Pillow (the
 # reference readers), plus bad-input exits. Usage: make_demo.sh OQVL_BINARY SOURCE_DIR
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+require_python_modules webdataset PIL
 oqvl=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -3,6 +3,7 @@
 # weights respected, the same seed gives the same manifest, a bad spec exits 2.
 # Usage: mix.sh <oqvl-binary> <source-dir>
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 oqvl=$(realpath "$1")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

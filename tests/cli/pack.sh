@@ -5,6 +5,8 @@
 # two folders are packed side by side; bad input fails cleanly.
 # Usage: pack.sh <oqvl-binary> <source-dir>
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+require_python_modules numpy webdataset PIL tokenizers
 oqvl=$1
 src=$2
 tmp=$(mktemp -d)

@@ -3,19 +3,17 @@
 # weights and spiece.model), demo shards plus a shard with an undecodable image and samples
 # without caption/image; scores equal HF SiglipModel's sigmoid(logits) per pair (abs <= 1e-4),
 # unscored samples are counted, a rerun resumes, and `oqvl data filter` keeps exactly the samples
-# Python puts above a threshold. Skips (exit 0 with a note) where Python lacks sentencepiece.
+# Python puts above a threshold. Skips (exit 77) without libtorch, where Python lacks
+# sentencepiece, or where oqvl was built without SentencePiece.
 # Usage: score_clip.sh <oqvl-binary> <source-dir>
 set -euo pipefail
 oqvl=$1
-"$oqvl" version | grep -q '^libtorch [0-9]' || { echo "score_clip: oqvl built without libtorch; skipping"; exit 0; }
 src=$2
+source "$(dirname "$0")/lib.sh"
+require_libtorch "$oqvl"
+require_python_modules sentencepiece google.protobuf transformers
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-
-if ! "$oqvl" score clip --help >/dev/null 2>&1; then echo "oqvl built without torch: skip"; exit 0; fi
-if ! python3 -c 'import sentencepiece, google.protobuf, transformers' 2>/dev/null; then
-  echo "Python lacks sentencepiece/protobuf/transformers: skip"; exit 0
-fi
 
 python3 - "$src/tests/fixtures/model/siglip_clip" "$tmp/model" <<'EOF2'
 import sys
@@ -51,7 +49,7 @@ set +e
   --json > "$tmp/report.json" 2> "$tmp/err"; rc=$?
 set -e
 if [ "$rc" -ne 0 ] && grep -q "built without sentencepiece" "$tmp/err"; then
-  echo "oqvl built without sentencepiece: skip"; exit 0
+  skip "oqvl built without SentencePiece (Debian libsentencepiece-dev)"
 fi
 cat "$tmp/err" >&2
 test "$rc" -eq 0

@@ -5,8 +5,10 @@
 # Usage: score_mlm.sh OQVL_BINARY REPO_ROOT
 set -euo pipefail
 oqvl=$1 repo=$2
-"$oqvl" version | grep -q '^libtorch [0-9]' || { echo "score_mlm: oqvl built without libtorch; skipping"; exit 0; }
-python3 -c 'import transformers, safetensors, PIL' 2>/dev/null || { echo "score_mlm: no transformers; skipping"; exit 0; }
+source "$(dirname "$0")/lib.sh"
+require_libtorch "$oqvl"
+require_python_modules transformers safetensors PIL
+require_skimage_data
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 "$repo/tools/vlm_reference.py" make-tiny "$work/model" 5 >/dev/null
@@ -26,10 +28,10 @@ save_file(w, sys.argv[1])
 PY
 # A small WebDataset shard: real photos, captions, img2dataset-style json with uids; one sample
 # without a caption and one with an undecodable image.
-python3 - "$work" <<'PY'
+python3 - "$work" "$OQVL_SKIMAGE_DATA" <<'PY'
 import io, json, sys, tarfile
 from PIL import Image
-work = sys.argv[1]
+work, skimage_data = sys.argv[1], sys.argv[2]
 photos = ["astronaut", "coffee", "chelsea", "coins", "camera", "horse"]
 captions = ["An astronaut in a white suit, NASA 1984", "a cup of coffee on a saucer",
             "Chelsea the cat", "Coins on a table; Florida", "a man with a camera", "photo"]
@@ -40,7 +42,7 @@ def add(tar, name, data):
 with tarfile.open(f"{work}/shard-000.tar", "w", format=tarfile.USTAR_FORMAT) as tar:
     for i, (p, c) in enumerate(zip(photos, captions)):
         buf = io.BytesIO()
-        Image.open(f"/usr/lib/python3/dist-packages/skimage/data/{p}.png").convert("RGB").resize((64, 48)).save(buf, "JPEG", quality=90)
+        Image.open(f"{skimage_data}/{p}.png").convert("RGB").resize((64, 48)).save(buf, "JPEG", quality=90)
         key = f"{i:09d}"
         add(tar, key + ".jpg", buf.getvalue())
         add(tar, key + ".txt", c.encode())

@@ -9,19 +9,17 @@
 #include <vector>
 
 #include "oqvl/core/error.h"
+#include "test_util.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-fs::path temp_dir() {
-  fs::path dir = fs::temp_directory_path() / ("oqvl_files_test_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  return dir;
-}
+using oqvl::test::TempDir;
 
 TEST(AtomicFile, CommitMovesIntoPlace) {
-  fs::path dir = temp_dir();
+  TempDir tmp("oqvl_files_test");
+  const fs::path& dir = tmp.path;
   fs::path target = dir / "sub" / "out.bin";
   {
     oqvl::AtomicFile f(target);
@@ -30,21 +28,21 @@ TEST(AtomicFile, CommitMovesIntoPlace) {
     f.commit();
   }
   EXPECT_EQ(oqvl::read_file(target), "hello");
-  fs::remove_all(dir);
 }
 
 TEST(AtomicFile, AbandonedWriteLeavesNothing) {
-  fs::path dir = temp_dir();
+  TempDir tmp("oqvl_files_test");
+  const fs::path& dir = tmp.path;
   {
     oqvl::AtomicFile f(dir / "never.bin");
     f.write("partial");
   }
   EXPECT_TRUE(fs::is_empty(dir));
-  fs::remove_all(dir);
 }
 
 TEST(AtomicFile, CreateIfAbsentHasOneWinner) {
-  fs::path dir = temp_dir();
+  TempDir tmp("oqvl_files_test");
+  const fs::path dir = tmp.path;
   EXPECT_TRUE(oqvl::write_file_if_absent(dir / "claim", "first"));
   EXPECT_FALSE(oqvl::write_file_if_absent(dir / "claim", "second"));
   EXPECT_EQ(oqvl::read_file(dir / "claim"), "first");
@@ -64,7 +62,6 @@ TEST(AtomicFile, CreateIfAbsentHasOneWinner) {
   int files = 0;
   for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) ++files;
   EXPECT_EQ(files, 2);
-  fs::remove_all(dir);
 }
 
 TEST(AtomicFile, UnwritableFolderIsAnError) {
@@ -81,14 +78,14 @@ TEST(ReadFile, MissingFileNamesThePath) {
 }
 
 TEST(MappedFile, MapsContentAndEmptyFiles) {
-  fs::path dir = temp_dir();
+  TempDir tmp("oqvl_files_test");
+  const fs::path& dir = tmp.path;
   oqvl::write_file_atomic(dir / "a", "abc");
   oqvl::write_file_atomic(dir / "empty", "");
   oqvl::MappedFile a(dir / "a");
   EXPECT_EQ(a.view(), "abc");
   oqvl::MappedFile e(dir / "empty");
   EXPECT_EQ(e.size(), 0u);
-  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "oqvl/core/error.h"
 #include "oqvl/core/files.h"
 #include "oqvl/eval/circular.h"
+#include "test_util.h"
 
 namespace fs = std::filesystem;
 using namespace oqvl::eval;
@@ -77,16 +78,13 @@ TEST(Report, WritesPredictionsAndMetricsFiles) {
   auto judgements = judge_all(b.items, predictions, b.kind);
   Summary s = summarize(b, judgements);
   EXPECT_EQ(s.overall.correct, 2);
-  fs::path dir = fs::temp_directory_path() / ("oqvl_report_test_" + std::to_string(::getpid()));
+  oqvl::test::TempDir tmp("oqvl_report_test");
+  const fs::path dir = tmp / "report";  // write_report makes it
   write_report(dir, b, predictions, judgements, s);
   json metrics = json::parse(oqvl::read_file(dir / "metrics.json"));
   EXPECT_EQ(metrics["overall"]["total"], 3);
   std::string lines = oqvl::read_file(dir / "predictions.jsonl");
   EXPECT_EQ(std::count(lines.begin(), lines.end(), '\n'), 3);
-  // libtorch's remove_all crashes torch-linked binaries: remove one by one.
-  fs::remove(dir / "metrics.json");
-  fs::remove(dir / "predictions.jsonl");
-  fs::remove(dir);
 }
 
 TEST(Circular, MMBenchCircularRowsGroupByIndexModuloAMillion) {

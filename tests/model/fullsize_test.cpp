@@ -15,6 +15,7 @@
 #include "oqvl/model/io/safetensors.h"
 #include "oqvl/model/siglip.h"
 #include "oqvl/model/vlm.h"
+#include "torch_test_util.h"
 
 namespace oqvl::model {
 namespace {
@@ -26,11 +27,7 @@ fs::path fullsize_dir() {
   return dir ? fs::path(dir) : fs::path();
 }
 
-double rel_err(const torch::Tensor& a, const torch::Tensor& b) {
-  auto diff = (a.to(torch::kFloat64) - b.to(torch::kFloat64)).abs().max().item<double>();
-  auto scale = b.to(torch::kFloat64).abs().max().item<double>();
-  return diff / std::max(scale, 1e-30);
-}
+using oqvl::test::relative_error;
 
 double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
@@ -56,7 +53,7 @@ TEST(FullSize, SiglipSo400mMatchesHF) {
   const auto t = std::chrono::steady_clock::now();
   auto features = tower->forward(pixels.unsqueeze(0))[0];  // [729, 1152]
   const double s = seconds_since(t);
-  const double e = rel_err(features, expected.at("siglip_features"));
+  const double e = relative_error(features, expected.at("siglip_features"));
   std::cout << "so400m: features " << features.sizes() << ", rel err " << e << ", forward " << s << " s\n";
   EXPECT_LE(e, 1e-4);
 }
@@ -76,7 +73,7 @@ TEST(FullSize, Qwen25_1_5BMatchesHF) {
   const auto t = std::chrono::steady_clock::now();
   auto logits = model->forward(ids, AttentionSpec::causal(torch::full({1}, ids.size(1), torch::kInt64)))[0];
   const double s = seconds_since(t);
-  const double e = rel_err(logits, expected.at("qwen2_logits"));
+  const double e = relative_error(logits, expected.at("qwen2_logits"));
   std::cout << "qwen2.5-1.5b: " << params << " params, logits " << logits.sizes() << ", rel err " << e
             << ", forward " << s << " s\n";
   EXPECT_LE(e, 1e-4);

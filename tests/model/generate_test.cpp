@@ -11,6 +11,7 @@
 
 #include "oqvl/core/error.h"
 #include "oqvl/model/runtime.h"
+#include "torch_test_util.h"
 
 namespace oqvl::model {
 namespace {
@@ -23,12 +24,7 @@ struct Golden {
   Qwen2ForCausalLM model{nullptr};
   Golden() {
     set_torch_threads(2);
-    const std::string path = std::string(OQVL_FIXTURES_DIR) + "/model/generate_tiny.pt";
-    std::ifstream in(path, std::ios::binary);
-    EXPECT_TRUE(in.good()) << path;
-    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    for (const auto& item : torch::pickle_load(bytes).toGenericDict())
-      g[item.key().toStringRef()] = item.value().toTensor();
+    g = oqvl::test::read_fixture_tensors("model/generate_tiny.pt");
     auto cj = g.at("config_json").contiguous();
     config = Qwen2Config::from_json(nlohmann::json::parse(
         std::string(reinterpret_cast<const char*>(cj.data_ptr<uint8_t>()), cj.numel())));
@@ -68,10 +64,7 @@ GenerationConfig greedy(int64_t max_new) {
   return c;
 }
 
-double rel_err(const torch::Tensor& a, const torch::Tensor& b) {
-  auto diff = (a.to(torch::kFloat64) - b.to(torch::kFloat64)).abs().max().item<double>();
-  return diff / std::max(b.to(torch::kFloat64).abs().max().item<double>(), 1e-30);
-}
+using oqvl::test::relative_error;
 
 // Runs a golden case through generate_from_ids / _from_embeds and checks every row's tokens and
 // finish reason against HF.
@@ -156,7 +149,7 @@ double cache_vs_full(std::vector<std::vector<int64_t>> seqs) {
   };
   for (int64_t r = 0; r < B; ++r) {
     const int64_t n = seqs[r].size();
-    worst = std::max(worst, rel_err(logits[r].index({Slice(L - n, L)}), alone_logits(r)));
+    worst = std::max(worst, relative_error(logits[r].index({Slice(L - n, L)}), alone_logits(r)));
   }
   auto next_pos = pos.index({Slice(), -1}) + 1;  // [B]
   for (int step = 0; step < 7; ++step) {
@@ -176,7 +169,7 @@ double cache_vs_full(std::vector<std::vector<int64_t>> seqs) {
     EXPECT_EQ(cache.length(), valid.size(1));
     for (int64_t r = 0; r < B; ++r) {
       auto full = alone_logits(r);
-      auto err = rel_err(logits[r], full.index({Slice(full.size(0) - T, torch::indexing::None)}));
+      auto err = relative_error(logits[r], full.index({Slice(full.size(0) - T, torch::indexing::None)}));
       worst = std::max(worst, err);
       EXPECT_LE(err, 1e-5) << "step " << step << " row " << r;
     }
@@ -231,7 +224,7 @@ TEST(Generate, WarpersMatchHF) {
     auto want = f.g.at("warp." + std::to_string(k) + ".out");
     auto kept = want.isfinite();
     EXPECT_TRUE(torch::equal(got.isfinite(), kept)) << "warper set " << k;
-    EXPECT_LE(rel_err(got.index({kept}), want.index({kept})), 1e-6) << "warper set " << k;
+    EXPECT_LE(relative_error(got.index({kept}), want.index({kept})), 1e-6) << "warper set " << k;
   }
 }
 

@@ -10,20 +10,14 @@
 #include "oqvl/core/error.h"
 #include "oqvl/model/runtime.h"
 #include "oqvl/model/io/state_dict.h"
+#include "torch_test_util.h"
 
 namespace oqvl::model {
 namespace {
 
 const std::string kGolden = std::string(OQVL_FIXTURES_DIR) + "/model/projector_golden.pt";
 
-double relative_error(const torch::Tensor& actual, const torch::Tensor& expected) {
-  EXPECT_EQ(actual.sizes(), expected.sizes());
-  const double abs_err = (actual - expected).abs().max().item<double>();
-  const double scale = expected.abs().max().item<double>();
-  std::cout << "  max abs error " << abs_err << ", max |expected| " << scale << ", relative "
-            << abs_err / scale << "\n";
-  return abs_err / scale;
-}
+using oqvl::test::relative_error;
 
 TEST(Projector, BinsMatchSpec27To12) {
   const std::vector<std::pair<std::int64_t, std::int64_t>> spec = {

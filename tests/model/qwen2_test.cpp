@@ -14,6 +14,7 @@
 #include "oqvl/core/error.h"
 #include "oqvl/model/runtime.h"
 #include "oqvl/model/io/safetensors.h"
+#include "torch_test_util.h"
 
 namespace oqvl::model {
 namespace {
@@ -21,14 +22,7 @@ namespace {
 using torch::indexing::Slice;
 
 std::map<std::string, torch::Tensor> load_goldens() {
-  const std::string path = std::string(OQVL_FIXTURES_DIR) + "/model/qwen2_tiny.pt";
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in.good()) << path;
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto dict = torch::pickle_load(bytes).toGenericDict();
-  std::map<std::string, torch::Tensor> out;
-  for (const auto& item : dict) out[item.key().toStringRef()] = item.value().toTensor();
-  return out;
+  return oqvl::test::read_fixture_tensors("model/qwen2_tiny.pt");
 }
 
 struct Fixture {
@@ -54,13 +48,7 @@ struct Fixture {
   }
 };
 
-// max |a-b| / max |b| over the selected entries (max |a-b| printed under a label when given).
-double rel_err(const torch::Tensor& a, const torch::Tensor& b, const char* label = nullptr) {
-  auto diff = (a.to(torch::kFloat64) - b.to(torch::kFloat64)).abs().max().item<double>();
-  auto scale = b.to(torch::kFloat64).abs().max().item<double>();
-  if (label) std::cout << label << ": max abs err " << diff << ", max |ref| " << scale << "\n";
-  return diff / std::max(scale, 1e-30);
-}
+using oqvl::test::relative_error;
 
 TEST(Qwen2, ConfigFromJson) {
   auto& f = Fixture::get();
@@ -124,7 +112,7 @@ TEST(Qwen2, CausalLogitsAndLossMatchHF) {
   auto expected = f.g.at("a_logits");
   ASSERT_EQ(logits.sizes(), expected.sizes());
   auto valid = mask.to(torch::kBool);
-  auto err = rel_err(logits.index({valid}), expected.index({valid}), "causal logits");
+  auto err = relative_error(logits.index({valid}), expected.index({valid}), "causal logits");
   std::cout << "causal logits max rel err " << err << "\n";
   EXPECT_LE(err, 1e-5);
   auto loss = causal_lm_loss(logits, f.g.at("a_labels"));
@@ -136,8 +124,8 @@ TEST(Qwen2, CausalLogitsAndLossMatchHF) {
 TEST(Qwen2, LoadsHuggingFaceFolderWithSafetensors) {
   auto& f = Fixture::get();
   // A save_pretrained-style folder: config.json + model.safetensors without the tied lm_head.
-  auto dir = std::filesystem::temp_directory_path() / ("oqvl_qwen2_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
+  oqvl::test::TempDir tmp("oqvl_qwen2");
+  const auto& dir = tmp.path;
   StateDict w;
   for (const auto& [k, v] : f.g)
     if (k.rfind("w.", 0) == 0 && k != "w.lm_head.weight") w[k.substr(2)] = v;
@@ -145,16 +133,12 @@ TEST(Qwen2, LoadsHuggingFaceFolderWithSafetensors) {
   auto bytes = f.g.at("config_json").contiguous();
   std::ofstream(dir / "config.json") << std::string(reinterpret_cast<const char*>(bytes.data_ptr<uint8_t>()), bytes.numel());
   auto m = load_qwen2_pretrained(dir);
-  // Not std::filesystem::remove_all: libtorch.so exports its own copy of that symbol, which crashes.
-  ::unlink((dir / "model.safetensors").c_str());
-  ::unlink((dir / "config.json").c_str());
-  ::rmdir(dir.c_str());
   m->eval();
   torch::NoGradGuard ng;
   auto mask = f.g.at("a_attention_mask");
   auto logits = m->forward(f.g.at("a_input_ids"), AttentionSpec::causal(mask.sum(1)));
   auto valid = mask.to(torch::kBool);
-  EXPECT_LE(rel_err(logits.index({valid}), f.g.at("a_logits").index({valid})), 1e-5);
+  EXPECT_LE(relative_error(logits.index({valid}), f.g.at("a_logits").index({valid})), 1e-5);
 }
 
 TEST(Qwen2, PerSampleLogitsMatchSeparateRuns) {
@@ -162,7 +146,7 @@ TEST(Qwen2, PerSampleLogitsMatchSeparateRuns) {
   torch::NoGradGuard ng;
   auto logits = f.model->forward(f.g.at("b_input_ids"), AttentionSpec::per_sample(f.g.at("b_sample_lengths")));
   auto valid = f.g.at("b_valid").to(torch::kBool);
-  auto err = rel_err(logits.index({valid}), f.g.at("b_logits").index({valid}), "per-sample logits");
+  auto err = relative_error(logits.index({valid}), f.g.at("b_logits").index({valid}), "per-sample logits");
   std::cout << "per-sample logits max rel err " << err << "\n";
   EXPECT_LE(err, 1e-5);
 }
@@ -176,7 +160,7 @@ TEST(Qwen2, GradientsMatchAutograd) {
   for (const auto& item : f.model->named_parameters()) {
     auto expected = f.g.at("a_grad." + item.key());
     ASSERT_TRUE(item.value().grad().defined()) << item.key();
-    auto err = rel_err(item.value().grad(), expected);
+    auto err = relative_error(item.value().grad(), expected);
     worst = std::max(worst, err);
     EXPECT_LE(err, 1e-5) << item.key();
   }
@@ -191,7 +175,7 @@ TEST(Qwen2, PaddingDoesNotChangeValidLogits) {
   auto row = ids.index({Slice(1, 2), Slice(0, 7)});  // row 1 alone, no padding
   auto alone = f.model->forward(row, AttentionSpec::causal(torch::tensor({7}, torch::kInt64)));
   auto padded = f.model->forward(ids, AttentionSpec::causal(f.g.at("a_attention_mask").sum(1)));
-  EXPECT_LE(rel_err(padded.index({Slice(1, 2), Slice(0, 7)}), alone), 1e-5);
+  EXPECT_LE(relative_error(padded.index({Slice(1, 2), Slice(0, 7)}), alone), 1e-5);
   EXPECT_FALSE(padded.isnan().any().item<bool>());
 }
 
@@ -278,7 +262,8 @@ TEST(Qwen2, Bf16ForwardWithinTolerance) {
   auto logits = m->forward(f.g.at("a_input_ids"), AttentionSpec::causal(mask.sum(1)));
   EXPECT_EQ(logits.scalar_type(), torch::kBFloat16);
   auto valid = mask.to(torch::kBool);
-  auto err = rel_err(logits.to(torch::kFloat32).index({valid}), f.g.at("a_logits").index({valid}), "bf16 logits");
+  auto err = relative_error(logits.to(torch::kFloat32).index({valid}), f.g.at("a_logits").index({valid}),
+                            "bf16 logits");
   std::cout << "bf16 logits max rel err " << err << "\n";
   // bf16 keeps 8 mantissa bits (~4e-3 relative per rounding); measured 3.6e-3 of max |logit| on
   // this 2-layer model (RMSNorm statistics and softmax run in fp32). Budget: 2e-2.

@@ -13,6 +13,7 @@
 #include "oqvl/data/text/sentencepiece_tokenizer.h"
 #include "oqvl/model/runtime.h"
 #include "oqvl/model/io/state_dict.h"
+#include "torch_test_util.h"
 
 namespace oqvl::model {
 namespace {
@@ -20,14 +21,7 @@ namespace {
 const std::string kDir = std::string(OQVL_FIXTURES_DIR) + "/model/siglip_clip";
 const std::string kImages = std::string(OQVL_FIXTURES_DIR) + "/images/";
 
-double relative_error(const torch::Tensor& actual, const torch::Tensor& expected) {
-  EXPECT_EQ(actual.sizes(), expected.sizes());
-  const double abs_err = (actual - expected).abs().max().item<double>();
-  const double scale = expected.abs().max().item<double>();
-  std::cout << "  max abs error " << abs_err << ", max |expected| " << scale << ", relative "
-            << abs_err / scale << "\n";
-  return abs_err / scale;
-}
+using oqvl::test::relative_error;
 
 struct Fixture {
   SiglipClipModel model{nullptr};

@@ -8,6 +8,7 @@
 #include "oqvl/core/error.h"
 #include "oqvl/model/runtime.h"
 #include "oqvl/model/io/state_dict.h"
+#include "torch_test_util.h"
 
 namespace oqvl::model {
 namespace {
@@ -31,15 +32,7 @@ Golden load_golden(const std::string& name) {
   return g;
 }
 
-// max |a - b| / max |b|, printed with the absolute error.
-double relative_error(const torch::Tensor& actual, const torch::Tensor& expected) {
-  EXPECT_EQ(actual.sizes(), expected.sizes());
-  const double abs_err = (actual - expected).abs().max().item<double>();
-  const double scale = expected.abs().max().item<double>();
-  std::cout << "  max abs error " << abs_err << ", max |expected| " << scale << ", relative "
-            << abs_err / scale << "\n";
-  return abs_err / scale;
-}
+using oqvl::test::relative_error;
 
 torch::Tensor run_tower(const std::string& config_file, const Golden& g) {
   auto config = SiglipVisionConfig::from_hf_json_file(kDir + config_file);

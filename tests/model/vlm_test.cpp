@@ -12,6 +12,7 @@
 #include "oqvl/model/generate.h"
 #include "oqvl/model/runtime.h"
 #include "oqvl/model/io/state_dict.h"
+#include "torch_test_util.h"
 
 namespace oqvl::model {
 namespace {
@@ -34,11 +35,7 @@ struct Fixture {
   }
 };
 
-double rel_err(const torch::Tensor& a, const torch::Tensor& b) {
-  auto diff = (a.to(torch::kFloat64) - b.to(torch::kFloat64)).abs().max().item<double>();
-  auto scale = b.to(torch::kFloat64).abs().max().item<double>();
-  return diff / std::max(scale, 1e-30);
-}
+using oqvl::test::relative_error;
 
 VlmBatch golden_batch(const StateDict& g, const std::string& c) {
   VlmBatch batch;
@@ -73,11 +70,12 @@ TEST(Vlm, ForwardMatchesPrismaticReference) {
     auto len = out.batch.lengths;
     for (int64_t r = 0; r < len.size(0); ++r) {
       auto n = len[r].item<int64_t>();
-      const double e = rel_err(out.logits[r].narrow(0, 0, n), f.g.at(c + "_logits")[r].narrow(0, 0, n));
+      const double e = relative_error(out.logits[r].narrow(0, 0, n),
+                                      f.g.at(c + "_logits")[r].narrow(0, 0, n));
       std::cout << "case " << c << " row " << r << " logits rel err " << e << "\n";
       EXPECT_LE(e, 1e-5) << r;
     }
-    EXPECT_LE(rel_err(out.loss, f.g.at(c + "_loss")), 1e-6);
+    EXPECT_LE(relative_error(out.loss, f.g.at(c + "_loss")), 1e-6);
   }
 }
 
@@ -96,7 +94,7 @@ TEST(Vlm, GradientsMatchReference) {
     }
     ASSERT_NE(it, f.g.end()) << name;
     ASSERT_TRUE(p.grad().defined()) << name;
-    const double e = rel_err(p.grad(), it->second);
+    const double e = relative_error(p.grad(), it->second);
     worst = std::max(worst, e);
     EXPECT_LE(e, 1e-5) << name;
     ++checked;

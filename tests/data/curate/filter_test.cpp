@@ -11,6 +11,7 @@
 #include "oqvl/data/io/tar_reader.h"
 #include "oqvl/data/io/tar_writer.h"
 #include "oqvl/data/curate/uid_list.h"
+#include "test_util.h"
 
 namespace fs = std::filesystem;
 using namespace oqvl::data;
@@ -35,14 +36,6 @@ std::string uid_hex(int n) { return fmt::format("{:032x}", n); }
 // A temp folder with shards written from specs (one shard per inner vector).
 class FilterTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / fmt::format("oqvl_filter_{}_{}", ::getpid(),
-                                                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   std::vector<std::string> write_shards(const std::vector<std::vector<SampleSpec>>& shards) {
     std::vector<std::string> paths;
     int key = 0;
@@ -80,7 +73,8 @@ class FilterTest : public ::testing::Test {
     return got;
   }
 
-  fs::path dir_;
+  oqvl::test::TempDir tmp_{"oqvl_filter"};
+  fs::path dir_ = tmp_.path;
 };
 
 TEST_F(FilterTest, DedupFirstOccurrenceWinsByKind) {

@@ -7,6 +7,7 @@
 #include "oqvl/core/files.h"
 #include "oqvl/data/text/qwen2vl_tokenizer.h"
 #include "oqvl/data/io/tar_writer.h"
+#include "test_util.h"
 
 namespace fs = std::filesystem;
 
@@ -19,8 +20,8 @@ const oqvl::data::Tokenizer& tokenizer() {
 }
 
 TEST(ShardStats, CountsFieldsAndCaptionTokens) {
-  fs::path dir = fs::temp_directory_path() / fmt::format("oqvl_stats_{}", ::getpid());
-  fs::remove_all(dir);
+  oqvl::test::TempDir tmp("oqvl_stats");
+  const fs::path& dir = tmp.path;
   const std::vector<std::string> captions = {"a photo of a sneaker", "a dress", "hello world",
                                              ""};
   oqvl::data::ShardWriterOptions wo;
@@ -61,12 +62,11 @@ TEST(ShardStats, CountsFieldsAndCaptionTokens) {
   EXPECT_EQ(stats.max_tokens(), 6u);
   EXPECT_EQ(stats.token_quantile(0.5), 2u);  // sorted lengths 0, 2, 2, 6
   EXPECT_DOUBLE_EQ(stats.mean_tokens(), (0.0 + 2 + 2 + 6) / 4);
-  fs::remove_all(dir);
 }
 
 TEST(ShardStats, BadShardFailsOrIsSkipped) {
-  fs::path dir = fs::temp_directory_path() / fmt::format("oqvl_stats_bad_{}", ::getpid());
-  fs::create_directories(dir);
+  oqvl::test::TempDir tmp("oqvl_stats_bad");
+  const fs::path& dir = tmp.path;
   oqvl::write_file_atomic(dir / "bad.tar", std::string(1000, 'z'));
   std::vector<std::string> shards = {(dir / "bad.tar").string()};
   oqvl::data::ShardStatsOptions options;
@@ -75,7 +75,6 @@ TEST(ShardStats, BadShardFailsOrIsSkipped) {
   auto stats = oqvl::data::compute_shard_stats(shards, tokenizer(), options);
   EXPECT_EQ(stats.samples, 0u);
   EXPECT_FALSE(stats.skipped.empty());
-  fs::remove_all(dir);
 }
 
 }  // namespace

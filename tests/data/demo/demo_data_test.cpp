@@ -8,17 +8,14 @@
 #include "oqvl/core/error.h"
 #include "oqvl/core/files.h"
 #include "oqvl/data/io/tar_reader.h"
+#include "test_util.h"
 
 namespace fs = std::filesystem;
 using oqvl::data::DemoOptions;
 
 namespace {
 
-fs::path fresh_dir(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / fmt::format("oqvl_demo_{}_{}", name, ::getpid());
-  fs::remove_all(dir);
-  return dir;
-}
+using oqvl::test::TempDir;
 
 DemoOptions small(const fs::path& out, int threads) {
   DemoOptions o;
@@ -31,7 +28,8 @@ DemoOptions small(const fs::path& out, int threads) {
 }
 
 TEST(DemoData, WritesCaptionedImageSamplesWithLabels) {
-  fs::path out = fresh_dir("basic");
+  TempDir tmp("oqvl_demo");
+  fs::path out = tmp / "basic";
   auto summary = oqvl::data::make_demo_dataset(small(out, 2));
   ASSERT_EQ(summary.splits.size(), 2u);
   EXPECT_EQ(summary.splits[0].samples, 120u);
@@ -55,22 +53,21 @@ TEST(DemoData, WritesCaptionedImageSamplesWithLabels) {
     EXPECT_EQ(meta["uid"].get<std::string>().size(), 32u);
   }
   EXPECT_EQ(n, 20);
-  fs::remove_all(out);
 }
 
 TEST(DemoData, SameBytesWhateverTheThreadCount) {
-  fs::path a = fresh_dir("t1"), b = fresh_dir("t2");
+  TempDir tmp("oqvl_demo");
+  fs::path a = tmp / "t1", b = tmp / "t2";
   oqvl::data::make_demo_dataset(small(a, 1));
   oqvl::data::make_demo_dataset(small(b, 2));
   for (const char* shard : {"train/00000.tar", "train/00002.tar", "test/00000.tar"}) {
     EXPECT_EQ(oqvl::read_file(a / shard), oqvl::read_file(b / shard)) << shard;
   }
-  fs::remove_all(a);
-  fs::remove_all(b);
 }
 
 TEST(DemoData, ReusesACompleteSetAndRebuildsAChangedOne) {
-  fs::path out = fresh_dir("reuse");
+  TempDir tmp("oqvl_demo");
+  fs::path out = tmp / "reuse";
   oqvl::data::make_demo_dataset(small(out, 2));
   EXPECT_TRUE(oqvl::data::make_demo_dataset(small(out, 1)).reused);
   DemoOptions more = small(out, 2);
@@ -79,20 +76,20 @@ TEST(DemoData, ReusesACompleteSetAndRebuildsAChangedOne) {
   EXPECT_FALSE(summary.reused);
   EXPECT_EQ(summary.splits[0].shards.size(), 2u);
   EXPECT_FALSE(fs::exists(out / "train" / "00002.tar"));  // stale shard of the larger set removed
-  fs::remove_all(out);
 }
 
 TEST(DemoData, RefusesAForeignNonEmptyFolder) {
-  fs::path out = fresh_dir("foreign");
+  TempDir tmp("oqvl_demo");
+  fs::path out = tmp / "foreign";
   fs::create_directories(out);
   oqvl::write_file_atomic(out / "notes.txt", "mine");
   EXPECT_THROW(oqvl::data::make_demo_dataset(small(out, 1)), oqvl::Error);
   EXPECT_EQ(oqvl::read_file(out / "notes.txt"), "mine");
-  fs::remove_all(out);
 }
 
 TEST(DemoData, MissingSourceIsAClearError) {
-  DemoOptions o = small(fresh_dir("nosrc"), 1);
+  TempDir tmp("oqvl_demo");
+  DemoOptions o = small(tmp / "nosrc", 1);
   o.source = "/nonexistent/fashion-mnist";
   try {
     oqvl::data::make_demo_dataset(o);
@@ -100,7 +97,6 @@ TEST(DemoData, MissingSourceIsAClearError) {
   } catch (const oqvl::Error& e) {
     EXPECT_NE(std::string(e.what()).find("dataset-fashion-mnist"), std::string::npos) << e.what();
   }
-  fs::remove_all(o.out);
 }
 
 }  // namespace

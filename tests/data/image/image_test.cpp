@@ -9,14 +9,13 @@
 
 #include "oqvl/core/error.h"
 #include "oqvl/core/files.h"
+#include "test_util.h"
 
 namespace {
 
 using namespace oqvl::data;
 
-std::string fixture(const std::string& name) {
-  return oqvl::read_file(std::string(OQVL_FIXTURES_DIR) + "/images/" + name);
-}
+std::string fixture(const std::string& name) { return oqvl::test::read_fixture("images/" + name); }
 
 std::string error_of(const std::string& bytes, const DecodeOptions& options = {}) {
   try {

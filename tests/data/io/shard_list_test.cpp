@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "oqvl/core/error.h"
+#include "test_util.h"
 
 namespace oqvl::data {
 namespace {
@@ -44,15 +45,12 @@ TEST(ShardList, BraceExpansion) {
   EXPECT_THROW(expand_braces("{0..99999999999}"), Error);
 }
 
-struct ShardDir {
-  fs::path path = fs::temp_directory_path() / ("oqvl_shardlist_" + std::to_string(::getpid()));
-  ShardDir() {
-    fs::create_directories(path);
+struct ShardDir : oqvl::test::TempDir {
+  ShardDir() : TempDir("oqvl_shardlist") {
     for (const char* n : {"00000.tar", "00001.tar", "00002.tar", "other.txt"}) {
       std::ofstream(path / n) << "x";
     }
   }
-  ~ShardDir() { fs::remove_all(path); }
   std::string operator/(const std::string& s) const { return (path / s).string(); }
 };
 

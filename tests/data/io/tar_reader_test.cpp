@@ -16,6 +16,7 @@
 #include "oqvl/core/files.h"
 #include "oqvl/core/log.h"
 #include "oqvl/data/io/tar_format.h"
+#include "test_util.h"
 
 namespace oqvl::data {
 namespace {
@@ -31,24 +32,7 @@ std::string unhex(const std::string& hex) {
   return out;
 }
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("oqvl_tar_test_" + std::to_string(::getpid()) + "_" +
-                                        std::to_string(counter()++));
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  static int& counter() {
-    static int n = 0;
-    return n;
-  }
-  fs::path write(const std::string& name, const std::string& bytes) const {
-    fs::path p = path / name;
-    std::ofstream(p, std::ios::binary) << bytes;
-    return p;
-  }
-};
+using oqvl::test::TempDir;
 
 std::vector<Sample> read_all(const fs::path& shard, TarReaderOptions options = {}) {
   TarReader reader(shard, options);

@@ -13,21 +13,13 @@
 #include "oqvl/core/error.h"
 #include "oqvl/core/files.h"
 #include "oqvl/data/io/tar_reader.h"
+#include "test_util.h"
 
 namespace oqvl::data {
 namespace {
 namespace fs = std::filesystem;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int n = 0;
-    path = fs::temp_directory_path() /
-           ("oqvl_tarw_test_" + std::to_string(::getpid()) + "_" + std::to_string(n++));
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using oqvl::test::TempDir;
 
 std::vector<Sample> make_samples(std::size_t n, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
@@ -228,8 +220,7 @@ TEST(ShardWriter, PythonTarfileAndWebdatasetReadOurShards) {
     expected["shards"].push_back(js);
   }
   write_file_atomic(dir.path / "expected.json", expected.dump());
-  const char* python = std::getenv("OQVL_PYTHON");
-  std::string cmd = fmt::format("{} {}/tests/data/io/tar_interop_check.py {}", python ? python : "python3",
+  std::string cmd = fmt::format("{} {}/tests/data/io/tar_interop_check.py {}", oqvl::test::python(),
                                 OQVL_SOURCE_DIR, (dir.path / "expected.json").string());
   EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
 }

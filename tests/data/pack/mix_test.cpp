@@ -11,6 +11,7 @@
 
 #include "oqvl/core/error.h"
 #include "oqvl/core/files.h"
+#include "test_util.h"
 
 namespace oqvl::data {
 namespace {
@@ -23,14 +24,13 @@ std::uint64_t count_from_name(const std::string& shard) {
 }
 
 struct MixTest : ::testing::Test {
-  fs::path dir;
+  oqvl::test::TempDir tmp{"oqvl_mix_test"};
+  fs::path dir = tmp.path;
   void SetUp() override {
-    dir = fs::temp_directory_path() / ("oqvl_mix_test_" + std::to_string(::getpid()));
     // Source a: 10 shards of 100 sequences; source b: 20 shards of 50.
     for (int i = 0; i < 10; ++i) write_file_atomic(dir / "a" / fmt::format("{:02d}-100.tar", i), "");
     for (int i = 0; i < 20; ++i) write_file_atomic(dir / "b" / fmt::format("{:02d}-50.tar", i), "");
   }
-  void TearDown() override { fs::remove_all(dir); }
   std::string src(const std::string& name, const std::string& opts) {
     return name + "=" + (dir / name / "*.tar").string() + opts;
   }
@@ -226,7 +226,8 @@ TEST_F(MixTest, BadManifestsAreClearErrors) {
 }
 
 TEST(MixCount, ReadsPackStatsOrCountsSamples) {
-  fs::path dir = fs::temp_directory_path() / ("oqvl_mix_count_" + std::to_string(::getpid()));
+  oqvl::test::TempDir tmp("oqvl_mix_count");
+  const fs::path& dir = tmp.path;
   write_file_atomic(dir / "00000.tar", std::string(1024, '\0'));
   write_file_atomic(dir / "00000.stats.json", R"({"sequences": 42})");
   EXPECT_EQ(packed_shard_sequences((dir / "00000.tar").string()), 42u);
@@ -235,7 +236,6 @@ TEST(MixCount, ReadsPackStatsOrCountsSamples) {
   write_file_atomic(dir / "00002.tar", std::string(1024, '\0'));
   write_file_atomic(dir / "00002.stats.json", R"({"nope": 1})");
   EXPECT_THROW(packed_shard_sequences((dir / "00002.tar").string()), Error);
-  fs::remove_all(dir);
 }
 
 }  // namespace

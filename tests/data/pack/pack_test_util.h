@@ -14,6 +14,7 @@
 #include "oqvl/data/image/image_encode.h"
 #include "oqvl/data/io/tar_writer.h"
 #include "oqvl/data/text/qwen2vl_tokenizer.h"
+#include "test_util.h"
 
 namespace oqvl::data::pack_test {
 
@@ -23,16 +24,7 @@ inline const Tokenizer& tokenizer() {
   return t;
 }
 
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    static int n = 0;
-    path = std::filesystem::temp_directory_path() /
-           ("oqvl_pack_test_" + std::to_string(::getpid()) + "_" + std::to_string(n++));
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
+using oqvl::test::TempDir;
 
 inline std::string jpeg(int w, int h, std::uint8_t shade) {
   std::vector<std::uint8_t> px(static_cast<std::size_t>(w) * h * 3, shade);

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "oqvl/data/text/qwen2vl_tokenizer.h"
+#include "test_util.h"
 
 namespace oqvl::data {
 namespace {
@@ -17,9 +18,7 @@ namespace fs = std::filesystem;
 
 TEST(ImagePrompt, MatchesReferenceTokenizerImageToken) {
   const auto tok = load_qwen2vl_tokenizer(fs::path(OQVL_SOURCE_DIR) / "assets/qwen2-tokenizer/tokenizer.json");
-  std::ifstream in(fs::path(OQVL_FIXTURES_DIR) / "prompts/image_prompt_goldens.json");
-  ASSERT_TRUE(in.good());
-  const auto goldens = nlohmann::json::parse(in);
+  const auto goldens = oqvl::test::read_fixture_json("prompts/image_prompt_goldens.json");
   ASSERT_GE(goldens.size(), 9u);
   for (const auto& g : goldens) {
     const auto text = g["text"].get<std::string>();

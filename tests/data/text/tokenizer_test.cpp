@@ -14,6 +14,7 @@
 #include "oqvl/data/text/pretokenizer.h"
 #include "oqvl/data/text/qwen2vl_tokenizer.h"
 #include "oqvl/data/text/tokenizer.h"
+#include "test_util.h"
 
 namespace oqvl::data {
 namespace {
@@ -180,8 +181,8 @@ std::string error_of(const std::function<void()>& fn) {
 }
 
 TEST(Tokenizer, BadFilesFailNamingTheFile) {
-  auto dir = std::filesystem::temp_directory_path() / "oqvl_tokenizer_test";
-  std::filesystem::create_directories(dir);
+  oqvl::test::TempDir tmp("oqvl_tokenizer_test");
+  const auto& dir = tmp.path;
   auto write = [&](const std::string& name, const std::string& text) {
     std::ofstream(dir / name) << text;
     return (dir / name).string();
@@ -198,7 +199,6 @@ TEST(Tokenizer, BadFilesFailNamingTheFile) {
   EXPECT_NE(e.find("WordPiece"), std::string::npos) << e;
   std::string no_model = write("no_model.json", "[1, 2, 3]");
   EXPECT_NE(error_of([&] { Tokenizer::from_file(no_model); }).find("no \"model\""), std::string::npos);
-  std::filesystem::remove_all(dir);
 }
 
 // A tiny tokenizer.json with Qwen2's pipeline: the 256 byte tokens, then "ab" and "abc".

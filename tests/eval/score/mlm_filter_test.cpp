@@ -10,6 +10,7 @@
 
 #include "oqvl/core/error.h"
 #include "oqvl/data/text/qwen2vl_tokenizer.h"
+#include "test_util.h"
 
 namespace oqvl::eval {
 namespace {
@@ -18,9 +19,7 @@ namespace fs = std::filesystem;
 
 TEST(MlmFilter, PromptsMatchReference) {
   const auto tok = data::load_qwen2vl_tokenizer(fs::path(OQVL_SOURCE_DIR) / "assets/qwen2-tokenizer/tokenizer.json");
-  std::ifstream in(fs::path(OQVL_FIXTURES_DIR) / "eval/mlm_prompt_goldens.json");
-  ASSERT_TRUE(in.good());
-  const auto goldens = nlohmann::json::parse(in);
+  const auto goldens = oqvl::test::read_fixture_json("eval/mlm_prompt_goldens.json");
   ASSERT_EQ(goldens.size(), 20u);
   bool saw_truncated = false;
   for (const auto& g : goldens) {

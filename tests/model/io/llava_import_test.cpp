@@ -16,6 +16,7 @@
 #include "oqvl/model/io/llava_import.h"
 #include "oqvl/model/vlm.h"
 #include "oqvl/model/io/vlm_folder.h"
+#include "test_util.h"
 
 namespace fs = std::filesystem;
 using namespace oqvl::model;
@@ -118,7 +119,8 @@ TEST(LlavaImport, ImportedFolderMatchesLlavaReferenceForward) {
   const auto ids = expected["input_ids"].get<std::vector<std::int64_t>>();
   const auto want = torch::tensor(expected["last_logits"].get<std::vector<float>>());
   for (const std::string variant : {"with_vision", "no_vision"}) {
-    const fs::path out = temp_dir("fwd_" + variant) / "model";
+    oqvl::test::TempDir tmp("oqvl_llava_test_fwd_" + variant);
+    const fs::path out = tmp / "model";
     VlmWriteOptions w;
     w.safetensors.dtype = torch::kFloat32;
     import_llava(options(variant), out, w);
@@ -135,7 +137,6 @@ TEST(LlavaImport, ImportedFolderMatchesLlavaReferenceForward) {
     const auto got = output.logits[0][-1].to(torch::kFloat32);
     const double rel = (got - want).abs().max().item<double>() / want.abs().max().item<double>();
     EXPECT_LE(rel, 1e-5) << variant;
-    oqvl::remove_tree(out.parent_path());
   }
 }
 

@@ -8,6 +8,7 @@
 
 #include "oqvl/core/error.h"
 #include "oqvl/core/files.h"
+#include "test_util.h"
 
 namespace {
 namespace fs = std::filesystem;
@@ -67,9 +68,8 @@ TEST(Safetensors, WritesWhatTheReferenceLibraryReads) {
   std::uint64_t len = 0;
   for (int i = 7; i >= 0; --i) len = (len << 8) | static_cast<unsigned char>(bytes[i]);
   EXPECT_EQ(len % 8, 0u);
-  const char* python = std::getenv("OQVL_PYTHON");
-  std::string cmd = fmt::format("{} {}/tests/model/io/safetensors_check.py {}",
-                                python ? python : "python3", OQVL_SOURCE_DIR, p.string());
+  std::string cmd = fmt::format("{} {}/tests/model/io/safetensors_check.py {}", oqvl::test::python(),
+                                OQVL_SOURCE_DIR, p.string());
   EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
   fs::remove(p);
 }

@@ -20,6 +20,7 @@
 #include "oqvl/model/siglip.h"
 #include "oqvl/model/io/torch_save.h"
 #include "oqvl/model/io/vlm_folder.h"
+#include "test_util.h"
 
 namespace fs = std::filesystem;
 using namespace oqvl::model;
@@ -41,13 +42,7 @@ PrismaticImportOptions fixture_options(const std::string& checkpoint = "checkpoi
   return o;
 }
 
-// A fresh empty folder under the build's temp dir (removed by the test with remove_tree).
-fs::path temp_dir(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / ("oqvl_vlm_folder_test_" + name + "_" + std::to_string(::getpid()));
-  oqvl::remove_tree(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+using oqvl::test::TempDir;
 
 // Reference tensors the folder must hold: blocks past the feature layer and post_layernorm left out.
 StateDict reference_for_folder(const VlmConfig& config) {
@@ -106,17 +101,18 @@ TEST(TorchSave, ReadsWhatLibtorchPickleSaveWrites) {
   d.insert("a", torch::arange(6, torch::kFloat32).reshape({2, 3}));
   d.insert("b", torch::tensor({1, 2, 3}, torch::kInt64));
   auto bytes = torch::pickle_save(c10::IValue(d));
-  auto dir = temp_dir("pickle_save");
+  TempDir tmp("oqvl_vlm_folder_test_pickle_save");
+  const fs::path& dir = tmp.path;
   oqvl::write_file_atomic(dir / "d.pt", std::string_view(bytes.data(), bytes.size()));
   auto pt = load_torch_save(dir / "d.pt");
   ASSERT_EQ(pt.tensors.size(), 2u);
   EXPECT_TRUE(torch::equal(pt.tensors["a"], d.at("a")));
   EXPECT_TRUE(torch::equal(pt.tensors["b"], d.at("b")));
-  oqvl::remove_tree(dir);
 }
 
 TEST(TorchSave, ErrorsNameTheProblem) {
-  auto dir = temp_dir("torch_save_errors");
+  TempDir tmp("oqvl_vlm_folder_test_torch_save_errors");
+  const fs::path& dir = tmp.path;
   const std::string full = oqvl::read_file(kDir / "checkpoint.pt");
   oqvl::write_file_atomic(dir / "truncated.pt", std::string_view(full).substr(0, full.size() / 2));
   auto e = error_of([&] { load_torch_save(dir / "truncated.pt"); });
@@ -134,7 +130,6 @@ TEST(TorchSave, ErrorsNameTheProblem) {
 
   e = error_of([&] { load_torch_save(dir / "absent.pt"); });
   EXPECT_NE(e.find("absent.pt"), std::string::npos) << e;
-  oqvl::remove_tree(dir);
 }
 
 TEST(VlmFolder, ExpectedTensorsMatchTheModules) {
@@ -172,7 +167,8 @@ TEST(PrismaticImport, EveryTensorEqualsTheSource) {
 }
 
 TEST(PrismaticImport, FolderRoundTripAndShards) {
-  auto dir = temp_dir("roundtrip");
+  TempDir tmp("oqvl_vlm_folder_test_roundtrip");
+  const fs::path& dir = tmp.path;
   VlmWriteOptions w;
   w.safetensors.max_shard_bytes = 20'000;  // several shards for this tiny model
   import_prismatic(fixture_options(), dir / "f32", w);
@@ -207,13 +203,13 @@ TEST(PrismaticImport, FolderRoundTripAndShards) {
   EXPECT_TRUE(fs::exists(dir / "f32" / "model.safetensors"));
   EXPECT_FALSE(fs::exists(dir / "f32" / "model.safetensors.index.json"));
   EXPECT_EQ(temp_leftovers(dir / "f32"), 0);
-  oqvl::remove_tree(dir);
 }
 
 TEST(VlmFolder, ErrorsNameTheTensorAndLeaveNoOutput) {
   auto imported = load_prismatic(fixture_options());
   const auto& config = imported.checkpoint.config;
-  auto dir = temp_dir("errors");
+  TempDir tmp("oqvl_vlm_folder_test_errors");
+  const fs::path& dir = tmp.path;
 
   StateDict missing = imported.checkpoint.tensors;
   missing.erase("projector.mlp_projector.2.weight");
@@ -259,11 +255,11 @@ TEST(VlmFolder, ErrorsNameTheTensorAndLeaveNoOutput) {
   EXPECT_NE(e.find("is not a folder"), std::string::npos) << e;
   e = error_of([&] { read_vlm_folder(kDir); });
   EXPECT_NE(e.find("config.json"), std::string::npos) << e;
-  oqvl::remove_tree(dir);
 }
 
 TEST(HfExport, WritesLlmAndTruncatedVisionFolders) {
-  auto dir = temp_dir("export");
+  TempDir tmp("oqvl_vlm_folder_test_export");
+  const fs::path& dir = tmp.path;
   import_prismatic(fixture_options(), dir / "model");
   export_hf(dir / "model", dir / "llm", HfPart::kLlm);
   export_hf(dir / "model", dir / "vision", HfPart::kVision);
@@ -285,7 +281,6 @@ TEST(HfExport, WritesLlmAndTruncatedVisionFolders) {
   EXPECT_FALSE(vision.count("vision_model.encoder.layers.2.mlp.fc2.bias"));
   auto e = error_of([&] { export_hf(dir / "model", dir / "llm", HfPart::kLlm); });
   EXPECT_NE(e.find("not empty"), std::string::npos) << e;
-  oqvl::remove_tree(dir);
 }
 
 TEST(PrismaticImport, VisionFromHfNamesOrATorchSaveFile) {
@@ -321,7 +316,8 @@ TEST(PrismaticImport, WarnsWhenTheStoredHeadDiffersAndRejectsUnknownLlmTensors) 
     auto bytes = torch::pickle_save(c10::IValue(root));
     oqvl::write_file_atomic(path, std::string_view(bytes.data(), bytes.size()));
   };
-  auto dir = temp_dir("head");
+  TempDir tmp("oqvl_vlm_folder_test_head");
+  const fs::path& dir = tmp.path;
   save(pt, dir / "same.pt");
   auto o = fixture_options();
   o.checkpoint = dir / "same.pt";
@@ -344,5 +340,6 @@ TEST(PrismaticImport, WarnsWhenTheStoredHeadDiffersAndRejectsUnknownLlmTensors) 
   o.checkpoint = dir / "extra.pt";
   auto e = error_of([&] { load_prismatic(o); });
   EXPECT_NE(e.find("unexpected tensor 'language_model.model.layers.5.mlp.up_proj.weight'"), std::string::npos) << e;
-  oqvl::remove_tree(dir);
+  EXPECT_NE(e.find("unexpected tensor 'language_model.model.layers.5.mlp.up_proj.weight'"), std::string::npos)
+      << e;
 }

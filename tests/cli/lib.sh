@@ -1,0 +1,39 @@
+# Shared helper of the CLI tests (sourced, not a test itself):
+#   source "$(dirname "$0")/lib.sh"
+# Picks the project's Python like the scripts do (scripts/python_env.sh: OQVL_PYTHON, else the
+# repo's .venv, else python3; `python3` then means that Python), and gives:
+#   skip MESSAGE                 prints "SKIP: <test>: MESSAGE" and exits 77, which ctest reports
+#                                as skipped (SKIP_RETURN_CODE in tests/CMakeLists.txt)
+#   require_libtorch OQVL        skips unless `OQVL version` lists libtorch
+#   require_python_modules M...  skips unless python3 imports every module M
+#   require_skimage_data         skips unless scikit-image's sample photos are found; sets
+#                                OQVL_SKIMAGE_DATA to their folder
+_oqvl_cli_lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$_oqvl_cli_lib_dir/../../scripts/python_env.sh"
+
+skip() {
+  echo "SKIP: $(basename "$0" .sh): $*"
+  exit 77
+}
+
+require_libtorch() {
+  "$1" version | grep -q '^libtorch [0-9]' || skip "this oqvl build has no libtorch (model commands)"
+}
+
+require_python_modules() {
+  local m missing=()
+  for m in "$@"; do
+    python3 -c "import $m" 2> /dev/null || missing+=("$m")
+  done
+  [ ${#missing[@]} -eq 0 ] ||
+    skip "$OQVL_PYTHON cannot import ${missing[*]} (scripts/setup.sh installs them into .venv)"
+}
+
+require_skimage_data() {
+  if [ -z "${OQVL_SKIMAGE_DATA:-}" ]; then
+    OQVL_SKIMAGE_DATA=$(python3 "$_oqvl_cli_lib_dir/../../tools/skimage_data.py" 2> /dev/null) || true
+  fi
+  [ -n "$OQVL_SKIMAGE_DATA" ] && [ -f "$OQVL_SKIMAGE_DATA/astronaut.png" ] ||
+    skip "scikit-image's sample photos not found (Debian python3-skimage; or set OQVL_SKIMAGE_DATA)"
+  export OQVL_SKIMAGE_DATA
+}
