@@ -37,7 +37,8 @@ fs::path model_library_path() {
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   if (ec) return {};
-  for (const fs::path& p : {exe.parent_path() / OQVL_MODEL_LIBRARY, exe.parent_path().parent_path() / "lib" / OQVL_MODEL_LIBRARY})
+  for (const fs::path& p :
+       {exe.parent_path() / OQVL_MODEL_LIBRARY, exe.parent_path().parent_path() / "lib" / OQVL_MODEL_LIBRARY})
     if (fs::exists(p)) return p;
   return {};
 }
@@ -52,8 +53,10 @@ int main(int argc, char** argv) {
     const fs::path library = model_library_path();
     if (library.empty()) {
       if (!command.empty() && command != "version" && command != "help") {
-        std::fprintf(stderr, "oqvl: error: '%.*s' needs %s beside the oqvl executable (it is built with libtorch); "
-                     "rebuild with scripts/build.sh\n", static_cast<int>(command.size()), command.data(), OQVL_MODEL_LIBRARY);
+        std::fprintf(stderr,
+                     "oqvl: error: '%.*s' needs %s beside the oqvl executable (it is built with libtorch); "
+                     "rebuild with scripts/build.sh\n",
+                     static_cast<int>(command.size()), command.data(), OQVL_MODEL_LIBRARY);
         return oqvl::kExitBadInput;
       }
     } else {

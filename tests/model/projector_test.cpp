@@ -135,14 +135,16 @@ TEST(Projector, ParameterNamesAndErrors) {
   EXPECT_THROW(proj->forward(torch::zeros({1, 729, 9}), 144), Error);
   // Strict as every loader: an unknown tensor under the projector's prefix is named.
   StateDict extra;
-  for (const auto& item : proj->named_parameters()) extra["projector." + item.key()] = item.value().detach().clone();
+  for (const auto& item : proj->named_parameters())
+    extra["projector." + item.key()] = item.value().detach().clone();
   EXPECT_NO_THROW(proj->load_state(extra));
   extra["projector.mlp_projector.1.weight"] = torch::zeros({1});
   try {
     proj->load_state(extra);
     FAIL() << "no error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("unexpected tensor 'projector.mlp_projector.1.weight'"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("unexpected tensor 'projector.mlp_projector.1.weight'"),
+              std::string::npos)
         << e.what();
   }
   PoolingProjector full;  // Open-Qwen2VL's sizes: 4,131,840 parameters (docs/recipe.md §5.2)

@@ -202,7 +202,8 @@ TEST(Siglip, LoadNamesUnknownTensors) {
   known["vision_model.embeddings.position_ids"] = torch::zeros({1, 4});
   known["text_model.final_layer_norm.weight"] = torch::zeros({4});
   if (config.blocks_to_run() < config.num_layers)
-    known[fmt::format("vision_model.encoder.layers.{}.mlp.fc1.bias", config.blocks_to_run())] = torch::zeros({1});
+    known[fmt::format("vision_model.encoder.layers.{}.mlp.fc1.bias", config.blocks_to_run())] = torch::zeros(
+        {1});
   EXPECT_NO_THROW(tower->load_state(known));
 
   StateDict deeper = g.weights;  // a block the config does not have: the config is wrong

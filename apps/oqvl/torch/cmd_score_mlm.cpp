@@ -35,8 +35,9 @@ void run(Options& o) {
   const auto r = eval::run_mlm_scoring(shards, m.model, *m.tokenizer, o.score);
   std::uint64_t unscored = 0;
   for (const auto& [reason, n] : r.unscored) unscored += n;
-  log::info("scored {} pairs ({} unscored, {} outputs not an integer) in {:.1f} s, {:.2f} pairs/s; tables in {}",
-            r.pairs_scored, unscored, r.outputs_not_integer, r.seconds, r.pairs_per_second(), o.shards.out);
+  log::info(
+      "scored {} pairs ({} unscored, {} outputs not an integer) in {:.1f} s, {:.2f} pairs/s; tables in {}",
+      r.pairs_scored, unscored, r.outputs_not_integer, r.seconds, r.pairs_per_second(), o.shards.out);
 }
 
 }  // namespace
@@ -51,10 +52,14 @@ void register_score_mlm(CLI::App& score) {
                   "caption_text_quality, a comma list, or all")
       ->capture_default_str();
   cmd->add_option("--batch-size", o->score.batch_size, "pairs per forward")->capture_default_str();
-  cmd->add_option("--max-new-tokens", o->score.max_new_tokens, "generated tokens per score (the reference: 2)")
+  cmd->add_option("--max-new-tokens", o->score.max_new_tokens,
+                  "generated tokens per score (the reference: 2)")
       ->capture_default_str();
-  cmd->add_option("--max-len", o->score.max_len, "prompt tokens kept before the whitespace token")->capture_default_str();
-  cmd->add_option("--limit", o->score.limit, "score only the first N pairs of each shard (0 = all; trial runs: the table then holds only those, and a rerun skips it)")
+  cmd->add_option("--max-len", o->score.max_len, "prompt tokens kept before the whitespace token")
+      ->capture_default_str();
+  cmd->add_option(
+         "--limit", o->score.limit,
+         "score only the first N pairs of each shard (0 = all; trial runs: the table then holds only those, and a rerun skips it)")
       ->capture_default_str();
   cmd->add_flag("--skip-bad", o->score.skip_bad, "skip and count bad shard content instead of stopping");
   cmd->callback([o] { run(*o); });

@@ -177,7 +177,8 @@ void AtomicDir::check_target(const fs::path& dir, bool overwrite) {
   }
 }
 
-AtomicDir::AtomicDir(fs::path dir, bool overwrite) : dir_(without_trailing_slash(std::move(dir))), overwrite_(overwrite) {
+AtomicDir::AtomicDir(fs::path dir, bool overwrite)
+    : dir_(without_trailing_slash(std::move(dir))), overwrite_(overwrite) {
   check_target(dir_, overwrite_);
   if (dir_.has_parent_path()) fs::create_directories(dir_.parent_path());
   temp_ = make_temp_sibling(dir_, ".tmp-");

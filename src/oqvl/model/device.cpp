@@ -5,7 +5,8 @@
 namespace oqvl::model {
 
 torch::Device parse_device(const std::string& d) {
-  if (d == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+  if (d == "auto")
+    return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
   torch::Device device = torch::kCPU;
   try {
     device = torch::Device(d);

@@ -26,9 +26,7 @@
 namespace oqvl::model {
 
 // data::kEvalStopIds (vlm-evaluation's eos_token_id list, in its order) as generation takes them.
-inline std::vector<int64_t> eval_stop_ids() {
-  return {data::kEvalStopIds.begin(), data::kEvalStopIds.end()};
-}
+inline std::vector<int64_t> eval_stop_ids() { return {data::kEvalStopIds.begin(), data::kEvalStopIds.end()}; }
 
 struct GenerationConfig {
   int64_t max_new_tokens = 16;

@@ -360,10 +360,11 @@ torch::Tensor Qwen2ForCausalLMImpl::forward_cached(const torch::Tensor& inputs_e
 
 void Qwen2ForCausalLMImpl::load_state(const std::map<std::string, torch::Tensor>& state, bool allow_unexpected) {
   // With tied embeddings a saved lm_head.weight is the embedding again: checked, not loaded.
-  if (auto it = state.find("lm_head.weight"); it != state.end() && config.tie_word_embeddings &&
-                                              it->second.sizes() != torch::IntArrayRef({config.vocab_size, config.hidden_size}))
-    fail("Qwen2 checkpoint: tensor 'lm_head.weight' has shape {}, expected [{}, {}]", shape_string(it->second.sizes()),
-         config.vocab_size, config.hidden_size);
+  if (auto it = state.find("lm_head.weight");
+      it != state.end() && config.tie_word_embeddings &&
+      it->second.sizes() != torch::IntArrayRef({config.vocab_size, config.hidden_size}))
+    fail("Qwen2 checkpoint: tensor 'lm_head.weight' has shape {}, expected [{}, {}]",
+         shape_string(it->second.sizes()), config.vocab_size, config.hidden_size);
   load_module(*this, state, "", "Qwen2 checkpoint", [&](std::string_view name) {
     return allow_unexpected || (name == "lm_head.weight" && config.tie_word_embeddings) ||
            name.find("rotary_emb.inv_freq") != std::string_view::npos;  // recomputed from rope_theta

@@ -184,9 +184,11 @@ std::optional<std::string> find_prefix(const StateDict& state, const std::string
 
 void SiglipVisionTowerImpl::load_state(const StateDict& state) {
   if (auto prefix = find_prefix(state, "embeddings.patch_embedding.weight")) {
-    load_module(*this, state, *prefix, "SigLIP weights", [&](std::string_view name) { return siglip_tensor_not_run(name, config_); });
+    load_module(*this, state, *prefix, "SigLIP weights",
+                [&](std::string_view name) { return siglip_tensor_not_run(name, config_); });
   } else if (auto timm_prefix = find_prefix(state, "patch_embed.proj.weight")) {
-    load_module(*this, siglip_state_from_timm(state, *timm_prefix, config_.blocks_to_run()), "", "SigLIP weights");
+    load_module(*this, siglip_state_from_timm(state, *timm_prefix, config_.blocks_to_run()), "",
+                "SigLIP weights");
   } else {
     fail(
         "no SigLIP vision weights in the state dict (looked for '*embeddings.patch_embedding."

@@ -18,7 +18,6 @@ torch::ScalarType param_dtype(torch::nn::Module& module) {
   return params.empty() ? torch::kFloat32 : params.front().scalar_type();
 }
 
-
 }  // namespace
 
 OpenQwen2VLImpl::OpenQwen2VLImpl(const VlmConfig& config) : config_(config) {

@@ -44,8 +44,8 @@ struct VlmConfig {
   // SigLIP preprocessing (docs/recipe.md §5.1): resize-naive bicubic to image_size, normalize.
   std::array<float, 3> image_mean{0.5f, 0.5f, 0.5f};
   std::array<float, 3> image_std{0.5f, 0.5f, 0.5f};
-  std::int64_t bos_id = data::kBosId;  // <s>
-  std::int64_t pad_id = data::kPadId;  // <|endoftext|>
+  std::int64_t bos_id = data::kBosId;    // <s>
+  std::int64_t pad_id = data::kPadId;    // <|endoftext|>
   std::int64_t eos_id = data::kImEndId;  // <|im_end|>
   std::int64_t image_placeholder = data::kImagePlaceholderId;
 

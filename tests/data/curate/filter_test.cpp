@@ -46,7 +46,8 @@ class FilterTest : public ::testing::Test {
       for (const SampleSpec& spec : shards[s]) {
         Sample sample;
         sample.key = fmt::format("{:06d}", key++);
-        sample.add("jpg", spec.image < 0 ? std::string("not an image") : png(spec.width, spec.height, spec.image));
+        sample.add("jpg",
+                   spec.image < 0 ? std::string("not an image") : png(spec.width, spec.height, spec.image));
         sample.add("txt", spec.caption);
         sample.add("json", nlohmann::json{{"uid", spec.uid}, {"url", spec.url}, {"key", sample.key}}.dump());
         writer.write(sample);
@@ -102,9 +103,12 @@ TEST_F(FilterTest, RulesScoresAndUidListWithCounts) {
       {{uid_hex(1), 1, "one two", "a"}, {uid_hex(2), 2, "one", "b"}, {uid_hex(3), 3, "one two three", "c"}},
       {{uid_hex(4), 4, "  ", "d"}, {uid_hex(5), 5, "w w", "e", 40, 8}, {uid_hex(6), -1, "w w", "f"}},
   });
-  std::ofstream(dir_ / "s.jsonl") << R"({"uid": ")" << uid_hex(1) << R"(", "su": 90})" << "\n"
-                                  << R"({"uid": ")" << uid_hex(3) << R"(", "su": 10})" << "\n"
-                                  << R"({"uid": ")" << uid_hex(5) << R"(", "su": 85})" << "\n";
+  std::ofstream(dir_ / "s.jsonl") << R"({"uid": ")" << uid_hex(1) << R"(", "su": 90})"
+                                  << "\n"
+                                  << R"({"uid": ")" << uid_hex(3) << R"(", "su": 10})"
+                                  << "\n"
+                                  << R"({"uid": ")" << uid_hex(5) << R"(", "su": 85})"
+                                  << "\n";
   // uid list: 3 and 6
   std::string npy = "\x93NUMPY\x01";
   npy += '\0';
@@ -157,7 +161,8 @@ TEST_F(FilterTest, RulesScoresAndUidListWithCounts) {
 TEST_F(FilterTest, DeterministicAcrossThreadsAndResharded) {
   std::vector<std::vector<SampleSpec>> specs(5);
   for (int i = 0; i < 100; ++i) {
-    specs[i % 5 == 0 ? i / 20 : (i * 7) % 5].push_back({uid_hex(i % 70), i % 45, fmt::format("cap {}", i % 60), "u"});
+    specs[i % 5 == 0 ? i / 20 : (i * 7) % 5].push_back(
+        {uid_hex(i % 70), i % 45, fmt::format("cap {}", i % 60), "u"});
   }
   auto shards = write_shards(specs);
   std::vector<std::string> bytes[2];
@@ -190,7 +195,8 @@ TEST_F(FilterTest, CleansCaptionsAndCopiesOtherBytes) {
 }
 
 TEST_F(FilterTest, RerunSkipsCompleteJobAndRedoesChangedOne) {
-  auto shards = write_shards({{{uid_hex(1), 1, "a", "u"}, {uid_hex(2), 2, "b", "u"}, {uid_hex(3), 3, "c", "u"}}});
+  auto shards = write_shards(
+      {{{uid_hex(1), 1, "a", "u"}, {uid_hex(2), 2, "b", "u"}, {uid_hex(3), 3, "c", "u"}}});
   FilterOptions o = options("out");
   o.shard_size = 1;
   FilterReport first = run_filter(shards, o);
@@ -233,14 +239,18 @@ TEST_F(FilterTest, ShardsWithTheSameNameInTwoFolders) {
   // Outputs are named by job, not by input: nothing collides; keys are copied unchanged.
   ASSERT_EQ(r.output.size(), 1u);
   EXPECT_EQ(r.output[0].path, "job-0000-of-0001-000000.tar");
-  std::vector<std::pair<std::string, std::string>> want = {
-      {"000000", "cc3m 0"}, {"000001", "cc3m 1"}, {"000002", "cc3m 2"}, {"000000", "cc12m 0"}, {"000001", "cc12m 1"}};
+  std::vector<std::pair<std::string, std::string>> want = {{"000000", "cc3m 0"},
+                                                           {"000001", "cc3m 1"},
+                                                           {"000002", "cc3m 2"},
+                                                           {"000000", "cc12m 0"},
+                                                           {"000001", "cc12m 1"}};
   EXPECT_EQ(read_output(r, o.out), want);
   EXPECT_TRUE(run_filter(shards, o).resumed);
 }
 
 TEST_F(FilterTest, BadShardFailsOrIsCountedWithSkipBad) {
-  auto shards = write_shards({{{uid_hex(1), 1, "a", "u"}}, {{uid_hex(2), 2, "b", "u"}, {uid_hex(3), 3, "c", "u"}}});
+  auto shards = write_shards(
+      {{{uid_hex(1), 1, "a", "u"}}, {{uid_hex(2), 2, "b", "u"}, {uid_hex(3), 3, "c", "u"}}});
   // Truncate the second shard in the middle of its second sample.
   std::string data = oqvl::read_file(shards[1]);
   oqvl::write_file_atomic(shards[1], data.substr(0, data.size() - 1800));

@@ -7,8 +7,8 @@
 #include "oqvl/core/error.h"
 
 namespace fs = std::filesystem;
-using oqvl::data::ScoreTable;
 using oqvl::data::parse_score_table_spec;
+using oqvl::data::ScoreTable;
 
 namespace {
 
@@ -70,7 +70,8 @@ TEST(ScoreTable, Errors) {
   EXPECT_THROW(ScoreTable::parse("uid,b\n" + u + ",1\n" + u + ",2\n", "csv", ScoreTableSpec{"t.csv", ""}),
                oqvl::Error);
   EXPECT_THROW(ScoreTable::parse("key,b\n1,2,3\n", "csv", ScoreTableSpec{"t.csv", ""}), oqvl::Error);
-  EXPECT_THROW(ScoreTable::parse("{\"uid\": \"xyz\"}\n", "jsonl", ScoreTableSpec{"t.jsonl", ""}), oqvl::Error);
+  EXPECT_THROW(ScoreTable::parse("{\"uid\": \"xyz\"}\n", "jsonl", ScoreTableSpec{"t.jsonl", ""}),
+               oqvl::Error);
   EXPECT_THROW(ScoreTable::parse("{not json\n", "jsonl", ScoreTableSpec{"t.jsonl", ""}), oqvl::Error);
   try {
     ScoreTable::parse("id,score\n1,2\n", "csv", ScoreTableSpec{"t.csv", ""});

@@ -22,8 +22,7 @@ const oqvl::data::Tokenizer& tokenizer() {
 TEST(ShardStats, CountsFieldsAndCaptionTokens) {
   oqvl::test::TempDir tmp("oqvl_stats");
   const fs::path& dir = tmp.path;
-  const std::vector<std::string> captions = {"a photo of a sneaker", "a dress", "hello world",
-                                             ""};
+  const std::vector<std::string> captions = {"a photo of a sneaker", "a dress", "hello world", ""};
   oqvl::data::ShardWriterOptions wo;
   wo.max_samples = 3;
   oqvl::data::ShardWriter writer((dir / "%02d.tar").string(), wo);

@@ -28,8 +28,8 @@ TEST(UidList, HexRoundTrip) {
 // Every layout numpy writes for a uid list reads back as the uids Python saved.
 TEST(UidList, ReadsNumpyLayouts) {
   auto want = expected();
-  for (const char* name : {"uids_struct.npy", "uids_u8x2.npy", "uids_named_unsorted.npy",
-                           "uids_v2.npy", "uids_v3.npy"}) {
+  for (const char* name :
+       {"uids_struct.npy", "uids_u8x2.npy", "uids_named_unsorted.npy", "uids_v2.npy", "uids_v3.npy"}) {
     SCOPED_TRACE(name);
     UidSet set = UidSet::load_npy(kDir / name);
     ASSERT_EQ(set.size(), want["uids"].size());
@@ -50,9 +50,8 @@ TEST(UidList, RejectsWrongDtypeShapeAndTruncation) {
     const char* message;
   };
   for (const Case& c : {Case{"bad_float.npy", "not a uid list"}, Case{"bad_shape.npy", "not a uid list"},
-                        Case{"bad_bigendian.npy", "not a uid list"},
-                        Case{"bad_fortran.npy", "Fortran"}, Case{"bad_truncated.npy", "body has"},
-                        Case{"scores.csv", "not a .npy file"}}) {
+                        Case{"bad_bigendian.npy", "not a uid list"}, Case{"bad_fortran.npy", "Fortran"},
+                        Case{"bad_truncated.npy", "body has"}, Case{"scores.csv", "not a .npy file"}}) {
     SCOPED_TRACE(c.file);
     try {
       UidSet::load_npy(kDir / c.file);

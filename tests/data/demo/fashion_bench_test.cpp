@@ -15,8 +15,7 @@ namespace fs = std::filesystem;
 
 namespace {
 fs::path temp_file(const std::string& name) {
-  return fs::temp_directory_path() /
-         ("oqvl_fashion_bench_" + std::to_string(::getpid()) + "_" + name);
+  return fs::temp_directory_path() / ("oqvl_fashion_bench_" + std::to_string(::getpid()) + "_" + name);
 }
 }  // namespace
 
@@ -50,8 +49,7 @@ TEST(FashionBench, FourOptionQuestionsWithTheTrueClassAndBalancedLetters) {
     int image_index = std::stoi(f[10].substr(f[10].find('#') + 1));
     EXPECT_TRUE(sources.insert(f[10]).second);
     EXPECT_EQ(
-        std::string(
-            oqvl::data::kFashionMnistClasses[test.labels[static_cast<std::size_t>(image_index)]]),
+        std::string(oqvl::data::kFashionMnistClasses[test.labels[static_cast<std::size_t>(image_index)]]),
         f[8]);
     auto png = oqvl::data::base64_decode(f[9]);
     ASSERT_TRUE(png);

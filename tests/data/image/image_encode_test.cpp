@@ -15,8 +15,8 @@ std::vector<std::uint8_t> gradient(int w, int h, int channels) {
   for (int y = 0; y < h; ++y)
     for (int x = 0; x < w; ++x)
       for (int c = 0; c < channels; ++c)
-        px[(static_cast<std::size_t>(y) * w + x) * channels + c] =
-            static_cast<std::uint8_t>((x * 7 + y * 3 + c * 50) % 256);
+        px[(static_cast<std::size_t>(y) * w + x) * channels + c] = static_cast<std::uint8_t>(
+            (x * 7 + y * 3 + c * 50) % 256);
   return px;
 }
 

@@ -22,8 +22,7 @@ Image gradient(int w, int h) {
 }
 
 TEST(Resize, WeightsSumToOneInFixedPoint) {
-  for (auto filter :
-       {ResampleFilter::kBilinear, ResampleFilter::kBicubic, ResampleFilter::kLanczos})
+  for (auto filter : {ResampleFilter::kBilinear, ResampleFilter::kBicubic, ResampleFilter::kLanczos})
     for (auto [in, out] : {std::pair{1000, 384}, {384, 384}, {40, 384}, {7, 3}}) {
       ResampleWeights w = resample_weights(in, out, filter);
       for (int i = 0; i < out; ++i) {
@@ -40,8 +39,7 @@ TEST(Resize, SameSizeIsACopyAndConstantStaysConstant) {
   Image g = gradient(50, 40);
   EXPECT_EQ(resize(g, 50, 40, ResampleFilter::kBicubic).rgb, g.rgb);
   Image flat{30, 20, std::vector<std::uint8_t>(30 * 20 * 3, 77)};
-  for (auto filter :
-       {ResampleFilter::kBilinear, ResampleFilter::kBicubic, ResampleFilter::kLanczos})
+  for (auto filter : {ResampleFilter::kBilinear, ResampleFilter::kBicubic, ResampleFilter::kLanczos})
     for (std::uint8_t v : resize(flat, 71, 9, filter).rgb) EXPECT_EQ(v, 77);
   EXPECT_THROW(resize(g, 0, 10, ResampleFilter::kBicubic), oqvl::Error);
   EXPECT_THROW(parse_resample_filter("cubic"), oqvl::Error);
@@ -52,10 +50,8 @@ TEST(Resize, SameSizeIsACopyAndConstantStaysConstant) {
 // the AVX2 one.
 TEST(Resize, PlanarAndPortablePathsMatch) {
   Image g = gradient(123, 77);
-  const std::pair<int, int> sizes[] = {{123, 77}, {50, 77}, {123, 30},
-                                       {110, 20}, {60, 70}, {300, 200}};
-  for (auto filter :
-       {ResampleFilter::kBilinear, ResampleFilter::kBicubic, ResampleFilter::kLanczos})
+  const std::pair<int, int> sizes[] = {{123, 77}, {50, 77}, {123, 30}, {110, 20}, {60, 70}, {300, 200}};
+  for (auto filter : {ResampleFilter::kBilinear, ResampleFilter::kBicubic, ResampleFilter::kLanczos})
     for (auto [w, h] : sizes) {
       SCOPED_TRACE(std::to_string(w) + "x" + std::to_string(h));
       Image ref = resize(g, w, h, filter);

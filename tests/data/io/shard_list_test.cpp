@@ -60,7 +60,10 @@ TEST(ShardList, FilesGlobsBracesAndLists) {
   EXPECT_EQ(expand_shard_specs({d / "*.tar"}), (V{d / "00000.tar", d / "00001.tar", d / "00002.tar"}));
   EXPECT_EQ(expand_shard_specs({d / "{00001..00002}.tar", d / "0000[0].tar"}),
             (V{d / "00001.tar", d / "00002.tar", d / "00000.tar"}));
-  std::ofstream(d.path / "list.txt") << "# shards\n" << d / "00002.tar" << "\n\n  " << d / "{00000..00001}.tar" << "\n";
+  std::ofstream(d.path / "list.txt") << "# shards\n"
+                                     << d / "00002.tar"
+                                     << "\n\n  " << d / "{00000..00001}.tar"
+                                     << "\n";
   EXPECT_EQ(expand_shard_specs({at_list(d / "list.txt")}),
             (V{d / "00002.tar", d / "00000.tar", d / "00001.tar"}));
   EXPECT_EQ(expand_shard_specs({"-"}), (V{"-"}));

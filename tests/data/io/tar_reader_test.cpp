@@ -165,10 +165,10 @@ TEST(TarReader, BadInputIsAnErrorNamingShardAndOffset) {
       {"cut_header.tar", good.substr(0, 512 * 3 + 100), "truncated tar", "byte"},
       // Cut inside (or right before) the zero padding after a member's data: Python's tarfile
       // and webdataset raise "unexpected end of data" there as well.
-      {"cut_padding.tar", member("a.txt", std::string(100, 'x')).substr(0, 512 + 150),
-       "truncated tar", "padding"},
-      {"cut_at_data_end.tar", member("a.txt", std::string(100, 'x')).substr(0, 512 + 100),
-       "truncated tar", "padding"},
+      {"cut_padding.tar", member("a.txt", std::string(100, 'x')).substr(0, 512 + 150), "truncated tar",
+       "padding"},
+      {"cut_at_data_end.tar", member("a.txt", std::string(100, 'x')).substr(0, 512 + 100), "truncated tar",
+       "padding"},
       {"dup.tar", dup, "duplicate field", "byte 1024"},
   };
   for (const auto& c : cases) {
@@ -194,8 +194,7 @@ TEST(TarReader, BadInputIsAnErrorNamingShardAndOffset) {
     EXPECT_EQ(e.reason, "bad tar header");
     // Sample 0 is not handed out: the broken header might have been one of its members.
     EXPECT_EQ(n, 0u);
-    EXPECT_NE(std::string(e.what()).find(fmt::format("byte {}", second)), std::string::npos)
-        << e.what();
+    EXPECT_NE(std::string(e.what()).find(fmt::format("byte {}", second)), std::string::npos) << e.what();
   }
 }
 
@@ -229,9 +228,11 @@ TEST(TarReader, SkipPolicyCountsAndGoesOn) {
 bool same_samples(const std::vector<Sample>& a, const std::vector<Sample>& b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    if (a[i].key != b[i].key || a[i].offset != b[i].offset || a[i].fields.size() != b[i].fields.size()) return false;
+    if (a[i].key != b[i].key || a[i].offset != b[i].offset || a[i].fields.size() != b[i].fields.size())
+      return false;
     for (std::size_t f = 0; f < a[i].fields.size(); ++f) {
-      if (a[i].fields[f].ext != b[i].fields[f].ext || a[i].fields[f].bytes != b[i].fields[f].bytes) return false;
+      if (a[i].fields[f].ext != b[i].fields[f].ext || a[i].fields[f].bytes != b[i].fields[f].bytes)
+        return false;
     }
   }
   return true;
@@ -276,11 +277,9 @@ TEST(TarReader, StartAtRefusesOffsetsThatAreNotSamples) {
     std::string says;
   };
   std::vector<Case> cases = {
-      {100, "not at a tar header boundary"},
-      {1024, "no valid tar header there"},
+      {100, "not at a tar header boundary"},        {1024, "no valid tar header there"},
       {512 + 2048 + 1024, "end-of-archive marker"},  // after b.txt's header and data block
-      {size, "at or past the end of the file"},
-      {size + 512, "at or past the end of the file"},
+      {size, "at or past the end of the file"},     {size + 512, "at or past the end of the file"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.offset);

@@ -120,8 +120,8 @@ TEST(ShardWriter, SameSamplesGiveSameBytes) {
 TEST(ShardWriter, LongNamesAndFoldersRoundTrip) {
   TempDir dir;
   std::vector<Sample> samples(3);
-  samples[0].key = "folder/" + std::string(90, 'k');                        // prefix split
-  samples[1].key = std::string(130, 'x');                                  // pax path record
+  samples[0].key = "folder/" + std::string(90, 'k');                            // prefix split
+  samples[1].key = std::string(130, 'x');                                       // pax path record
   samples[2].key = "a/" + std::string(200, 'y') + "/" + std::string(120, 'z');  // pax too
   for (auto& s : samples) {
     s.add("txt", "t");
@@ -142,7 +142,7 @@ TEST(ShardWriter, RejectsSamplesThatWouldNotReadBack) {
     return s;
   };
   EXPECT_THROW(writer.write(bad("", "txt")), Error);
-  EXPECT_THROW(writer.write(bad("a.b", "txt")), Error);   // would read as key "a"
+  EXPECT_THROW(writer.write(bad("a.b", "txt")), Error);  // would read as key "a"
   EXPECT_THROW(writer.write(bad("a", "")), Error);
   EXPECT_THROW(writer.write(bad("a", "x/y")), Error);
   EXPECT_THROW(writer.write(bad("__meta__/x", "txt")), Error);

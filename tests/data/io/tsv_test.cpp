@@ -55,8 +55,7 @@ TEST(Tsv, PandasMissingValueMarkers) {
   for (const char* na : {"", "nan", "NaN", "None", "NA", "null", "N/A", "<NA>"}) {
     EXPECT_TRUE(oqvl::data::is_pandas_na(na)) << na;
   }
-  for (const char* text : {"0", "none", "Nan ", "no"})
-    EXPECT_FALSE(oqvl::data::is_pandas_na(text)) << text;
+  for (const char* text : {"0", "none", "Nan ", "no"}) EXPECT_FALSE(oqvl::data::is_pandas_na(text)) << text;
 }
 
 TEST(Base64, EncodesAndDecodesLikePython) {

@@ -63,9 +63,9 @@ TEST(MixSpec, Parses) {
 }
 
 TEST(MixSpec, BadSpecsAreClearErrors) {
-  for (const char* bad : {"noequals", "=x.tar", "a b=x.tar", "a=x.tar:epochs=0", "a=x.tar:epochs=-1",
-                          "a=x.tar:weight=abc", "a=x.tar:epochs=1:weight=2", "a=x.tar:epoch=1",
-                          "a=:weight=1", "a=x.tar:weight=1:weight=2"}) {
+  for (const char* bad :
+       {"noequals", "=x.tar", "a b=x.tar", "a=x.tar:epochs=0", "a=x.tar:epochs=-1", "a=x.tar:weight=abc",
+        "a=x.tar:epochs=1:weight=2", "a=x.tar:epoch=1", "a=:weight=1", "a=x.tar:weight=1:weight=2"}) {
     EXPECT_THROW(parse_mix_source(bad), Error) << bad;
   }
   try {
@@ -113,7 +113,8 @@ TEST_F(MixTest, DeterministicAndSeeded) {
   // A source's shard selection does not depend on the order of --source flags.
   auto shards_of = [](const Mixture& m, const std::string& s) {
     std::multiset<std::string> set;
-    for (const auto& e : m.entries) if (e.source == s) set.insert(e.shard);
+    for (const auto& e : m.entries)
+      if (e.source == s) set.insert(e.shard);
     return set;
   };
   Mixture x = mix({src("a", ":epochs=0.5"), src("b", ":epochs=0.3")}, 3);
@@ -121,13 +122,14 @@ TEST_F(MixTest, DeterministicAndSeeded) {
   EXPECT_EQ(shards_of(x, "a"), shards_of(y, "a"));
   // Both sources are spread over the order, not one after the other.
   int switches = 0;
-  for (std::size_t i = 1; i < x.entries.size(); ++i) switches += x.entries[i].source != x.entries[i - 1].source;
+  for (std::size_t i = 1; i < x.entries.size(); ++i)
+    switches += x.entries[i].source != x.entries[i - 1].source;
   EXPECT_GT(switches, 3);
 }
 
 TEST_F(MixTest, BadMixturesAreClearErrors) {
   EXPECT_THROW(mix({}, 1), Error);
-  EXPECT_THROW(mix({src("a", ""), src("a", "")}, 1), Error);  // duplicate name
+  EXPECT_THROW(mix({src("a", ""), src("a", "")}, 1), Error);                          // duplicate name
   EXPECT_THROW(mix({src("a", ":epochs=5"), src("b", ":weight=1")}, 1, 2000), Error);  // no budget
   EXPECT_THROW(mix({"c=" + (dir / "missing" / "*.tar").string()}, 1), Error);
 }
@@ -189,9 +191,12 @@ TEST_F(MixTest, BadManifestsAreClearErrors) {
        "sources[0].available_sequences: expected a non-negative integer, got -5"},
       {[](nlohmann::json& j) { j["sources"][0]["weight"] = 1; }, "sources[0]: needs exactly one of"},
       {[](nlohmann::json& j) { j["sources"][1].erase("weight"); }, "sources[1]: needs exactly one of"},
-      {[](nlohmann::json& j) { j["sources"][1]["weight"] = -2; }, "sources[1].weight: expected a positive number"},
-      {[](nlohmann::json& j) { j["sources"][0]["epochs"] = "1"; }, "sources[0].epochs: expected a positive number"},
-      {[](nlohmann::json& j) { j["entries"][3]["sequences"] = -1; }, "entries[3].sequences: expected a non-negative integer"},
+      {[](nlohmann::json& j) { j["sources"][1]["weight"] = -2; },
+       "sources[1].weight: expected a positive number"},
+      {[](nlohmann::json& j) { j["sources"][0]["epochs"] = "1"; },
+       "sources[0].epochs: expected a positive number"},
+      {[](nlohmann::json& j) { j["entries"][3]["sequences"] = -1; },
+       "entries[3].sequences: expected a non-negative integer"},
       {[](nlohmann::json& j) { j["entries"][0]["source"] = "c"; }, "entries[0].source: 'c' is not one of"},
       {[](nlohmann::json& j) { j["entries"][2].erase("pass"); }, "entries[2]: missing key 'pass'"},
       {[](nlohmann::json& j) { j["entries"][2]["shard"] = nullptr; }, "entries[2].shard: expected a string"},
@@ -220,7 +225,8 @@ TEST_F(MixTest, BadManifestsAreClearErrors) {
     Mixture::load(dir / "v2.json");
     ADD_FAILURE() << "no error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("v2.json: mixture manifest version 2"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("v2.json: mixture manifest version 2"), std::string::npos)
+        << e.what();
   }
   EXPECT_THROW(Mixture::load(dir / "missing.json"), Error);
 }

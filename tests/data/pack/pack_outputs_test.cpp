@@ -77,9 +77,9 @@ TEST(PackOutputs, TwoFoldersWithTheSameShardNames) {
   options.context = 1024;
   PackRunResult run = pack_shards(shards, dir.path / "out", tokenizer(), options);
   EXPECT_EQ(run.stats.packed_samples, 130u);
-  std::set<std::string> want = {"cc3m_00000.tar", "cc3m_00000.stats.json", "00001.tar", "00001.stats.json",
-                                "cc12m_00000.tar", "cc12m_00000.stats.json", "pack-options.json",
-                                "pack-job-0000-of-0001.summary.json"};
+  std::set<std::string> want = {
+      "cc3m_00000.tar",  "cc3m_00000.stats.json",  "00001.tar",         "00001.stats.json",
+      "cc12m_00000.tar", "cc12m_00000.stats.json", "pack-options.json", "pack-job-0000-of-0001.summary.json"};
   EXPECT_EQ(files_in(dir.path / "out"), want);
   // Each output holds its own input's samples, keyed by its name.
   std::map<std::string, std::uint64_t> samples;
@@ -92,7 +92,8 @@ TEST(PackOutputs, TwoFoldersWithTheSameShardNames) {
     auto stats = nlohmann::json::parse(read_file(dir.path / "out" / (std::string(stem) + ".stats.json")));
     EXPECT_EQ(stats["output"], std::string(stem) + ".tar");
   }
-  EXPECT_EQ(samples, (std::map<std::string, std::uint64_t>{{"cc3m_00000", 40}, {"00001", 40}, {"cc12m_00000", 50}}));
+  EXPECT_EQ(samples,
+            (std::map<std::string, std::uint64_t>{{"cc3m_00000", 40}, {"00001", 40}, {"cc12m_00000", 50}}));
   // Jobs share the folder: names are chosen over all jobs' inputs, so two jobs (job 0 packs
   // cc3m/00000 and cc12m/00000, job 1 cc3m/00001) write the same files as one.
   for (int j = 0; j < 2; ++j) {
@@ -108,7 +109,8 @@ TEST(PackOutputs, TwoFoldersWithTheSameShardNames) {
     pack_shards(shards, dir.path / "three", tokenizer(), options);
   }
   EXPECT_FALSE(fs::exists(dir.path / "three" / "00000.tar"));
-  EXPECT_EQ(read_file(dir.path / "out" / "cc12m_00000.tar"), read_file(dir.path / "three" / "cc12m_00000.tar"));
+  EXPECT_EQ(read_file(dir.path / "out" / "cc12m_00000.tar"),
+            read_file(dir.path / "three" / "cc12m_00000.tar"));
 }
 
 // The Error of running `fn`, or "" if it did not throw.
@@ -133,7 +135,8 @@ struct RerunTest : ::testing::Test {
     }
     options.context = 1024;
     options.window = 2;
-    options.tokenizer_fingerprint = file_fingerprint(fs::path(OQVL_SOURCE_DIR) / "assets/qwen2-tokenizer/tokenizer.json");
+    options.tokenizer_fingerprint = file_fingerprint(fs::path(OQVL_SOURCE_DIR) /
+                                                     "assets/qwen2-tokenizer/tokenizer.json");
     out = dir.path / "out";
     pack_shards(shards, out, tokenizer(), options);
   }
@@ -142,7 +145,8 @@ struct RerunTest : ::testing::Test {
                       const std::vector<std::string>& inputs = {}) {
     std::map<std::string, std::string> before;
     for (const auto& name : files_in(out)) before[name] = read_file(out / name);
-    std::string error = error_of([&] { pack_shards(inputs.empty() ? shards : inputs, out, tokenizer(), changed); });
+    std::string error = error_of(
+        [&] { pack_shards(inputs.empty() ? shards : inputs, out, tokenizer(), changed); });
     EXPECT_NE(error.find(says), std::string::npos) << error;
     EXPECT_NE(error.find("use a fresh --out"), std::string::npos) << error;
     std::map<std::string, std::string> after;
@@ -167,7 +171,8 @@ TEST_F(RerunTest, SameOptionsResume) {
   EXPECT_EQ(again.windows_skipped, 2u);
   // Inputs spelled differently are the same files.
   std::vector<std::string> spelled;
-  for (const auto& s : shards) spelled.push_back((fs::path(s).parent_path() / "." / fs::path(s).filename()).string());
+  for (const auto& s : shards)
+    spelled.push_back((fs::path(s).parent_path() / "." / fs::path(s).filename()).string());
   EXPECT_EQ(pack_shards(spelled, out, tokenizer(), options).windows_skipped, 2u);
   // An interrupted window (no stats) is packed again with the same options.
   fs::remove(out / "00002.stats.json");
@@ -232,7 +237,8 @@ TEST(PackOutputs, RecordThatIsNotJsonIsAnError) {
   TempDir fresh;
   claim_pack_folder(fresh.path, pack_fingerprint(PackOptions{}), true);
   claim_pack_folder(fresh.path, pack_fingerprint(PackOptions{}), true);
-  EXPECT_EQ(nlohmann::json::parse(read_file(fresh.path / "pack-options.json")), pack_fingerprint(PackOptions{}));
+  EXPECT_EQ(nlohmann::json::parse(read_file(fresh.path / "pack-options.json")),
+            pack_fingerprint(PackOptions{}));
 }
 
 }  // namespace

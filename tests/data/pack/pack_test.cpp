@@ -40,7 +40,8 @@ TEST(PackItem, LayoutAndLength) {
   EXPECT_EQ(item.ids[1], kPackedImagePlaceholder);
   EXPECT_EQ(static_cast<std::int32_t>(item.ids[1]), -200);
   EXPECT_EQ(item.ids[2], 198u);  // "\n"
-  for (std::size_t i = 0; i < caption.size(); ++i) EXPECT_EQ(item.ids[2 + i], static_cast<std::uint32_t>(caption[i]));
+  for (std::size_t i = 0; i < caption.size(); ++i)
+    EXPECT_EQ(item.ids[2 + i], static_cast<std::uint32_t>(caption[i]));
   EXPECT_EQ(item.ids.back(), static_cast<std::uint32_t>(kImEndId));
   EXPECT_EQ(item.length, 143 + item.ids.size());
   EXPECT_FALSE(item.truncated);
@@ -83,8 +84,8 @@ TEST(PackShards, EverySamplePackedOnceOrDropped) {
   PackRunResult r = pack_shards(shards, dir.path / "out", tokenizer(), options);
   EXPECT_EQ(r.stats.input_samples, 554u);
   EXPECT_EQ(r.stats.packed_samples, 550u);
-  std::map<std::string, std::uint64_t> dropped = {{"image side of 1 px", 1}, {"no caption", 1},
-                                                  {"no image", 1}, {"undecodable image", 1}};
+  std::map<std::string, std::uint64_t> dropped = {
+      {"image side of 1 px", 1}, {"no caption", 1}, {"no image", 1}, {"undecodable image", 1}};
   EXPECT_EQ(r.stats.dropped, dropped);
   EXPECT_GT(r.stats.truncated, 0u);
   EXPECT_TRUE(fs::exists(dir.path / "out" / "pack-job-0000-of-0001.summary.json"));
@@ -116,7 +117,8 @@ TEST(PackShards, EverySamplePackedOnceOrDropped) {
                 lengths.size());
       EXPECT_EQ(s->fields.size(), 2 + lengths.size());
       tokens += sum;
-      for (const auto& k : meta["keys"]) EXPECT_TRUE(keys.insert(stem + std::string("/") + k.get<std::string>()).second);
+      for (const auto& k : meta["keys"])
+        EXPECT_TRUE(keys.insert(stem + std::string("/") + k.get<std::string>()).second);
     }
   }
   EXPECT_EQ(keys.size(), 550u);

@@ -19,8 +19,8 @@
 namespace oqvl::data::pack_test {
 
 inline const Tokenizer& tokenizer() {
-  static const Tokenizer t =
-      load_qwen2vl_tokenizer(std::filesystem::path(OQVL_SOURCE_DIR) / "assets/qwen2-tokenizer/tokenizer.json");
+  static const Tokenizer t = load_qwen2vl_tokenizer(std::filesystem::path(OQVL_SOURCE_DIR) /
+                                                    "assets/qwen2-tokenizer/tokenizer.json");
   return t;
 }
 
@@ -40,7 +40,7 @@ inline std::string write_shard(const std::filesystem::path& path, int n, std::ui
   pattern.replace(pattern.size() - 4, 4, "%d.tar");
   ShardWriter writer(pattern, options);
   SplitMix64 rng(seed);
-  static const char* kWords[] = {"a", "red", "shirt", "on", "white", "background", "with",
+  static const char* kWords[] = {"a",    "red",     "shirt", "on", "white", "background", "with",
                                  "long", "sleeves", "photo", "of", "dress", "2024"};
   for (int i = 0; i < n; ++i) {
     Sample s;

@@ -33,7 +33,8 @@ std::map<std::string, Source> read_sources(const std::vector<std::string>& shard
   for (std::size_t s = 0; s < shards.size(); ++s) {
     TarReader reader(shards[s]);
     while (auto sample = reader.next()) {
-      out[fmt::format("{}/{}", s, sample->key)] = {std::string(sample->text("txt")), std::string(sample->bytes("jpg"))};
+      out[fmt::format("{}/{}", s, sample->key)] = {std::string(sample->text("txt")),
+                                                   std::string(sample->bytes("jpg"))};
     }
   }
   return out;
@@ -177,26 +178,34 @@ TEST(PackedReader, BadSequencesAreErrorsNamingShardAndKey) {
     throw std::runtime_error("no ids");
   };
   std::vector<Case> cases = {
-      {"newer version", [](Sample&, nlohmann::json& j) { j["version"] = 2; }, "format version 2 is not one this oqvl reads (1)"},
-      {"version not a number", [](Sample&, nlohmann::json& j) { j["version"] = "1"; }, "format version \"1\""},
+      {"newer version", [](Sample&, nlohmann::json& j) { j["version"] = 2; },
+       "format version 2 is not one this oqvl reads (1)"},
+      {"version not a number", [](Sample&, nlohmann::json& j) { j["version"] = "1"; },
+       "format version \"1\""},
       {"no lengths", [](Sample&, nlohmann::json& j) { j.erase("lengths"); }, "json 'lengths' is missing"},
-      {"negative length", [](Sample&, nlohmann::json& j) { j["lengths"][0] = -3; }, "json 'lengths' must hold integers"},
-      {"context a string", [](Sample&, nlohmann::json& j) { j["context"] = "4096"; }, "json 'context' must be an integer"},
-      {"keys not strings", [](Sample&, nlohmann::json& j) { j["keys"][0] = 5; }, "json 'keys' must hold strings"},
+      {"negative length", [](Sample&, nlohmann::json& j) { j["lengths"][0] = -3; },
+       "json 'lengths' must hold integers"},
+      {"context a string", [](Sample&, nlohmann::json& j) { j["context"] = "4096"; },
+       "json 'context' must be an integer"},
+      {"keys not strings", [](Sample&, nlohmann::json& j) { j["keys"][0] = 5; },
+       "json 'keys' must hold strings"},
       {"one key too few", [](Sample&, nlohmann::json& j) { j["keys"].erase(0); }, "one each per sample"},
       {"no samples",
        [](Sample&, nlohmann::json& j) {
          for (const char* k : {"keys", "shards", "lengths", "text_lengths"}) j[k] = nlohmann::json::array();
        },
        "no samples"},
-      {"length off", [](Sample&, nlohmann::json& j) { j["lengths"][1] = j["lengths"][1].get<int>() + 1; }, "sample 1"},
-      {"total off", [](Sample&, nlohmann::json& j) { j["length"] = j["length"].get<int>() + 1; }, "the lengths add up to"},
+      {"length off", [](Sample&, nlohmann::json& j) { j["lengths"][1] = j["lengths"][1].get<int>() + 1; },
+       "sample 1"},
+      {"total off", [](Sample&, nlohmann::json& j) { j["length"] = j["length"].get<int>() + 1; },
+       "the lengths add up to"},
       {"over the context", [](Sample&, nlohmann::json& j) { j["context"] = 200; }, "is over the context 200"},
-      {"truncated out of range", [](Sample&, nlohmann::json& j) { j["truncated"] = {99}; }, "truncated names sample 99"},
-      {"ids cut by one",
-       [&](Sample& s, nlohmann::json&) { ids_field(s).resize(ids_field(s).size() - 4); }, "ids.u32 holds"},
-      {"ids not whole",
-       [&](Sample& s, nlohmann::json&) { ids_field(s).resize(ids_field(s).size() - 1); }, "not a whole number of uint32"},
+      {"truncated out of range", [](Sample&, nlohmann::json& j) { j["truncated"] = {99}; },
+       "truncated names sample 99"},
+      {"ids cut by one", [&](Sample& s, nlohmann::json&) { ids_field(s).resize(ids_field(s).size() - 4); },
+       "ids.u32 holds"},
+      {"ids not whole", [&](Sample& s, nlohmann::json&) { ids_field(s).resize(ids_field(s).size() - 1); },
+       "not a whole number of uint32"},
       {"a second placeholder",
        [&](Sample& s, nlohmann::json&) {
          std::uint32_t img = kPackedImagePlaceholder;
@@ -208,14 +217,16 @@ TEST(PackedReader, BadSequencesAreErrorsNamingShardAndKey) {
          std::erase_if(s.fields, [](const Field& f) { return f.ext == "1.jpg"; });
        },
        "images (none numbered 1)"},
-      {"image out of range", [](Sample& s, nlohmann::json&) { s.add("99.png", "x"); }, "image member '99.png'"},
+      {"image out of range", [](Sample& s, nlohmann::json&) { s.add("99.png", "x"); },
+       "image member '99.png'"},
       {"image twice", [](Sample& s, nlohmann::json&) { s.add("0.png", "x"); }, "two images numbered 0"},
       {"no json",
        [](Sample& s, nlohmann::json&) {
          std::erase_if(s.fields, [](const Field& f) { return f.ext == "json"; });
        },
        "no json member"},
-      {"json not an object", [](Sample&, nlohmann::json& j) { j = nlohmann::json::array(); }, "not a JSON object"},
+      {"json not an object", [](Sample&, nlohmann::json& j) { j = nlohmann::json::array(); },
+       "not a JSON object"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -228,8 +239,10 @@ TEST(PackedReader, BadSequencesAreErrorsNamingShardAndKey) {
     std::string error = parse_error(s);
     EXPECT_NE(error.find(c.says), std::string::npos) << error;
     // Named: the sequence key, the shard and the byte offset.
-    EXPECT_NE(error.find(fmt::format("'{}' ({} @ byte {})", fx.sample.key, fx.sample.shard, fx.sample.offset)),
-              std::string::npos) << error;
+    EXPECT_NE(
+        error.find(fmt::format("'{}' ({} @ byte {})", fx.sample.key, fx.sample.shard, fx.sample.offset)),
+        std::string::npos)
+        << error;
   }
   // Shards packed before the version key was written read as version 1.
   Sample old = fx.sample;

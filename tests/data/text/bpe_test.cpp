@@ -53,7 +53,8 @@ TEST(Bpe, LongWordsMergeLikeShortOnes) {
 
 TEST(Bpe, CachedEqualsUncached) {
   BytePairEncoder bpe = toy_encoder();
-  for (const std::string& word : std::vector<std::string>{"aaaa", "baab", "aaaa", "bbbbbb", std::string(90, 'a')}) {
+  for (const std::string& word :
+       std::vector<std::string>{"aaaa", "baab", "aaaa", "bbbbbb", std::string(90, 'a')}) {
     std::vector<std::int32_t> cached;
     bpe.encode_word(word, cached);
     bpe.encode_word(word, cached);  // second time from the cache

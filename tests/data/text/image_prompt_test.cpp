@@ -17,7 +17,8 @@ namespace {
 namespace fs = std::filesystem;
 
 TEST(ImagePrompt, MatchesReferenceTokenizerImageToken) {
-  const auto tok = load_qwen2vl_tokenizer(fs::path(OQVL_SOURCE_DIR) / "assets/qwen2-tokenizer/tokenizer.json");
+  const auto tok = load_qwen2vl_tokenizer(fs::path(OQVL_SOURCE_DIR) /
+                                          "assets/qwen2-tokenizer/tokenizer.json");
   const auto goldens = oqvl::test::read_fixture_json("prompts/image_prompt_goldens.json");
   ASSERT_GE(goldens.size(), 9u);
   for (const auto& g : goldens) {
@@ -29,7 +30,8 @@ TEST(ImagePrompt, MatchesReferenceTokenizerImageToken) {
 TEST(ImagePrompt, CountsMarkersAndHonoursOptions) {
   EXPECT_EQ(count_image_markers("a <image> b <image><image>"), 3u);
   EXPECT_EQ(count_image_markers("<imag>"), 0u);
-  const auto tok = load_qwen2vl_tokenizer(fs::path(OQVL_SOURCE_DIR) / "assets/qwen2-tokenizer/tokenizer.json");
+  const auto tok = load_qwen2vl_tokenizer(fs::path(OQVL_SOURCE_DIR) /
+                                          "assets/qwen2-tokenizer/tokenizer.json");
   ImagePromptOptions o;
   o.add_bos = false;
   o.placeholder = -7;

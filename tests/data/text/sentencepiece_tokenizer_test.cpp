@@ -15,15 +15,12 @@ namespace {
 
 const std::string kDir = std::string(OQVL_FIXTURES_DIR) + "/model/siglip_clip";
 
-nlohmann::json goldens() {
-  return nlohmann::json::parse(read_file(kDir + "/tokenizer_goldens.json"));
-}
+nlohmann::json goldens() { return nlohmann::json::parse(read_file(kDir + "/tokenizer_goldens.json")); }
 
 TEST(UnicodeLower, MatchesPythonStrLower) {
   int n = 0;
   for (const auto& g : goldens()) {
-    EXPECT_EQ(unicode::python_lower(g.at("text").get<std::string>()),
-              g.at("lower").get<std::string>())
+    EXPECT_EQ(unicode::python_lower(g.at("text").get<std::string>()), g.at("lower").get<std::string>())
         << g.at("text");
     ++n;
   }
@@ -37,8 +34,7 @@ TEST(SiglipTokenizer, CanonicalizeMatchesHf) {
   if (!sentencepiece_available()) GTEST_SKIP() << "built without sentencepiece";
   auto tok = SiglipTokenizer::from_folder(kDir);
   for (const auto& g : goldens()) {
-    EXPECT_EQ(tok.canonicalize(g.at("text").get<std::string>()),
-              g.at("canonical").get<std::string>())
+    EXPECT_EQ(tok.canonicalize(g.at("text").get<std::string>()), g.at("canonical").get<std::string>())
         << g.at("text");
   }
 }

@@ -50,11 +50,14 @@ std::string qwen2_pipeline_json() {
   root["normalizer"] = {{"type", "NFC"}};
   root["pre_tokenizer"] = {
       {"type", "Sequence"},
-      {"pretokenizers",
-       json::array({{{"type", "Split"}, {"pattern", {{"Regex", std::string(kQwen2SplitPattern)}}},
-                     {"behavior", "Isolated"}, {"invert", false}},
-                    {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", false},
-                     {"use_regex", false}}})}};
+      {"pretokenizers", json::array({{{"type", "Split"},
+                                      {"pattern", {{"Regex", std::string(kQwen2SplitPattern)}}},
+                                      {"behavior", "Isolated"},
+                                      {"invert", false}},
+                                     {{"type", "ByteLevel"},
+                                      {"add_prefix_space", false},
+                                      {"trim_offsets", false},
+                                      {"use_regex", false}}})}};
   root["decoder"] = {{"type", "ByteLevel"}};
   root["model"] = {{"type", "BPE"}, {"dropout", nullptr}, {"unk_token", nullptr}};
   return root.dump();

@@ -18,7 +18,8 @@ namespace {
 namespace fs = std::filesystem;
 
 TEST(MlmFilter, PromptsMatchReference) {
-  const auto tok = data::load_qwen2vl_tokenizer(fs::path(OQVL_SOURCE_DIR) / "assets/qwen2-tokenizer/tokenizer.json");
+  const auto tok = data::load_qwen2vl_tokenizer(fs::path(OQVL_SOURCE_DIR) /
+                                                "assets/qwen2-tokenizer/tokenizer.json");
   const auto goldens = oqvl::test::read_fixture_json("eval/mlm_prompt_goldens.json");
   ASSERT_EQ(goldens.size(), 20u);
   bool saw_truncated = false;
@@ -43,7 +44,7 @@ TEST(MlmFilter, ScoreParsingFollowsPythonInt) {
   EXPECT_EQ(parse_mlm_score("85"), 85);
   EXPECT_EQ(parse_mlm_score("85\nThe caption adds..."), 85);
   EXPECT_EQ(parse_mlm_score(" 9 "), 9);
-  EXPECT_EQ(parse_mlm_score("10"), 10);  // "100" cut to two tokens (docs/recipe.md §1.4 quirk)
+  EXPECT_EQ(parse_mlm_score("10"), 10);   // "100" cut to two tokens (docs/recipe.md §1.4 quirk)
   EXPECT_EQ(parse_mlm_score("8,5"), 85);  // ',' and ';' are removed first
   EXPECT_EQ(parse_mlm_score("7;"), 7);
   EXPECT_EQ(parse_mlm_score("+42"), 42);

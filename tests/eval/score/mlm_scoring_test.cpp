@@ -27,7 +27,8 @@ struct Fixture {
   fs::path dir;
   std::string shard;
   model::OpenQwen2VL vlm{nullptr};
-  data::Tokenizer tokenizer = data::load_qwen2vl_tokenizer(fs::path(OQVL_SOURCE_DIR) / "assets/qwen2-tokenizer/tokenizer.json");
+  data::Tokenizer tokenizer = data::load_qwen2vl_tokenizer(fs::path(OQVL_SOURCE_DIR) /
+                                                           "assets/qwen2-tokenizer/tokenizer.json");
 
   Fixture() {
     dir = fs::temp_directory_path() / fmt::format("oqvl_mlm_scoring_{}", ::getpid());
@@ -44,10 +45,12 @@ struct Fixture {
     vlm->eval();
 
     data::ShardWriter writer((dir / "{:05d}.tar").string());
-    const char* captions[] = {"a red square on a white table", "two dogs", nullptr, "a long caption about a cat"};
+    const char* captions[] = {"a red square on a white table", "two dogs", nullptr,
+                              "a long caption about a cat"};
     for (int i = 0; i < 4; ++i) {
       std::vector<std::uint8_t> pixels(20 * 16 * 3);
-      for (std::size_t k = 0; k < pixels.size(); ++k) pixels[k] = static_cast<std::uint8_t>((k * (7 + i)) % 251);
+      for (std::size_t k = 0; k < pixels.size(); ++k)
+        pixels[k] = static_cast<std::uint8_t>((k * (7 + i)) % 251);
       data::Sample s;
       s.key = fmt::format("{:04d}", i);
       s.add("png", data::encode_png(pixels, 20, 16, 3));
@@ -88,7 +91,8 @@ TEST(MlmScoring, WritesOneRowPerPairAndResumes) {
   EXPECT_EQ(r.pairs_scored, 3u);
   EXPECT_EQ(r.unscored.at("no caption"), 1u);
   EXPECT_EQ(r.shards_scored, 1u);
-  EXPECT_EQ(r.new_tokens, 3u * 2u * 2u);  // 2 metrics x at most 2 tokens, random weights never stop early here
+  EXPECT_EQ(r.new_tokens,
+            3u * 2u * 2u);  // 2 metrics x at most 2 tokens, random weights never stop early here
   const auto rows = f.rows(o.out);
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_EQ(rows[0]["key"], "0000");
@@ -101,7 +105,8 @@ TEST(MlmScoring, WritesOneRowPerPairAndResumes) {
       ASSERT_TRUE(row[std::string(m) + "_output"].is_string());
       nulls += row[m].is_null();
       if (!row[m].is_null()) {
-        EXPECT_EQ(parse_mlm_score(row[std::string(m) + "_output"].get<std::string>()), row[m].get<std::int64_t>());
+        EXPECT_EQ(parse_mlm_score(row[std::string(m) + "_output"].get<std::string>()),
+                  row[m].get<std::int64_t>());
       }
     }
   EXPECT_EQ(nulls, r.outputs_not_integer);

@@ -61,7 +61,8 @@ std::string source_name(const std::string& name, bool vision_inside) {
     return "model.mm_projector." + name.substr(std::string("projector.mlp_projector.").size());
   const std::string v = "vision_tower.vision_model.";
   EXPECT_TRUE(starts_with(name, v)) << name;
-  return (vision_inside ? "model.vision_tower.vision_tower.vision_model." : "vision_model.") + name.substr(v.size());
+  return (vision_inside ? "model.vision_tower.vision_tower.vision_model." : "vision_model.") +
+         name.substr(v.size());
 }
 
 void check_import(const std::string& variant) {
@@ -166,7 +167,8 @@ TEST(LlavaImport, RejectsClsPatchFeature) {
 }
 
 TEST(LlavaImport, MissingProjectorTensorIsNamed) {
-  const auto dir = edited_copy("noproj", [](nlohmann::json&) {}, "model.mm_projector.2.bias");
+  const auto dir = edited_copy(
+      "noproj", [](nlohmann::json&) {}, "model.mm_projector.2.bias");
   auto o = options("no_vision");
   o.folder = dir;
   const auto err = error_of([&] { load_llava(o); });

@@ -29,7 +29,8 @@ namespace {
 
 const fs::path kDir = fs::path(OQVL_FIXTURES_DIR) / "model" / "prismatic";
 
-PrismaticImportOptions fixture_options(const std::string& checkpoint = "checkpoint.pt", bool with_vision = true) {
+PrismaticImportOptions fixture_options(const std::string& checkpoint = "checkpoint.pt",
+                                       bool with_vision = true) {
   PrismaticImportOptions o;
   o.checkpoint = kDir / checkpoint;
   o.run_config = kDir / "run_config.json";
@@ -90,7 +91,8 @@ TEST(TorchSave, ReadsNestedOrderedDictsAsDottedNames) {
   ASSERT_TRUE(pt.tensors.count("model.llm_backbone.llm.model.embed_tokens.weight"));
   EXPECT_EQ(pt.tensors.size(), 4u + 27u);
   StateDict ref = load_safetensors(kDir / "reference.safetensors");
-  EXPECT_TRUE(torch::equal(pt.tensors["model.projector.mlp_projector.2.bias"], ref["projector.mlp_projector.2.bias"]));
+  EXPECT_TRUE(torch::equal(pt.tensors["model.projector.mlp_projector.2.bias"],
+                           ref["projector.mlp_projector.2.bias"]));
   EXPECT_TRUE(torch::equal(pt.tensors["model.llm_backbone.llm.lm_head.weight"],
                            ref["language_model.model.embed_tokens.weight"]));
   EXPECT_EQ(pt.tensors["model.llm_backbone.llm.model.norm.weight"].scalar_type(), torch::kFloat32);
@@ -220,14 +222,16 @@ TEST(VlmFolder, ErrorsNameTheTensorAndLeaveNoOutput) {
   StateDict wrong = imported.checkpoint.tensors;
   wrong["language_model.model.layers.1.mlp.up_proj.weight"] = torch::zeros({31, 16});
   e = error_of([&] { write_vlm_folder(dir / "out", config, wrong); });
-  EXPECT_NE(e.find("'language_model.model.layers.1.mlp.up_proj.weight' has shape [31, 16], expected [32, 16]"),
-            std::string::npos)
+  EXPECT_NE(
+      e.find("'language_model.model.layers.1.mlp.up_proj.weight' has shape [31, 16], expected [32, 16]"),
+      std::string::npos)
       << e;
 
   StateDict extra = imported.checkpoint.tensors;
   extra["language_model.model.layers.9.mlp.up_proj.weight"] = torch::zeros({1});
   e = error_of([&] { write_vlm_folder(dir / "out", config, extra); });
-  EXPECT_NE(e.find("unexpected tensor 'language_model.model.layers.9.mlp.up_proj.weight'"), std::string::npos) << e;
+  EXPECT_NE(e.find("unexpected tensor 'language_model.model.layers.9.mlp.up_proj.weight'"), std::string::npos)
+      << e;
 
   // A failure while writing (a tokenizer path that is a folder) leaves neither output nor temp.
   VlmWriteOptions w;
@@ -339,7 +343,8 @@ TEST(PrismaticImport, WarnsWhenTheStoredHeadDiffersAndRejectsUnknownLlmTensors) 
   save(extra, dir / "extra.pt");
   o.checkpoint = dir / "extra.pt";
   auto e = error_of([&] { load_prismatic(o); });
-  EXPECT_NE(e.find("unexpected tensor 'language_model.model.layers.5.mlp.up_proj.weight'"), std::string::npos) << e;
+  EXPECT_NE(e.find("unexpected tensor 'language_model.model.layers.5.mlp.up_proj.weight'"), std::string::npos)
+      << e;
   EXPECT_NE(e.find("unexpected tensor 'language_model.model.layers.5.mlp.up_proj.weight'"), std::string::npos)
       << e;
 }

@@ -94,7 +94,8 @@ Decision decide(const Sample& s, const FilterPlan& plan, ShardDecisions& out) {
     if (json) {
       nlohmann::json j = nlohmann::json::parse(json->bytes, nullptr, /*allow_exceptions=*/false);
       if (j.is_discarded() || !j.is_object()) {
-        if (!o.skip_bad) fail("sample {}: its json does not parse (use --skip-bad to drop such samples)", s.where());
+        if (!o.skip_bad)
+          fail("sample {}: its json does not parse (use --skip-bad to drop such samples)", s.where());
         out.skipped.add("malformed sample json");
         ++out.bad;
         d.status = Status::kBad;
@@ -314,7 +315,8 @@ FilterReport run_filter(const std::vector<std::string>& shards, const FilterOpti
     report.undecodable += sd.undecodable;
     report.bad_samples += sd.bad;
     report.without_uid += sd.without_uid;
-    for (std::size_t t = 0; t < plan.tables.size(); ++t) report.without_score_row[plan.tables[t].path()] += sd.without_row[t];
+    for (std::size_t t = 0; t < plan.tables.size(); ++t)
+      report.without_score_row[plan.tables[t].path()] += sd.without_row[t];
     skipped.merge(sd.skipped);
     keep[i].assign(sd.samples.size(), 0);
     std::uint64_t kept = 0;
@@ -358,7 +360,8 @@ FilterReport run_filter(const std::vector<std::string>& shards, const FilterOpti
     pool.parallel_for(outputs, [&](std::size_t n) {
       std::uint64_t begin = n * o.shard_size, end = std::min(report.kept, begin + o.shard_size);
       // The first input shard holding kept sample `begin`.
-      std::size_t shard = std::upper_bound(kept_before.begin(), kept_before.end(), begin) - kept_before.begin() - 1;
+      std::size_t shard = std::upper_bound(kept_before.begin(), kept_before.end(), begin) -
+                          kept_before.begin() - 1;
       std::uint64_t index = kept_before[shard];
       ShardWriterOptions wo;
       wo.max_samples = 0;
@@ -382,9 +385,11 @@ FilterReport run_filter(const std::vector<std::string>& shards, const FilterOpti
           }
           writer.write(*sample);
         }
-        if (index < end && k < keep[shard].size()) fail("input shard {} changed during the run", shards[shard]);
+        if (index < end && k < keep[shard].size())
+          fail("input shard {} changed during the run", shards[shard]);
       }
-      if (index != end) fail("input shards changed during the run (expected {} samples for output shard {})", end - begin, n);
+      if (index != end)
+        fail("input shards changed during the run (expected {} samples for output shard {})", end - begin, n);
       ShardWriterResult written = writer.close();
       report.output[n] = {fs::path(written.shards.at(0).path).filename().string(), written.shards[0].samples,
                           written.shards[0].bytes};
@@ -409,18 +414,15 @@ nlohmann::json FilterReport::to_json() const {
     by_rules += r.dropped;
   }
   for (const auto& [k, n] : duplicates) dups += n;
-  j["dropped"] = {{"total", input_samples - kept},
-                  {"by_rule", rule_list},
-                  {"rules", by_rules},
-                  {"undecodable", undecodable},
-                  {"duplicates", duplicates},
-                  {"duplicates_total", dups},
+  j["dropped"] = {{"total", input_samples - kept}, {"by_rule", rule_list},     {"rules", by_rules},
+                  {"undecodable", undecodable},    {"duplicates", duplicates}, {"duplicates_total", dups},
                   {"bad_samples", bad_samples}};
   j["skipped_bad_input"] = skipped;
   j["missing"] = {{"uid", without_uid}, {"score_row", without_score_row}};
   j["captions_cleaned"] = captions_cleaned;
   nlohmann::json shards = nlohmann::json::array();
-  for (const auto& s : output) shards.push_back({{"path", s.path}, {"samples", s.samples}, {"bytes", s.bytes}});
+  for (const auto& s : output)
+    shards.push_back({{"path", s.path}, {"samples", s.samples}, {"bytes", s.bytes}});
   j["output"] = {{"shards", shards}, {"samples", kept}};
   j["seconds"] = seconds;
   j["samples_per_second"] = seconds > 0 ? static_cast<double>(input_samples) / seconds : 0.0;

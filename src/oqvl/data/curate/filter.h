@@ -57,13 +57,13 @@ struct FilterReport {
   std::uint64_t input_samples = 0;
   std::uint64_t kept = 0;
   std::vector<FilterRuleCount> rules;
-  std::uint64_t undecodable = 0;               // image failed probe/decode where rules look at it
-  std::map<std::string, std::uint64_t> duplicates;  // by dedup kind
-  std::uint64_t bad_samples = 0;               // malformed json etc., dropped with --skip-bad
-  std::map<std::string, std::uint64_t> skipped;     // bad input by reason (--skip-bad)
-  std::uint64_t without_uid = 0;               // samples with no json uid where one was needed
+  std::uint64_t undecodable = 0;                           // image failed probe/decode where rules look at it
+  std::map<std::string, std::uint64_t> duplicates;         // by dedup kind
+  std::uint64_t bad_samples = 0;                           // malformed json etc., dropped with --skip-bad
+  std::map<std::string, std::uint64_t> skipped;            // bad input by reason (--skip-bad)
+  std::uint64_t without_uid = 0;                           // samples with no json uid where one was needed
   std::map<std::string, std::uint64_t> without_score_row;  // by table path
-  std::uint64_t captions_cleaned = 0;          // kept samples whose txt changed
+  std::uint64_t captions_cleaned = 0;                      // kept samples whose txt changed
   struct Shard {
     std::string path;
     std::uint64_t samples = 0;

@@ -100,7 +100,8 @@ class Parser {
 
   int fold_and(const std::vector<std::pair<int, std::size_t>>& parts) {
     int left = parts[0].first;
-    for (std::size_t i = 1; i < parts.size(); ++i) left = add(make_node(NodeKind::kAnd, left, parts[i].first));
+    for (std::size_t i = 1; i < parts.size(); ++i)
+      left = add(make_node(NodeKind::kAnd, left, parts[i].first));
     return left;
   }
 
@@ -133,8 +134,7 @@ class Parser {
         at_ = close + 1;
       } else {
         std::size_t end = at_;
-        while (end < src_.size() && !std::isspace(static_cast<unsigned char>(src_[end])) &&
-               src_[end] != ')')
+        while (end < src_.size() && !std::isspace(static_cast<unsigned char>(src_[end])) && src_[end] != ')')
           ++end;
         tok_.text = src_.substr(at_, end - at_);
         at_ = end;
@@ -153,18 +153,17 @@ class Parser {
     } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
       tok_.kind = Token::kName;
       std::size_t end = at_;
-      while (end < src_.size() && (std::isalnum(static_cast<unsigned char>(src_[end])) ||
-                                   src_[end] == '_' || src_[end] == '.' || src_[end] == '-'))
+      while (end < src_.size() && (std::isalnum(static_cast<unsigned char>(src_[end])) || src_[end] == '_' ||
+                                   src_[end] == '.' || src_[end] == '-'))
         ++end;
       tok_.text = src_.substr(at_, end - at_);
       at_ = end;
     } else if (std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '+' || c == '.') {
       tok_.kind = Token::kNumber;
       std::size_t end = at_ + 1;
-      while (end < src_.size() && (std::isalnum(static_cast<unsigned char>(src_[end])) ||
-                                   src_[end] == '.' ||
-                                   ((src_[end] == '-' || src_[end] == '+') &&
-                                    (src_[end - 1] == 'e' || src_[end - 1] == 'E'))))
+      while (end < src_.size() &&
+             (std::isalnum(static_cast<unsigned char>(src_[end])) || src_[end] == '.' ||
+              ((src_[end] == '-' || src_[end] == '+') && (src_[end - 1] == 'e' || src_[end - 1] == 'E'))))
         ++end;
       tok_.text = src_.substr(at_, end - at_);
       at_ = end;
@@ -223,9 +222,9 @@ class Parser {
       return add(std::move(node));
     }
     if (tok_.kind == Token::kOp) {
-      static const std::map<std::string, CompareOp> kOps = {
-          {">=", CompareOp::kGe}, {">", CompareOp::kGt}, {"<=", CompareOp::kLe},
-          {"<", CompareOp::kLt},  {"==", CompareOp::kEq}, {"!=", CompareOp::kNe}};
+      static const std::map<std::string, CompareOp> kOps = {{">=", CompareOp::kGe}, {">", CompareOp::kGt},
+                                                            {"<=", CompareOp::kLe}, {"<", CompareOp::kLt},
+                                                            {"==", CompareOp::kEq}, {"!=", CompareOp::kNe}};
       auto op = kOps.find(tok_.text);
       if (op == kOps.end()) error(tok_.pos, "unknown operator '" + tok_.text + "'");
       advance();
@@ -318,12 +317,14 @@ void RuleSet::bind(const std::vector<ScoreTable>& tables,
         }
         if (found.empty()) {
           std::vector<std::string> avail;
-          for (const auto& t : tables) avail.push_back(fmt::format("{} ({})", t.path(), fmt::join(t.columns(), ", ")));
+          for (const auto& t : tables)
+            avail.push_back(fmt::format("{} ({})", t.path(), fmt::join(t.columns(), ", ")));
           std::vector<std::string> props;
           for (const auto& p : kProperties) props.emplace_back(p.first);
           fail("rule needs '{}', which is neither a built-in property ({}) nor a column of a score "
-               "table{}{}", node.name, fmt::join(props, ", "),
-               tables.empty() ? " (no --scores given)" : ": ", fmt::join(avail, "; "));
+               "table{}{}",
+               node.name, fmt::join(props, ", "), tables.empty() ? " (no --scores given)" : ": ",
+               fmt::join(avail, "; "));
         }
         if (found.size() > 1) {
           fail("column '{}' is in two score tables ({} and {}): rename one", node.name,
@@ -344,9 +345,7 @@ void RuleSet::bind(const std::vector<ScoreTable>& tables,
   }
 }
 
-bool RuleSet::holds(std::size_t i, const SampleFacts& facts) const {
-  return eval(rules_[i].root, facts);
-}
+bool RuleSet::holds(std::size_t i, const SampleFacts& facts) const { return eval(rules_[i].root, facts); }
 
 bool RuleSet::eval(int index, const SampleFacts& f) const {
   const Node& n = nodes_[index];

@@ -32,7 +32,12 @@
 namespace oqvl::data {
 
 enum class SampleProperty {
-  kCaptionWords, kCaptionChars, kImageWidth, kImageHeight, kImageMinSide, kImageMaxSide,
+  kCaptionWords,
+  kCaptionChars,
+  kImageWidth,
+  kImageHeight,
+  kImageMinSide,
+  kImageMaxSide,
   kImageAspectRatio,
   kCount
 };

@@ -133,8 +133,7 @@ ScoreTable ScoreTable::load(const ScoreTableSpec& spec) {
   return parse(read_file(spec.path), format, spec);
 }
 
-ScoreTable ScoreTable::parse(std::string_view text, std::string_view format,
-                             const ScoreTableSpec& spec) {
+ScoreTable ScoreTable::parse(std::string_view text, std::string_view format, const ScoreTableSpec& spec) {
   ScoreTable t;
   t.path_ = spec.path;
   std::vector<std::string_view> lines;
@@ -153,8 +152,8 @@ ScoreTable ScoreTable::parse(std::string_view text, std::string_view format,
     };
     t.key_column_ = spec.key_column.empty() ? (has("uid") ? "uid" : "key") : spec.key_column;
     if (!has(t.key_column_)) {
-      fail("score table {} has no key column '{}' (columns: {}); name it with {}:key=COLUMN",
-           spec.path, t.key_column_, fmt::join(header, ", "), spec.path);
+      fail("score table {} has no key column '{}' (columns: {}); name it with {}:key=COLUMN", spec.path,
+           t.key_column_, fmt::join(header, ", "), spec.path);
     }
     t.by_uid_ = t.key_column_ == "uid";
   };
@@ -178,8 +177,8 @@ ScoreTable ScoreTable::parse(std::string_view text, std::string_view format,
       if (lines[i].find_first_not_of(" \r") == std::string_view::npos) continue;
       auto cells = split_csv_line(lines[i]);
       if (cells.size() != header.size()) {
-        fail("{}:{}: {} cells, the header has {} (quoted newlines are not supported)", spec.path,
-             i + 1, cells.size(), header.size());
+        fail("{}:{}: {} cells, the header has {} (quoted newlines are not supported)", spec.path, i + 1,
+             cells.size(), header.size());
       }
       std::vector<double> row;
       for (std::size_t c = 0; c < cells.size(); ++c) {

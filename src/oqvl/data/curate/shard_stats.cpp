@@ -81,8 +81,8 @@ nlohmann::json ShardStats::to_json() const {
   for (const auto& [ext, f] : fields) j["fields"][ext] = {{"count", f.count}, {"bytes", f.bytes}};
   j["with_image"] = with_image;
   j["with_caption"] = with_caption;
-  j["caption_tokens"] = {{"captions", captions()},     {"mean", mean_tokens()},
-                         {"p50", token_quantile(0.5)}, {"p90", token_quantile(0.9)},
+  j["caption_tokens"] = {{"captions", captions()},      {"mean", mean_tokens()},
+                         {"p50", token_quantile(0.5)},  {"p90", token_quantile(0.9)},
                          {"p99", token_quantile(0.99)}, {"max", max_tokens()}};
   nlohmann::json hist = nlohmann::json::array();
   for (const auto& [bucket, count] : token_histogram()) hist.push_back({bucket, count});

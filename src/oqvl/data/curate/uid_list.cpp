@@ -167,8 +167,8 @@ UidSet UidSet::parse_npy(std::string_view bytes, const std::string& name) {
   }
   std::size_t data_start = header_start + header_len;
   if (bytes.size() - data_start != count * 16) {
-    fail("{}: .npy body has {} bytes, the header says {} uids ({} bytes)", name,
-         bytes.size() - data_start, count, count * 16);
+    fail("{}: .npy body has {} bytes, the header says {} uids ({} bytes)", name, bytes.size() - data_start,
+         count, count * 16);
   }
   std::vector<Uid128> uids(count);
   const char* p = bytes.data() + data_start;
@@ -178,9 +178,7 @@ UidSet UidSet::parse_npy(std::string_view bytes, const std::string& name) {
   return from(std::move(uids));
 }
 
-bool UidSet::contains(Uid128 uid) const {
-  return std::binary_search(uids_.begin(), uids_.end(), uid);
-}
+bool UidSet::contains(Uid128 uid) const { return std::binary_search(uids_.begin(), uids_.end(), uid); }
 
 std::optional<Uid128> sample_uid(const nlohmann::json& sample_json) {
   if (!sample_json.is_object()) return std::nullopt;

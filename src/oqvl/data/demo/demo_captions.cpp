@@ -27,19 +27,25 @@ constexpr std::array<std::string_view, 16> kTemplates = {
     "{A} for sale",
 };
 
-constexpr std::array<std::string_view, 10> kAdjectives = {
-    "", "", "", "", "simple", "plain", "classic", "casual", "stylish", "new"};
+constexpr std::array<std::string_view, 10> kAdjectives = {"",      "",        "",       "",        "simple",
+                                                          "plain", "classic", "casual", "stylish", "new"};
 
 }  // namespace
 
 std::string_view indefinite_article(std::string_view next_word) {
   if (next_word.empty()) return "a";
   switch (next_word.front()) {
-    case 'a': case 'e': case 'i': case 'o': case 'u':
-    case 'A': case 'E': case 'I': case 'O': case 'U':
-      return "an";
-    default:
-      return "a";
+    case 'a':
+    case 'e':
+    case 'i':
+    case 'o':
+    case 'u':
+    case 'A':
+    case 'E':
+    case 'I':
+    case 'O':
+    case 'U': return "an";
+    default: return "a";
   }
 }
 

@@ -28,9 +28,12 @@ std::string demo_uid(std::uint64_t seed, std::string_view split, std::uint64_t i
 }
 
 json options_json(const DemoOptions& o) {
-  return json{{"source", o.source.string()},   {"train_samples", o.train_samples},
-              {"test_samples", o.test_samples}, {"shard_size", o.shard_size},
-              {"seed", o.seed},                 {"jpeg_quality", o.jpeg_quality}};
+  return json{{"source", o.source.string()},
+              {"train_samples", o.train_samples},
+              {"test_samples", o.test_samples},
+              {"shard_size", o.shard_size},
+              {"seed", o.seed},
+              {"jpeg_quality", o.jpeg_quality}};
 }
 
 Sample demo_sample(const FashionMnistSplit& data, std::string_view split, std::uint64_t index,
@@ -46,22 +49,17 @@ Sample demo_sample(const FashionMnistSplit& data, std::string_view split, std::u
   sample.key = key;
   sample.add("jpg", encode_jpeg(pixels, data.cols, data.rows, 1, options.jpeg_quality));
   sample.add("txt", caption);
-  json meta = {{"key", key},
-               {"uid", demo_uid(options.seed, split, index)},
-               {"caption", caption},
-               {"url", fmt::format("fashion-mnist://{}/{}", split, index)},
-               {"status", "success"},
-               {"width", data.cols},
-               {"height", data.rows},
-               {"label", label},
-               {"class", noun},
-               {"split", split}};
+  json meta = {{"key", key},          {"uid", demo_uid(options.seed, split, index)},
+               {"caption", caption},  {"url", fmt::format("fashion-mnist://{}/{}", split, index)},
+               {"status", "success"}, {"width", data.cols},
+               {"height", data.rows}, {"label", label},
+               {"class", noun},       {"split", split}};
   sample.add("json", meta.dump());
   return sample;
 }
 
-DemoSplitSummary write_split(const FashionMnistSplit& data, std::string_view split,
-                             std::uint64_t limit, const DemoOptions& options, ThreadPool& pool) {
+DemoSplitSummary write_split(const FashionMnistSplit& data, std::string_view split, std::uint64_t limit,
+                             const DemoOptions& options, ThreadPool& pool) {
   DemoSplitSummary summary;
   summary.name = std::string(split);
   std::uint64_t count = limit == 0 ? data.size() : std::min<std::uint64_t>(limit, data.size());

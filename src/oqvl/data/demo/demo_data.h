@@ -13,21 +13,21 @@
 namespace oqvl::data {
 
 struct DemoOptions {
-  std::filesystem::path out;                      // gets train/, test/ and demo.json
+  std::filesystem::path out;  // gets train/, test/ and demo.json
   std::filesystem::path source = kFashionMnistDir;
-  std::uint64_t train_samples = 0;                // 0 = the whole split (60,000)
-  std::uint64_t test_samples = 0;                 // 0 = the whole split (10,000)
-  std::uint64_t shard_size = 10000;               // samples per shard
-  std::uint64_t seed = 7;                         // caption choice and uids
+  std::uint64_t train_samples = 0;   // 0 = the whole split (60,000)
+  std::uint64_t test_samples = 0;    // 0 = the whole split (10,000)
+  std::uint64_t shard_size = 10000;  // samples per shard
+  std::uint64_t seed = 7;            // caption choice and uids
   int jpeg_quality = 95;
-  int threads = 0;                                // 0 = all hardware threads
+  int threads = 0;  // 0 = all hardware threads
 };
 
 struct DemoSplitSummary {
   std::string name;
   std::uint64_t samples = 0;
   std::uint64_t bytes = 0;
-  std::vector<std::string> shards;  // relative to DemoOptions::out ("train/00000.tar")
+  std::vector<std::string> shards;       // relative to DemoOptions::out ("train/00000.tar")
   std::vector<std::uint64_t> per_class;  // sample count by label
 };
 

@@ -16,8 +16,7 @@ namespace oqvl::data {
 
 std::string fashion_class_group(int label) {
   static constexpr std::array<const char*, 10> kGroups = {
-      "top",      "bottom", "top",      "dress", "outerwear",
-      "footwear", "top",    "footwear", "bag",   "footwear"};
+      "top", "bottom", "top", "dress", "outerwear", "footwear", "top", "footwear", "bag", "footwear"};
   if (label < 0 || label >= 10) fail("fashion-mnist: label {} out of range", label);
   return kGroups[static_cast<std::size_t>(label)];
 }
@@ -27,8 +26,7 @@ FashionBenchSummary make_fashion_bench(const FashionBenchOptions& options) {
   FashionMnistSplit test = read_fashion_mnist(options.source, "test");
   const int available = static_cast<int>(test.size());
   if (options.count < 1 || options.count > available) {
-    fail("make-bench: --count {} is outside 1..{} (the test split's size)", options.count,
-         available);
+    fail("make-bench: --count {} is outside 1..{} (the test split's size)", options.count, available);
   }
   SplitMix64 rng(options.seed ^ 0x6D616B6562656E63ULL);
 
@@ -37,16 +35,15 @@ FashionBenchSummary make_fashion_bench(const FashionBenchOptions& options) {
   std::vector<int> order(static_cast<std::size_t>(available));
   std::iota(order.begin(), order.end(), 0);
   for (int i = 0; i < options.count; ++i) {
-    std::size_t j =
-        static_cast<std::size_t>(i) + rng.below(static_cast<std::uint64_t>(available - i));
+    std::size_t j = static_cast<std::size_t>(i) + rng.below(static_cast<std::uint64_t>(available - i));
     std::swap(order[static_cast<std::size_t>(i)], order[j]);
   }
   order.resize(static_cast<std::size_t>(options.count));
   std::sort(order.begin(), order.end());
 
   FashionBenchSummary summary;
-  std::string text = tsv_line({"index", "question", "hint", "A", "B", "C", "D", "answer",
-                               "category", "image", "source", "l2-category", "split"});
+  std::string text = tsv_line({"index", "question", "hint", "A", "B", "C", "D", "answer", "category", "image",
+                               "source", "l2-category", "split"});
   const std::size_t image_size = static_cast<std::size_t>(test.rows) * test.cols;
   std::array<int, 4> positions = {0, 1, 2, 3};
   for (int q = 0; q < options.count; ++q) {
@@ -66,14 +63,13 @@ FashionBenchSummary make_fashion_bench(const FashionBenchOptions& options) {
     for (int c = 0; c < 10; ++c)
       if (c != label) others.push_back(c);
     for (int k = 0; k < 3; ++k) {
-      std::size_t j =
-          static_cast<std::size_t>(k) + rng.below(others.size() - static_cast<std::size_t>(k));
+      std::size_t j = static_cast<std::size_t>(k) + rng.below(others.size() - static_cast<std::size_t>(k));
       std::swap(others[static_cast<std::size_t>(k)], others[j]);
     }
     std::array<int, 4> option_labels{};
     for (int k = 0, d = 0; k < 4; ++k) {
-      option_labels[static_cast<std::size_t>(k)] =
-          k == answer_pos ? label : others[static_cast<std::size_t>(d++)];
+      option_labels[static_cast<std::size_t>(k)] = k == answer_pos ? label
+                                                                   : others[static_cast<std::size_t>(d++)];
     }
 
     std::span<const std::uint8_t> pixels(

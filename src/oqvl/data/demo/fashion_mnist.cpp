@@ -12,8 +12,7 @@ namespace {
 
 std::string gunzip_file(const fs::path& path) {
   if (!fs::exists(path)) {
-    fail("'{}' not found: install Debian's dataset-fashion-mnist (scripts/setup.sh does)",
-         path.string());
+    fail("'{}' not found: install Debian's dataset-fashion-mnist (scripts/setup.sh does)", path.string());
   }
   gzFile f = gzopen(path.c_str(), "rb");
   if (!f) fail("cannot open '{}'", path.string());
@@ -30,8 +29,9 @@ std::string gunzip_file(const fs::path& path) {
 }
 
 std::uint32_t read_be32(const std::string& data, std::size_t offset) {
-  auto b = [&](std::size_t i) { return static_cast<std::uint32_t>(
-                                    static_cast<unsigned char>(data[offset + i])); };
+  auto b = [&](std::size_t i) {
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(data[offset + i]));
+  };
   return (b(0) << 24) | (b(1) << 16) | (b(2) << 8) | b(3);
 }
 

@@ -14,8 +14,7 @@ inline constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mni
 
 // Class names in label order, as the data set's README gives them (lower case).
 inline constexpr std::array<std::string_view, 10> kFashionMnistClasses = {
-    "t-shirt", "trouser", "pullover", "dress", "coat",
-    "sandal", "shirt", "sneaker", "bag", "ankle boot"};
+    "t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle boot"};
 
 struct FashionMnistSplit {
   int rows = 0;

@@ -21,9 +21,7 @@ struct Image {
   std::vector<std::uint8_t> rgb;
 
   std::uint8_t* row(int y) { return rgb.data() + static_cast<std::size_t>(y) * width * 3; }
-  const std::uint8_t* row(int y) const {
-    return rgb.data() + static_cast<std::size_t>(y) * width * 3;
-  }
+  const std::uint8_t* row(int y) const { return rgb.data() + static_cast<std::size_t>(y) * width * 3; }
 };
 
 enum class ImageFormat { kUnknown, kJpeg, kPng, kWebp };

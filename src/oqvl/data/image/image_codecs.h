@@ -15,7 +15,6 @@ Image decode_png(std::span<const std::uint8_t> bytes, const DecodeOptions& optio
 Image decode_webp(std::span<const std::uint8_t> bytes, const DecodeOptions& options);
 
 // Throws if width x height is empty or beyond the limits.
-void check_image_size(long long width, long long height, const DecodeLimits& limits,
-                      const char* format);
+void check_image_size(long long width, long long height, const DecodeLimits& limits, const char* format);
 
 }  // namespace oqvl::data::detail

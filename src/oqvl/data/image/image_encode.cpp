@@ -17,8 +17,7 @@ void check_shape(std::span<const std::uint8_t> pixels, int width, int height, in
   if (width <= 0 || height <= 0) fail("{}: invalid size {}x{}", what, width, height);
   auto need = static_cast<std::size_t>(width) * height * channels;
   if (pixels.size() != need) {
-    fail("{}: {} bytes of pixels for {}x{}x{} (need {})", what, pixels.size(), width, height,
-         channels, need);
+    fail("{}: {} bytes of pixels for {}x{}x{} (need {})", what, pixels.size(), width, height, channels, need);
   }
 }
 
@@ -98,8 +97,7 @@ std::string encode_png(std::span<const std::uint8_t> pixels, int width, int heig
   check_shape(pixels, width, height, channels, "encode_png");
   std::string out;
   std::string message;
-  png_structp png =
-      png_create_write_struct(PNG_LIBPNG_VER_STRING, &message, png_error_throw, nullptr);
+  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &message, png_error_throw, nullptr);
   if (!png) fail("encode_png: out of memory");
   png_infop info = png_create_info_struct(png);
   if (!info || setjmp(png_jmpbuf(png))) {

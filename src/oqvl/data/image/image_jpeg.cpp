@@ -89,9 +89,8 @@ bool decode_into(std::span<const std::uint8_t> bytes, const DecodeOptions& optio
   if (cinfo.image_width > static_cast<unsigned>(options.limits.max_side) ||
       cinfo.image_height > static_cast<unsigned>(options.limits.max_side) ||
       static_cast<long long>(cinfo.image_width) * cinfo.image_height > options.limits.max_pixels) {
-    std::snprintf(err.message, sizeof err.message,
-                  "%ux%u exceeds the limit of %d per side / %lld pixels", cinfo.image_width,
-                  cinfo.image_height, options.limits.max_side,
+    std::snprintf(err.message, sizeof err.message, "%ux%u exceeds the limit of %d per side / %lld pixels",
+                  cinfo.image_width, cinfo.image_height, options.limits.max_side,
                   static_cast<long long>(options.limits.max_pixels));
     return false;
   }
@@ -113,8 +112,7 @@ bool decode_into(std::span<const std::uint8_t> bytes, const DecodeOptions& optio
     const int first = static_cast<int>(cinfo.output_scanline);
     const int want = std::min<int>(kBatch, out.height - first);
     for (int r = 0; r < want; ++r)
-      rows[r] = cmyk ? cmyk_row.data() + static_cast<std::size_t>(r) * out.width * 4
-                     : out.row(first + r);
+      rows[r] = cmyk ? cmyk_row.data() + static_cast<std::size_t>(r) * out.width * 4 : out.row(first + r);
     const int got = static_cast<int>(jpeg_read_scanlines(&cinfo, rows, want));
     if (got <= 0) {
       std::snprintf(err.message, sizeof err.message, "no scanline returned");
@@ -146,8 +144,7 @@ Image decode_jpeg(std::span<const std::uint8_t> bytes, const DecodeOptions& opti
   jpeg_destroy_decompress(&cinfo);
   if (!ok) {
     std::string message = err.message;
-    if (message.find("Premature end") != std::string::npos)
-      fail("undecodable image (truncated JPEG data)");
+    if (message.find("Premature end") != std::string::npos) fail("undecodable image (truncated JPEG data)");
     fail("undecodable image (jpeg: {})", message);
   }
   return out;

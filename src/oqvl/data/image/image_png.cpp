@@ -39,8 +39,8 @@ void on_error(png_structp png, png_const_charp message) {
 
 void on_warning(png_structp, png_const_charp) {}
 
-bool read_into(png_structp png, png_infop info, Reader& reader, const DecodeOptions& options,
-               Image& out, std::vector<std::uint8_t>& buffer, std::vector<png_bytep>& rows) {
+bool read_into(png_structp png, png_infop info, Reader& reader, const DecodeOptions& options, Image& out,
+               std::vector<std::uint8_t>& buffer, std::vector<png_bytep>& rows) {
   if (setjmp(png_jmpbuf(png))) return false;
   png_set_read_fn(png, &reader, on_read);
   png_set_user_limits(png, static_cast<png_uint_32>(options.limits.max_side),
@@ -49,8 +49,8 @@ bool read_into(png_structp png, png_infop info, Reader& reader, const DecodeOpti
   png_uint_32 width = png_get_image_width(png, info);
   png_uint_32 height = png_get_image_height(png, info);
   if (static_cast<long long>(width) * height > options.limits.max_pixels) {
-    std::snprintf(reader.message, sizeof reader.message, "%ux%u exceeds the limit of %lld pixels",
-                  width, height, static_cast<long long>(options.limits.max_pixels));
+    std::snprintf(reader.message, sizeof reader.message, "%ux%u exceeds the limit of %lld pixels", width,
+                  height, static_cast<long long>(options.limits.max_pixels));
     return false;
   }
   int color = png_get_color_type(png, info);
@@ -59,11 +59,9 @@ bool read_into(png_structp png, png_infop info, Reader& reader, const DecodeOpti
   if (color == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
   if (color == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(png);
   // Palette expansion also turns tRNS into an alpha channel: strip it as well.
-  if ((color & PNG_COLOR_MASK_ALPHA) || png_get_valid(png, info, PNG_INFO_tRNS))
-    png_set_strip_alpha(png);
+  if ((color & PNG_COLOR_MASK_ALPHA) || png_get_valid(png, info, PNG_INFO_tRNS)) png_set_strip_alpha(png);
   if (depth == 16 && !gray16) png_set_strip_16(png);
-  if (!gray16 && !(color & PNG_COLOR_MASK_COLOR) && color != PNG_COLOR_TYPE_PALETTE)
-    png_set_gray_to_rgb(png);
+  if (!gray16 && !(color & PNG_COLOR_MASK_COLOR) && color != PNG_COLOR_TYPE_PALETTE) png_set_gray_to_rgb(png);
   png_set_interlace_handling(png);
   png_read_update_info(png, info);
   std::size_t rowbytes = png_get_rowbytes(png, info);

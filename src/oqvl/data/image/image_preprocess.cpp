@@ -29,12 +29,11 @@ void lookup(const std::uint8_t* src, const T* table, T* dst, std::size_t n) {
 
 #if defined(__x86_64__) && defined(__GNUC__)
 // The float lookup with AVX2 gathers (gcc does not vectorize the loop above): ~2x faster.
-__attribute__((target("avx2"))) void lookup_avx2(const std::uint8_t* src, const float* table,
-                                                 float* dst, std::size_t n) {
+__attribute__((target("avx2"))) void lookup_avx2(const std::uint8_t* src, const float* table, float* dst,
+                                                 std::size_t n) {
   std::size_t i = 0;
   for (; i + 8 <= n; i += 8) {
-    const __m256i index =
-        _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(src + i)));
+    const __m256i index = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(src + i)));
     _mm256_storeu_ps(dst + i, _mm256_i32gather_ps(table, index, 4));
   }
   for (; i < n; ++i) dst[i] = table[src[i]];
@@ -48,8 +47,7 @@ void lookup(const std::uint8_t* src, const float* table, float* dst, std::size_t
 #endif
 
 template <typename T, typename Convert>
-void normalize_planar(const Image& image, const PreprocessConfig& config, std::span<T> out,
-                      Convert convert) {
+void normalize_planar(const Image& image, const PreprocessConfig& config, std::span<T> out, Convert convert) {
   check_config(config);
   if (out.size() != preprocessed_size(config))
     fail("preprocess: output holds {} values, needs {}", out.size(), preprocessed_size(config));
@@ -89,8 +87,7 @@ std::vector<float> preprocess_image(const Image& image, const PreprocessConfig& 
   return out;
 }
 
-void preprocess_image_bf16(const Image& image, const PreprocessConfig& config,
-                           std::span<std::uint16_t> out) {
+void preprocess_image_bf16(const Image& image, const PreprocessConfig& config, std::span<std::uint16_t> out) {
   normalize_planar(image, config, out, float_to_bf16);
 }
 

@@ -42,8 +42,7 @@ void preprocess_image(const Image& image, const PreprocessConfig& config, std::s
 std::vector<float> preprocess_image(const Image& image, const PreprocessConfig& config);
 
 // The same as bfloat16 bit patterns.
-void preprocess_image_bf16(const Image& image, const PreprocessConfig& config,
-                           std::span<std::uint16_t> out);
+void preprocess_image_bf16(const Image& image, const PreprocessConfig& config, std::span<std::uint16_t> out);
 
 // Decodes encoded bytes (decoding large JPEGs directly at a reduced size when
 // config.dct_scaling) and preprocesses them. Throws oqvl::Error on undecodable bytes.

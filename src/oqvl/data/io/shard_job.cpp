@@ -9,8 +9,7 @@ namespace oqvl::data {
 std::vector<std::string> select_job_shards(const std::vector<std::string>& shards, ShardJob job) {
   if (job.count < 1) fail("--num-shards must be at least 1, got {}", job.count);
   if (job.index < 0 || job.index >= job.count) {
-    fail("--shard-index must be in 0..{} (--num-shards {}), got {}", job.count - 1, job.count,
-         job.index);
+    fail("--shard-index must be in 0..{} (--num-shards {}), got {}", job.count - 1, job.count, job.index);
   }
   std::vector<std::string> mine;
   for (std::size_t i = static_cast<std::size_t>(job.index); i < shards.size();

@@ -50,8 +50,8 @@ std::optional<std::vector<std::string>> expand_range(std::string_view inner) {
     auto padded = [](std::string_view s) {
       return s != "0" && s != "-0" && (s.starts_with("0") || s.starts_with("-0"));
     };
-    std::size_t width = (padded(parts[0]) || padded(parts[1]))
-                            ? std::max(parts[0].size(), parts[1].size()) : 0;
+    std::size_t width = (padded(parts[0]) || padded(parts[1])) ? std::max(parts[0].size(), parts[1].size())
+                                                               : 0;
     long long lo = *a, hi = *b;
     unsigned long long count = (lo <= hi ? hi - lo : lo - hi) / step + 1;
     if (count > kMaxExpansion) fail("brace range {{{}}} is too large", inner);
@@ -61,7 +61,9 @@ std::optional<std::vector<std::string>> expand_range(std::string_view inner) {
     }
     return out;
   }
-  auto letter = [](std::string_view s) { return s.size() == 1 && std::isalpha(static_cast<unsigned char>(s[0])); };
+  auto letter = [](std::string_view s) {
+    return s.size() == 1 && std::isalpha(static_cast<unsigned char>(s[0]));
+  };
   if (letter(parts[0]) && letter(parts[1])) {
     int lo = parts[0][0], hi = parts[1][0];
     for (int c = lo; lo <= hi ? c <= hi : c >= hi; c += lo <= hi ? step : -step) {

@@ -20,8 +20,8 @@ constexpr std::uint64_t padded(std::uint64_t size) { return (size + kBlock - 1) 
 
 // Type flags that matter here (anything else is skipped by the reader).
 inline constexpr char kRegular = '0';
-inline constexpr char kRegularOld = '\0';   // pre-POSIX regular file
-inline constexpr char kContiguous = '7';    // treated as a regular file, like Python's tarfile
+inline constexpr char kRegularOld = '\0';  // pre-POSIX regular file
+inline constexpr char kContiguous = '7';   // treated as a regular file, like Python's tarfile
 inline constexpr char kDirectory = '5';
 inline constexpr char kGnuLongName = 'L';
 inline constexpr char kGnuLongLink = 'K';
@@ -51,8 +51,8 @@ bool parse_pax(std::string_view records, std::optional<std::string>& path,
 // Writes a deterministic ustar header for a regular file into `block` (512 bytes): mode 0644,
 // uid/gid 0, mtime `mtime`, empty user/group names and device numbers — byte for byte what
 // Python's tarfile writes for the same ustar member. `name` must fit (see split_ustar_name).
-void format_header(unsigned char* block, std::string_view name, std::uint64_t size,
-                   char type = kRegular, std::uint64_t mtime = 0);
+void format_header(unsigned char* block, std::string_view name, std::uint64_t size, char type = kRegular,
+                   std::uint64_t mtime = 0);
 
 // Splits a path into the ustar (prefix, name) fields: name <= 100 bytes, prefix <= 155 bytes,
 // joined by the '/' between them. Returns false if the path cannot be split that way.

@@ -26,8 +26,8 @@ class ByteSource {
     } else {
       fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
       if (fd_ < 0) {
-        throw BadShardError("cannot open shard", fmt::format("cannot open shard '{}': {}",
-                                                             path.string(), std::strerror(errno)));
+        throw BadShardError("cannot open shard",
+                            fmt::format("cannot open shard '{}': {}", path.string(), std::strerror(errno)));
       }
     }
     struct stat st {};
@@ -90,7 +90,8 @@ class ByteSource {
     }
     char scratch[1 << 16];
     while (done < n) {
-      std::size_t got = read(scratch, static_cast<std::size_t>(std::min<std::uint64_t>(n - done, sizeof scratch)));
+      std::size_t got = read(scratch,
+                             static_cast<std::size_t>(std::min<std::uint64_t>(n - done, sizeof scratch)));
       if (got == 0) break;
       done += got;
     }
@@ -159,9 +160,7 @@ std::optional<std::pair<std::string, std::string>> split_member_name(std::string
 
 bool is_meta_member(std::string_view name) {
   // webdataset skips "__*__" at the top level, and r"__[^/]*__($|/)" as a leading folder.
-  auto meta = [](std::string_view s) {
-    return s.size() >= 2 && s.starts_with("__") && s.ends_with("__");
-  };
+  auto meta = [](std::string_view s) { return s.size() >= 2 && s.starts_with("__") && s.ends_with("__"); };
   std::size_t slash = name.find('/');
   if (slash == std::string_view::npos) return meta(name);
   std::string_view first = name.substr(0, slash);
@@ -232,8 +231,7 @@ bool TarMemberReader::next(TarMember& member) {
     }
     tar::Header h;
     switch (tar::parse_header(block, h)) {
-      case tar::HeaderStatus::kOk:
-        break;
+      case tar::HeaderStatus::kOk: break;
       case tar::HeaderStatus::kZeroBlock:
         if (first_offset) bad("bad tar header", at, "end-of-archive block after an extended header");
         at_end_ = true;
@@ -241,8 +239,7 @@ bool TarMemberReader::next(TarMember& member) {
       case tar::HeaderStatus::kBadChecksum:
         if (!seen_header_) bad("not a tar file", at, "not a tar file (no valid tar header)");
         bad("bad tar header", at, "bad header checksum");
-      case tar::HeaderStatus::kBadNumber:
-        bad("bad tar header", at, "malformed size field in header");
+      case tar::HeaderStatus::kBadNumber: bad("bad tar header", at, "malformed size field in header");
     }
     seen_header_ = true;
     if (!first_offset) first_offset = at;
@@ -260,9 +257,7 @@ bool TarMemberReader::next(TarMember& member) {
         continue;
       }
       case tar::kGnuLongLink:
-      case tar::kPaxGlobal:
-        read_meta(h.size, at);
-        continue;
+      case tar::kPaxGlobal: read_meta(h.size, at); continue;
       case tar::kRegular:
       case tar::kRegularOld:
       case tar::kContiguous:
@@ -273,14 +268,20 @@ bool TarMemberReader::next(TarMember& member) {
         padding_ = tar::padded(h.size) - h.size;
         data_offset_ = in_->offset();
         return true;
-      case '1': case '2': case '3': case '4': case '5': case '6':
+      case '1':
+      case '2':
+      case '3':
+      case '4':
+      case '5':
+      case '6':
         // Links, devices, folders, FIFOs: no data blocks follow, whatever the size field says
         // (Python's tarfile reads them the same way).
         break;
       default: {
         // Unknown or unsupported (e.g. GNU sparse) entries: skip their data.
         std::uint64_t n = tar::padded(h.size);
-        if (in_->skip(n) < n) bad("truncated tar", in_->offset(), "unexpected end of file inside a member's data");
+        if (in_->skip(n) < n)
+          bad("truncated tar", in_->offset(), "unexpected end of file inside a member's data");
         break;
       }
     }
@@ -341,8 +342,7 @@ void TarMemberReader::start_at(std::uint64_t offset) {
 
 // ---- TarReader ----
 
-TarReader::TarReader(const fs::path& shard, TarReaderOptions options)
-    : path_(shard), options_(options) {}
+TarReader::TarReader(const fs::path& shard, TarReaderOptions options) : path_(shard), options_(options) {}
 
 TarReader::~TarReader() = default;
 
@@ -388,8 +388,8 @@ std::optional<Sample> TarReader::next_or_throw() {
       if (is_meta_member(m.name)) continue;
       auto split = split_member_name(m.name);
       if (!split) {
-        log::debug("shard '{}': member '{}' at byte {} has no key, skipped", members_->shard(),
-                   m.name, m.offset);
+        log::debug("shard '{}': member '{}' at byte {} has no key, skipped", members_->shard(), m.name,
+                   m.offset);
         count("tar member without key");
         continue;
       }
@@ -412,7 +412,8 @@ std::optional<Sample> TarReader::next_or_throw() {
                               [&](const Field& f) { return f.ext == ext; });
       if (seen) {
         std::string msg = fmt::format("shard '{}': sample '{}' has two '{}' members (second at "
-                                      "byte {})", members_->shard(), key, ext, m.offset);
+                                      "byte {})",
+                                      members_->shard(), key, ext, m.offset);
         if (options_.on_bad == OnBadInput::kFail) throw BadShardError("duplicate field", msg);
         log::warn("skipping a sample: {}", msg);
         duplicate = true;

@@ -41,8 +41,7 @@ namespace oqvl::data {
 // Bad shard content; `reason` is the short SkipCounter reason ("truncated tar", ...).
 class BadShardError : public Error {
  public:
-  BadShardError(std::string reason, const std::string& message)
-      : Error(message), reason(std::move(reason)) {}
+  BadShardError(std::string reason, const std::string& message) : Error(message), reason(std::move(reason)) {}
   std::string reason;
 };
 
@@ -93,8 +92,8 @@ class TarMemberReader {
 
   std::string shard_;
   std::unique_ptr<ByteSource> in_;
-  std::uint64_t data_left_ = 0;   // unread data bytes of the current member
-  std::uint64_t padding_ = 0;     // padding after them
+  std::uint64_t data_left_ = 0;  // unread data bytes of the current member
+  std::uint64_t padding_ = 0;    // padding after them
   std::uint64_t data_offset_ = 0;
   bool at_end_ = false;
   bool seen_header_ = false;

@@ -64,7 +64,8 @@ std::string format_shard_name(const std::string& pattern, std::uint64_t index) {
   }
   if (pattern.find('{') == std::string::npos) {
     fail("shard name pattern '{}' has no placeholder for the shard number (e.g. "
-         "out/%06d.tar or out/{{:06d}}.tar)", pattern);
+         "out/%06d.tar or out/{{:06d}}.tar)",
+         pattern);
   }
   try {
     return fmt::format(fmt::runtime(pattern), index);
@@ -112,7 +113,8 @@ void ShardWriter::write(const Sample& sample) {
     if (sample.key.empty() || f.ext.empty() || !split || split->first != sample.key ||
         split->second != f.ext || is_meta_member(name) || name.find('\0') != std::string::npos) {
       fail("cannot write sample {}: member name '{}' would not read back as key '{}' + "
-           "extension '{}'", sample.where(), name, sample.key, f.ext);
+           "extension '{}'",
+           sample.where(), name, sample.key, f.ext);
     }
     for (const std::string& n : names) {
       if (n == name) fail("cannot write sample {}: two '{}' fields", sample.where(), f.ext);
@@ -129,7 +131,8 @@ void ShardWriter::write(const Sample& sample) {
   // (two sources numbering their samples alike) would read back as one.
   if (file_ && sample.key == last_key_) {
     fail("cannot write sample {}: the sample before it in {} has the same key, and the two would "
-         "read back as one sample", sample.where(), current_.path);
+         "read back as one sample",
+         sample.where(), current_.path);
   }
   if (!file_) open_next();
   last_key_ = sample.key;

@@ -24,10 +24,10 @@ class AtomicFile;
 namespace oqvl::data {
 
 struct ShardWriterOptions {
-  std::uint64_t max_samples = 10000;       // per shard (0 = no limit); 10k like the resharder
-  std::uint64_t max_bytes = 3ull << 30;    // per shard incl. headers (0 = no limit)
-  std::uint64_t first_index = 0;           // number of the first shard
-  std::uint64_t mtime = 0;                 // header mtime of every member
+  std::uint64_t max_samples = 10000;     // per shard (0 = no limit); 10k like the resharder
+  std::uint64_t max_bytes = 3ull << 30;  // per shard incl. headers (0 = no limit)
+  std::uint64_t first_index = 0;         // number of the first shard
+  std::uint64_t mtime = 0;               // header mtime of every member
 };
 
 struct WrittenShard {

@@ -97,9 +97,8 @@ std::string tsv_line(const std::vector<std::string>& fields) {
 
 bool is_pandas_na(std::string_view cell) {
   static constexpr std::array<std::string_view, 19> kNa = {
-      "",     "#N/A",   "#N/A N/A", "#NA",  "-1.#IND", "-1.#QNAN", "-NaN",
-      "-nan", "1.#IND", "1.#QNAN",  "<NA>", "N/A",     "NA",       "NULL",
-      "NaN",  "None",   "n/a",      "nan",  "null"};
+      "",     "#N/A", "#N/A N/A", "#NA",  "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+      "<NA>", "N/A",  "NA",       "NULL", "NaN",     "None",     "n/a",  "nan",  "null"};
   return std::find(kNa.begin(), kNa.end(), cell) != kNa.end();
 }
 

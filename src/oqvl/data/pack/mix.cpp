@@ -134,7 +134,8 @@ Mixture make_mixture(const std::vector<MixSourceSpec>& sources, const MixOptions
     double left = static_cast<double>(budget) - fixed;
     if (left < 1) {
       fail("the epoch sources take {} sequences of the budget of {}: nothing is left for the "
-           "weighted sources (raise --sequences)", fixed, budget);
+           "weighted sources (raise --sequences)",
+           fixed, budget);
     }
     for (auto& r : mix.sources) {
       if (r.spec.weight) r.target = static_cast<std::uint64_t>(std::llround(left * *r.spec.weight / weights));
@@ -187,8 +188,8 @@ nlohmann::json Mixture::to_json() const {
   }
   j["entries"] = nlohmann::json::array();
   for (const auto& e : entries) {
-    j["entries"].push_back({{"shard", e.shard}, {"source", e.source}, {"sequences", e.sequences},
-                            {"pass", e.pass}});
+    j["entries"].push_back(
+        {{"shard", e.shard}, {"source", e.source}, {"sequences", e.sequences}, {"pass", e.pass}});
   }
   return j;
 }
@@ -244,7 +245,8 @@ Mixture Mixture::from_json(const nlohmann::json& j) {
   const auto& version = top.at("version");
   if (!version.is_number_integer() || version.get<std::int64_t>() != kMixtureVersion) {
     fail("mixture manifest version {} is not one this oqvl reads ({}): write it again with this "
-         "oqvl's `oqvl data mix`", version.dump(), kMixtureVersion);
+         "oqvl's `oqvl data mix`",
+         version.dump(), kMixtureVersion);
   }
   Mixture m;
   m.seed = top.count("seed");
@@ -257,7 +259,8 @@ Mixture Mixture::from_json(const nlohmann::json& j) {
     MixSourceResult r;
     r.spec.name = o.string("name");
     if (r.spec.name.empty()) fail("{}.name: empty", o.where);
-    if (!index.emplace(r.spec.name, i).second) fail("{}.name: a second source named '{}'", o.where, r.spec.name);
+    if (!index.emplace(r.spec.name, i).second)
+      fail("{}.name: a second source named '{}'", o.where, r.spec.name);
     r.spec.shards = o.string("shards_spec");
     r.spec.epochs = o.positive("epochs");
     r.spec.weight = o.positive("weight");
@@ -289,8 +292,8 @@ Mixture Mixture::from_json(const nlohmann::json& j) {
   }
   for (std::size_t i = 0; i < m.sources.size(); ++i) {
     if (selected[i] != m.sources[i].selected) {
-      fail("sources[{}].selected_sequences: {}, but its entries hold {} sequences", i,
-           m.sources[i].selected, selected[i]);
+      fail("sources[{}].selected_sequences: {}, but its entries hold {} sequences", i, m.sources[i].selected,
+           selected[i]);
     }
   }
   if (total != m.sequences) fail("sequences: {}, but the entries hold {}", m.sequences, total);

@@ -50,9 +50,9 @@ struct MixEntry {
 struct MixSourceResult {
   MixSourceSpec spec;
   std::uint64_t shards = 0;
-  std::uint64_t available = 0;   // sequences in all its shards
-  std::uint64_t target = 0;      // sequences asked for
-  std::uint64_t selected = 0;    // sequences in its manifest entries
+  std::uint64_t available = 0;  // sequences in all its shards
+  std::uint64_t target = 0;     // sequences asked for
+  std::uint64_t selected = 0;   // sequences in its manifest entries
 };
 
 // The manifest format version Mixture::to_json writes and from_json reads.
@@ -62,7 +62,7 @@ struct Mixture {
   std::vector<MixSourceResult> sources;
   std::vector<MixEntry> entries;  // training order
   std::uint64_t seed = 0;
-  std::uint64_t sequences = 0;    // sum over entries
+  std::uint64_t sequences = 0;  // sum over entries
   nlohmann::json to_json() const;
 
   // The manifest to_json wrote, read back and checked: format and version, every key present

@@ -309,8 +309,7 @@ PackRunResult pack_shards(const std::vector<std::string>& all_shards, const fs::
   std::vector<std::vector<std::string>> windows;
   std::vector<std::string> stems;
   for (std::size_t i = 0; i < shards.size(); i += options.window) {
-    windows.emplace_back(shards.begin() + i,
-                         shards.begin() + std::min(shards.size(), i + options.window));
+    windows.emplace_back(shards.begin() + i, shards.begin() + std::min(shards.size(), i + options.window));
     stems.push_back(stem_of.at(windows.back().front()));
   }
 

@@ -36,14 +36,14 @@ inline constexpr int kPackedFormatVersion = 1;
 enum class PackImageStore { kOriginal, kResized };
 
 struct PackOptions {
-  std::uint32_t context = 4096;     // multimodal positions per packed sequence
-  std::uint32_t image_tokens = 144; // visual tokens per image (144 pre-training, 729 SFT)
-  int window = 1;                   // input shards packed together (the paper: 1)
+  std::uint32_t context = 4096;      // multimodal positions per packed sequence
+  std::uint32_t image_tokens = 144;  // visual tokens per image (144 pre-training, 729 SFT)
+  int window = 1;                    // input shards packed together (the paper: 1)
   PackImageStore store = PackImageStore::kOriginal;
-  int resized_side = 384;           // --store resized: images become side x side JPEGs
+  int resized_side = 384;  // --store resized: images become side x side JPEGs
   int jpeg_quality = 95;
-  bool decode_check = false;        // fully decode every image (drop undecodable ones)
-  bool skip_bad_shards = false;     // count a corrupt shard's rest instead of failing
+  bool decode_check = false;     // fully decode every image (drop undecodable ones)
+  bool skip_bad_shards = false;  // count a corrupt shard's rest instead of failing
   int threads = 0;
   ShardJob job;
   // Identifies the tokenizer (the CLI: file_fingerprint of tokenizer.json), so a rerun with
@@ -55,11 +55,11 @@ struct PackOptions {
 struct PackItem {
   std::string key;
   std::vector<std::uint32_t> ids;
-  std::uint32_t length = 0;     // ids.size() + image_tokens - 1
+  std::uint32_t length = 0;  // ids.size() + image_tokens - 1
   bool truncated = false;
-  std::uint32_t shard = 0;      // index of its input shard within the window
-  std::string image_ext;        // extension of the stored image ("jpg", "png", ...)
-  std::string image;            // image bytes as stored
+  std::uint32_t shard = 0;  // index of its input shard within the window
+  std::string image_ext;    // extension of the stored image ("jpg", "png", ...)
+  std::string image;        // image bytes as stored
 };
 
 // The text ids of one caption sample: [<s>, IMG, tok("\n" + caption)..., <|im_end|>], with the
@@ -100,7 +100,7 @@ std::vector<Sample> pack_window(const std::string& stem, const std::vector<PackI
                                 const PackOptions& options, PackStats& stats);
 
 struct PackRunResult {
-  PackStats stats;            // all windows of this job, resumed ones included
+  PackStats stats;                    // all windows of this job, resumed ones included
   std::uint64_t windows_skipped = 0;  // already complete from an earlier run
   std::filesystem::path summary_path;
 };

@@ -58,7 +58,8 @@ std::string fingerprint_differences(const nlohmann::json& before, const nlohmann
 
 [[noreturn]] void refuse_mixing(const fs::path& out, const std::string& what) {
   fail("{} holds packed shards made differently ({}): packing into it would mix them with new "
-       "ones; use a fresh --out, or delete {} to start over", out.string(), what, out.string());
+       "ones; use a fresh --out, or delete {} to start over",
+       out.string(), what, out.string());
 }
 
 bool same_file(const std::string& a, const std::string& b) {
@@ -83,7 +84,9 @@ std::vector<std::string> pack_output_stems(const std::vector<std::string>& shard
     std::string file = shards[i] == "-" ? "-" : fs::weakly_canonical(fs::absolute(shards[i]), ec).string();
     if (ec) file = fs::absolute(shards[i]).lexically_normal().string();
     auto [it, fresh] = by_file.emplace(file, i);
-    if (!fresh) fail("input shard {} is listed twice ({} and {}): each shard is packed once", file, shards[it->second], shards[i]);
+    if (!fresh)
+      fail("input shard {} is listed twice ({} and {}): each shard is packed once", file, shards[it->second],
+           shards[i]);
     if (shards[i] != "-") {
       fs::path folder = fs::absolute(shards[i]).lexically_normal().parent_path();
       for (; folder.has_relative_path(); folder = folder.parent_path()) {
@@ -114,7 +117,8 @@ std::vector<std::string> pack_output_stems(const std::vector<std::string>& shard
         }
       }
       if (stuck.size() > 1) {
-        fail("input shards {} and {} would both write {}.tar: rename one", shards[stuck[0]], shards[stuck[1]], stem);
+        fail("input shards {} and {} would both write {}.tar: rename one", shards[stuck[0]], shards[stuck[1]],
+             stem);
       }
     }
     if (!clash) break;
@@ -150,8 +154,8 @@ std::vector<std::uint64_t> pack_input_bytes(const std::vector<std::string>& path
 }
 
 std::optional<PackStats> completed_pack_window(const fs::path& out, const std::string& stem,
-                                          const std::vector<std::string>& inputs,
-                                          const nlohmann::json& fingerprint) {
+                                               const std::vector<std::string>& inputs,
+                                               const nlohmann::json& fingerprint) {
   fs::path stats_path = out / (stem + ".stats.json");
   // The stats are written after the tar: both there = an earlier run finished the window.
   if (!fs::exists(stats_path) || !fs::exists(out / (stem + ".tar"))) return std::nullopt;
@@ -175,8 +179,8 @@ std::optional<PackStats> completed_pack_window(const fs::path& out, const std::s
   for (std::size_t i = 0; same && i < inputs.size(); ++i) same = same_file(before[i], inputs[i]);
   if (!same) {
     refuse_mixing(out, fmt::format("{} was packed from {}, its inputs now are {} (another input "
-                                   "list, --window or --num-shards)", window,
-                                   nlohmann::json(before).dump(), nlohmann::json(inputs).dump()));
+                                   "list, --window or --num-shards)",
+                                   window, nlohmann::json(before).dump(), nlohmann::json(inputs).dump()));
   }
   auto sizes_before = j.value("input_bytes", std::vector<std::uint64_t>{});
   auto sizes = pack_input_bytes(inputs);
@@ -194,7 +198,8 @@ void claim_pack_folder(const fs::path& out, const nlohmann::json& fingerprint, b
   if (create && write_file_if_absent(path, fingerprint.dump(2) + "\n")) return;
   if (!fs::exists(path)) return;
   nlohmann::json before = nlohmann::json::parse(read_file(path), nullptr, /*allow_exceptions=*/false);
-  if (before.is_discarded()) fail("{} is not JSON: delete it if {} holds no packed shards", path.string(), out.string());
+  if (before.is_discarded())
+    fail("{} is not JSON: delete it if {} holds no packed shards", path.string(), out.string());
   if (before != fingerprint) refuse_mixing(out, fingerprint_differences(before, fingerprint));
 }
 

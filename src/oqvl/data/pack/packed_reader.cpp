@@ -98,8 +98,8 @@ PackedSequence parse_packed_sequence(Sample&& sample) {
     const auto& v = j["version"];
     if (!v.is_number_integer() || v.get<std::int64_t>() != kPackedFormatVersion) {
       fail("packed sequence {}: format version {} is not one this oqvl reads ({}): pack the data "
-           "again with this oqvl, or read it with the oqvl that packed it", where, v.dump(),
-           kPackedFormatVersion);
+           "again with this oqvl, or read it with the oqvl that packed it",
+           where, v.dump(), kPackedFormatVersion);
     }
   }
   seq.version = kPackedFormatVersion;
@@ -120,7 +120,8 @@ PackedSequence parse_packed_sequence(Sample&& sample) {
   if (n == 0) fail("packed sequence {}: no samples", where);
   if (seq.keys.size() != n || seq.shards.size() != n || seq.text_lengths.size() != n) {
     fail("packed sequence {}: {} lengths but {} keys, {} shards, {} text_lengths (one each per "
-         "sample)", where, n, seq.keys.size(), seq.shards.size(), seq.text_lengths.size());
+         "sample)",
+         where, n, seq.keys.size(), seq.shards.size(), seq.text_lengths.size());
   }
   if (seq.image_tokens == 0) fail("packed sequence {}: image_tokens is 0", where);
 
@@ -135,12 +136,15 @@ PackedSequence parse_packed_sequence(Sample&& sample) {
     total += seq.lengths[i];
     if (std::uint64_t{seq.text_lengths[i]} + seq.image_tokens - 1 != seq.lengths[i]) {
       fail("packed sequence {}: sample {} ('{}') has length {}, but its {} ids with one image of "
-           "{} tokens make {}", where, i, seq.keys[i], seq.lengths[i], seq.text_lengths[i],
-           seq.image_tokens, std::uint64_t{seq.text_lengths[i]} + seq.image_tokens - 1);
+           "{} tokens make {}",
+           where, i, seq.keys[i], seq.lengths[i], seq.text_lengths[i], seq.image_tokens,
+           std::uint64_t{seq.text_lengths[i]} + seq.image_tokens - 1);
     }
   }
-  if (total != seq.length) fail("packed sequence {}: length is {}, the lengths add up to {}", where, seq.length, total);
-  if (seq.length > seq.context) fail("packed sequence {}: length {} is over the context {}", where, seq.length, seq.context);
+  if (total != seq.length)
+    fail("packed sequence {}: length is {}, the lengths add up to {}", where, seq.length, total);
+  if (seq.length > seq.context)
+    fail("packed sequence {}: length {} is over the context {}", where, seq.length, seq.context);
   for (std::uint32_t t : seq.truncated) {
     if (t >= n) fail("packed sequence {}: truncated names sample {}, it has {}", where, t, n);
   }
@@ -150,8 +154,8 @@ PackedSequence parse_packed_sequence(Sample&& sample) {
     fail("packed sequence {}: ids.u32 has {} bytes, not a whole number of uint32", where, id_bytes.size());
   }
   if (id_bytes.size() / 4 != text_total) {
-    fail("packed sequence {}: ids.u32 holds {} ids, text_lengths add up to {}", where,
-         id_bytes.size() / 4, text_total);
+    fail("packed sequence {}: ids.u32 holds {} ids, text_lengths add up to {}", where, id_bytes.size() / 4,
+         text_total);
   }
   static_assert(std::endian::native == std::endian::little, "ids.u32 is little-endian");
   seq.ids.resize(text_total);
@@ -183,7 +187,8 @@ PackedSequence parse_packed_sequence(Sample&& sample) {
   }
   if (images != n) {
     std::size_t missing = static_cast<std::size_t>(std::find(seen.begin(), seen.end(), false) - seen.begin());
-    fail("packed sequence {}: {} image placeholders but {} images (none numbered {})", where, n, images, missing);
+    fail("packed sequence {}: {} image placeholders but {} images (none numbered {})", where, n, images,
+         missing);
   }
   return seq;
 }

@@ -36,10 +36,10 @@ struct PackedSequence {
   std::uint64_t offset = 0;  // its byte offset there (TarReader::start_at resumes at it)
   int version = 0;           // format version of its json
 
-  std::vector<std::uint32_t> ids;  // all samples' text ids, unpadded; placeholder = image_placeholder_id
-  std::vector<std::string> keys;            // source sample keys
-  std::vector<std::uint32_t> shards;        // each sample's input shard: index into the window's inputs
-  std::vector<std::uint32_t> lengths;       // multimodal length of each sample
+  std::vector<std::uint32_t> ids;      // all samples' text ids, unpadded; placeholder = image_placeholder_id
+  std::vector<std::string> keys;       // source sample keys
+  std::vector<std::uint32_t> shards;   // each sample's input shard: index into the window's inputs
+  std::vector<std::uint32_t> lengths;  // multimodal length of each sample
   std::vector<std::uint32_t> text_lengths;  // ids of each sample
   std::vector<std::uint64_t> text_offsets;  // where sample j's ids start in `ids` (derived)
   std::vector<std::uint64_t> offsets;       // where sample j starts in the multimodal row (derived)
@@ -48,8 +48,8 @@ struct PackedSequence {
   std::uint32_t image_tokens = 0;           // visual positions one placeholder becomes
   std::uint32_t image_placeholder_id = 0;
   std::uint32_t pad_id = 0;
-  std::vector<std::uint32_t> truncated;     // samples whose caption was cut
-  std::vector<PackedImage> images;          // image j belongs to sample j
+  std::vector<std::uint32_t> truncated;  // samples whose caption was cut
+  std::vector<PackedImage> images;       // image j belongs to sample j
 
   std::size_t samples() const { return lengths.size(); }
   // Sample j's ids: [<s>, placeholder, caption..., <|im_end|>].

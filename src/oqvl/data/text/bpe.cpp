@@ -186,9 +186,7 @@ void BytePairEncoder::encode_long(std::string_view word, std::vector<std::int32_
     std::int32_t rank;
     std::int64_t pos;
     std::int32_t left, right, merged;
-    bool operator>(const Candidate& o) const {
-      return rank != o.rank ? rank > o.rank : pos > o.pos;
-    }
+    bool operator>(const Candidate& o) const { return rank != o.rank ? rank > o.rank : pos > o.pos; }
   };
   std::priority_queue<Candidate, std::vector<Candidate>, std::greater<>> heap;
   auto push = [&](std::int64_t pos) {
@@ -201,8 +199,7 @@ void BytePairEncoder::encode_long(std::string_view word, std::vector<std::int32_
   while (!heap.empty()) {
     Candidate c = heap.top();
     heap.pop();
-    if (!alive[c.pos] || next[c.pos] < 0 || sym[c.pos] != c.left || sym[next[c.pos]] != c.right)
-      continue;
+    if (!alive[c.pos] || next[c.pos] < 0 || sym[c.pos] != c.left || sym[next[c.pos]] != c.right) continue;
     std::int64_t gone = next[c.pos];
     sym[c.pos] = c.merged;
     alive[gone] = false;

@@ -17,7 +17,7 @@ namespace oqvl::data {
 inline constexpr std::string_view kImageMarker = "<image>";
 
 struct ImagePromptOptions {
-  bool add_bos = true;                          // prepend bos_id
+  bool add_bos = true;  // prepend bos_id
   std::int64_t bos_id = kBosId;
   std::int64_t placeholder = kImagePlaceholderId;
 };

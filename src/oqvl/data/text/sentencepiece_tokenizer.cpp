@@ -24,8 +24,8 @@ constexpr std::string_view kUnderline = "\xE2\x96\x81";  // U+2581, SentencePiec
 bool is_python_space(char32_t cp) {
   if (cp <= 0x20) return cp == 0x20 || (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x1F);
   if (cp < 0x85) return false;
-  return cp == 0x85 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
-         cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
+  return cp == 0x85 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 ||
+         cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
 }
 
 // string.punctuation: the ASCII punctuation HF's remove_punctuation deletes.
@@ -34,8 +34,7 @@ bool is_ascii_punctuation(char32_t cp) {
          (cp >= 0x7B && cp <= 0x7E);
 }
 
-[[maybe_unused]] std::string replace_all(std::string_view text, std::string_view from,
-                                         std::string_view to) {
+[[maybe_unused]] std::string replace_all(std::string_view text, std::string_view from, std::string_view to) {
   std::string out;
   std::size_t pos = 0;
   while (true) {
@@ -65,8 +64,7 @@ SiglipTokenizer::SiglipTokenizer(const fs::path& spiece_model, SiglipTokenizerOp
 #ifdef OQVL_HAVE_SENTENCEPIECE
   if (options_.max_length < 1) fail("SigLIP tokenizer: max_length must be >= 1");
   impl_ = std::make_unique<Impl>();
-  if (!fs::exists(spiece_model))
-    fail("SentencePiece model '{}' does not exist", spiece_model.string());
+  if (!fs::exists(spiece_model)) fail("SentencePiece model '{}' does not exist", spiece_model.string());
   auto status = impl_->sp.Load(spiece_model.string());
   if (!status.ok()) {
     fail("cannot load SentencePiece model '{}': {}", spiece_model.string(), status.ToString());
@@ -116,8 +114,8 @@ SiglipTokenizer SiglipTokenizer::from_folder(const fs::path& dir) {
       for (const char* key : {"additional_special_tokens", "extra_special_tokens"}) {
         if (!j.contains(key) || !j.at(key).is_array()) continue;
         for (const auto& t : j.at(key)) {
-          options.extra_special_tokens.push_back(
-              t.is_object() ? t.at("content").get<std::string>() : t.get<std::string>());
+          options.extra_special_tokens.push_back(t.is_object() ? t.at("content").get<std::string>()
+                                                               : t.get<std::string>());
         }
       }
       if (j.contains("added_tokens_decoder")) {
@@ -149,8 +147,7 @@ std::int32_t SiglipTokenizer::piece_id(const std::string& piece) const {
 }
 
 std::string SiglipTokenizer::canonicalize(std::string_view text) const {
-  const std::string lowered =
-      options_.do_lower_case ? unicode::python_lower(text) : std::string(text);
+  const std::string lowered = options_.do_lower_case ? unicode::python_lower(text) : std::string(text);
   std::string out;
   out.reserve(lowered.size());
   bool pending_space = false;  // a whitespace run seen and not yet written

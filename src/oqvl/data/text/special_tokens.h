@@ -13,11 +13,11 @@
 
 namespace oqvl::data {
 
-inline constexpr std::int32_t kPadId = 151643;         // <|endoftext|>
-inline constexpr std::int32_t kImStartId = 151644;     // <|im_start|>
-inline constexpr std::int32_t kImEndId = 151645;       // <|im_end|>, ends every sample
-inline constexpr std::int32_t kEndOfChunkId = 151665;  // <|endofchunk|>
-inline constexpr std::int32_t kBosId = 128245;         // <s>, starts every sample
+inline constexpr std::int32_t kPadId = 151643;             // <|endoftext|>
+inline constexpr std::int32_t kImStartId = 151644;         // <|im_start|>
+inline constexpr std::int32_t kImEndId = 151645;           // <|im_end|>, ends every sample
+inline constexpr std::int32_t kEndOfChunkId = 151665;      // <|endofchunk|>
+inline constexpr std::int32_t kBosId = 128245;             // <s>, starts every sample
 inline constexpr std::int32_t kQwen2VlVocabSize = 151666;  // ids in use (< 151936 embedding rows)
 
 // LLaVA/Prismatic's IMAGE_TOKEN_INDEX: where an image's visual tokens are spliced in. No

@@ -50,20 +50,20 @@ void check_pipeline(const json& root, std::string_view source) {
     fail("{}: unsupported normalizer {} (only NFC is implemented)", source, describe(normalizer));
 
   const json& pre = root.value("pre_tokenizer", json());
-  bool pre_ok = pre.is_object() && pre.value("type", "") == "Sequence" &&
-                pre.contains("pretokenizers") && pre["pretokenizers"].size() == 2;
+  bool pre_ok = pre.is_object() && pre.value("type", "") == "Sequence" && pre.contains("pretokenizers") &&
+                pre["pretokenizers"].size() == 2;
   if (pre_ok) {
     const json& split = pre["pretokenizers"][0];
     const json& byte_level = pre["pretokenizers"][1];
     pre_ok = split.value("type", "") == "Split" && split.contains("pattern") &&
              split["pattern"].value("Regex", "") == kQwen2SplitPattern &&
              split.value("behavior", "") == "Isolated" && !split.value("invert", false) &&
-             byte_level.value("type", "") == "ByteLevel" &&
-             !byte_level.value("add_prefix_space", false) && !byte_level.value("use_regex", true);
+             byte_level.value("type", "") == "ByteLevel" && !byte_level.value("add_prefix_space", false) &&
+             !byte_level.value("use_regex", true);
   }
   if (!pre_ok)
-    fail("{}: unsupported pre_tokenizer {} (only Qwen2's Split regex + ByteLevel is implemented)",
-         source, describe(pre));
+    fail("{}: unsupported pre_tokenizer {} (only Qwen2's Split regex + ByteLevel is implemented)", source,
+         describe(pre));
 
   const json& decoder = root.value("decoder", json());
   if (!decoder.is_null() && decoder.value("type", "") != "ByteLevel")
@@ -78,7 +78,8 @@ void check_pipeline(const json& root, std::string_view source) {
       !empty_or_null("continuing_subword_prefix") || !empty_or_null("end_of_word_suffix") ||
       model.value("byte_fallback", false) || model.value("ignore_merges", false))
     fail("{}: unsupported BPE options (dropout, unk_token, subword prefix/suffix, byte_fallback "
-         "and ignore_merges must be unset)", source);
+         "and ignore_merges must be unset)",
+         source);
 }
 
 std::vector<AddedToken> read_added_tokens(const json& root, std::string_view source) {
@@ -88,9 +89,10 @@ std::vector<AddedToken> read_added_tokens(const json& root, std::string_view sou
     if (t.value("lstrip", false) || t.value("rstrip", false) || t.value("single_word", false) ||
         t.value("normalized", false))
       fail("{}: added token {} uses lstrip/rstrip/single_word/normalized, which are not "
-           "implemented", source, describe(t));
-    added.push_back({t.at("id").get<std::int32_t>(), t.at("content").get<std::string>(),
-                     t.value("special", false)});
+           "implemented",
+           source, describe(t));
+    added.push_back(
+        {t.at("id").get<std::int32_t>(), t.at("content").get<std::string>(), t.value("special", false)});
   }
   return added;
 }

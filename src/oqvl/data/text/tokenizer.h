@@ -44,8 +44,7 @@ class Tokenizer {
   // Loads a tokenizer.json; throws oqvl::Error naming the file if it is missing, not JSON, or
   // uses a feature this implementation does not have (it accepts BPE with NFC, the Qwen2 Split
   // regex + ByteLevel pre-tokenizer and the ByteLevel decoder).
-  static Tokenizer from_file(const std::filesystem::path& path,
-                             const AddedTokenOverrides& overrides = {});
+  static Tokenizer from_file(const std::filesystem::path& path, const AddedTokenOverrides& overrides = {});
   // The same from the file's text; `source` names it in errors.
   static Tokenizer from_json(std::string_view json, const AddedTokenOverrides& overrides = {},
                              std::string_view source = "tokenizer.json");

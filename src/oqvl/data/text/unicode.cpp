@@ -29,8 +29,7 @@ class PropertyTable {
       for (char32_t c = ut::kNfcQcNotYes[i].first; c <= ut::kNfcQcNotYes[i].last; ++c)
         flat[c] |= kUnstableBit;
     for (std::size_t i = 0; i < ut::kCccRangeCount; ++i)
-      for (char32_t c = ut::kCccRanges[i].first; c <= ut::kCccRanges[i].last; ++c)
-        flat[c] |= kUnstableBit;
+      for (char32_t c = ut::kCccRanges[i].first; c <= ut::kCccRanges[i].last; ++c) flat[c] |= kUnstableBit;
     for (std::size_t block = 0; block < kBlocks; ++block) {
       const std::uint8_t* begin = flat.data() + block * 256;
       std::size_t found = blocks_.size() / 256;
@@ -98,14 +97,13 @@ void decompose(char32_t cp, std::vector<char32_t>& out) {
 char32_t compose(char32_t first, char32_t second) {
   if (first >= kLBase && first < kLBase + kLCount && second >= kVBase && second < kVBase + kVCount)
     return kSBase + ((first - kLBase) * kVCount + (second - kVBase)) * kTCount;
-  if (first >= kSBase && first < kSBase + kSCount && (first - kSBase) % kTCount == 0 &&
-      second > kTBase && second < kTBase + kTCount)
+  if (first >= kSBase && first < kSBase + kSCount && (first - kSBase) % kTCount == 0 && second > kTBase &&
+      second < kTBase + kTCount)
     return first + (second - kTBase);
   const auto* end = ut::kCompositions + ut::kCompositionCount;
   const auto* it = std::lower_bound(ut::kCompositions, end, std::pair{first, second},
                                     [](const ut::Composition& c, std::pair<char32_t, char32_t> k) {
-                                      return c.first != k.first ? c.first < k.first
-                                                                : c.second < k.second;
+                                      return c.first != k.first ? c.first < k.first : c.second < k.second;
                                     });
   if (it != end && it->first == first && it->second == second) return it->composite;
   return 0;
@@ -113,9 +111,7 @@ char32_t compose(char32_t first, char32_t second) {
 
 }  // namespace
 
-CharClass char_class(char32_t cp) {
-  return static_cast<CharClass>(properties().get(cp) & kClassMask);
-}
+CharClass char_class(char32_t cp) { return static_cast<CharClass>(properties().get(cp) & kClassMask); }
 
 bool nfc_stable(char32_t cp) { return cp < 0x80 || !(properties().get(cp) & kUnstableBit); }
 
@@ -141,8 +137,7 @@ namespace {
 
 // Length of the well-formed sequence at s[pos] (Unicode Table 3-7), or 0 if it is ill-formed;
 // `bad` is then the length of its maximal subpart (the bytes that one U+FFFD replaces).
-std::size_t sequence_length(const unsigned char* s, std::size_t pos, std::size_t size,
-                            std::size_t& bad) {
+std::size_t sequence_length(const unsigned char* s, std::size_t pos, std::size_t size, std::size_t& bad) {
   unsigned char b = s[pos];
   bad = 1;
   if (b < 0x80) return 1;

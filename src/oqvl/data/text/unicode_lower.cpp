@@ -12,14 +12,11 @@ using unicode_lower::Range;
 
 bool in_ranges(const Range* ranges, std::size_t n, char32_t cp) {
   const Range* end = ranges + n;
-  const Range* it =
-      std::upper_bound(ranges, end, cp, [](char32_t c, const Range& r) { return c < r.first; });
+  const Range* it = std::upper_bound(ranges, end, cp, [](char32_t c, const Range& r) { return c < r.first; });
   return it != ranges && cp <= (it - 1)->last;
 }
 
-bool is_cased(char32_t cp) {
-  return in_ranges(unicode_lower::kCased, unicode_lower::kCasedSize, cp);
-}
+bool is_cased(char32_t cp) { return in_ranges(unicode_lower::kCased, unicode_lower::kCasedSize, cp); }
 bool is_case_ignorable(char32_t cp) {
   return in_ranges(unicode_lower::kCaseIgnorable, unicode_lower::kCaseIgnorableSize, cp);
 }
@@ -58,8 +55,7 @@ std::string python_lower(std::string_view text) {
     const auto* it = std::lower_bound(
         map, map_end, cp, [](const unicode_lower::LowerEntry& e, char32_t c) { return e.cp < c; });
     if (it != map_end && it->cp == cp) {
-      for (int k = 0; k < it->length; ++k)
-        append_utf8(out, unicode_lower::kLowerData[it->offset + k]);
+      for (int k = 0; k < it->length; ++k) append_utf8(out, unicode_lower::kLowerData[it->offset + k]);
     } else {
       append_utf8(out, cp);
     }

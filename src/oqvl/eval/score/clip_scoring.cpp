@@ -27,16 +27,14 @@ using model::load_siglip_clip;
 using model::parse_clip_metric;
 using model::parse_device;
 using model::set_torch_threads;
-using model::SiglipClipModel;
 using model::siglip_image_settings;
+using model::SiglipClipModel;
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 // RFC 4180 quoting where needed (the score-table reader understands it).
 std::string csv_cell(std::string_view s) {
@@ -82,8 +80,7 @@ struct Scorer {
     const auto settings = siglip_image_settings(o.model, model->config().vision);
     pre.width = settings.width;
     pre.height = settings.height;
-    pre.filter =
-        settings.resample == 2 ? data::ResampleFilter::kBilinear : data::ResampleFilter::kBicubic;
+    pre.filter = settings.resample == 2 ? data::ResampleFilter::kBilinear : data::ResampleFilter::kBicubic;
     for (int c = 0; c < 3; ++c) {
       pre.mean[c] = settings.mean[c];
       pre.std[c] = settings.std[c];
@@ -101,9 +98,8 @@ struct Scorer {
       Pending& p = batch[i];
       try {
         const auto& bytes = p.image->bytes;
-        data::preprocess_encoded(
-            {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}, pre,
-            {pixels.data() + i * image_size, image_size});
+        data::preprocess_encoded({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}, pre,
+                                 {pixels.data() + i * image_size, image_size});
       } catch (const Error&) {
         p.failure = "undecodable image";
         return;
@@ -123,11 +119,10 @@ struct Scorer {
     if (good.empty()) return;
     const auto t0 = Clock::now();
     auto index = torch::tensor(good, torch::kLong);
-    auto pix =
-        torch::from_blob(pixels.data(), {static_cast<std::int64_t>(n), 3, pre.height, pre.width},
-                         torch::kFloat)
-            .index_select(0, index)
-            .to(device);
+    auto pix = torch::from_blob(pixels.data(), {static_cast<std::int64_t>(n), 3, pre.height, pre.width},
+                                torch::kFloat)
+                   .index_select(0, index)
+                   .to(device);
     auto tok = torch::from_blob(ids.data(), {static_cast<std::int64_t>(n), max_len}, torch::kLong)
                    .index_select(0, index)
                    .to(device);
@@ -180,8 +175,7 @@ fs::path clip_score_table_path(const ClipScoreOptions& options, const std::strin
   return options.out / (stem + ".clip.csv");
 }
 
-ClipScoreReport run_clip_scoring(const std::vector<std::string>& shards,
-                                 const ClipScoreOptions& o) {
+ClipScoreReport run_clip_scoring(const std::vector<std::string>& shards, const ClipScoreOptions& o) {
   const auto start = Clock::now();
   if (o.batch_size < 1) fail("--batch-size must be at least 1");
   if (o.column.empty() || o.column == "uid" || o.column == "key" ||
@@ -194,8 +188,7 @@ ClipScoreReport run_clip_scoring(const std::vector<std::string>& shards,
   report.shards = shards.size();
   std::set<fs::path> outputs;
   for (const auto& s : shards) {
-    if (s == "-")
-      fail("oqvl score clip names its tables after the shards: standard input is not supported");
+    if (s == "-") fail("oqvl score clip names its tables after the shards: standard input is not supported");
     if (!outputs.insert(clip_score_table_path(o, s)).second) {
       fail("two input shards would write the same table {} (same file name)",
            clip_score_table_path(o, s).string());

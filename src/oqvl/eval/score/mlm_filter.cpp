@@ -12,8 +12,7 @@ namespace {
 // The instruction template and criteria texts of MLM-Filter's Qwen scoring script (docs/recipe.md §1.4).
 // They are prompt data the released scorer was trained on, so they are reproduced verbatim.
 constexpr std::string_view kTemplateHead = "Text Caption: ";
-constexpr std::string_view kTemplateMiddle =
-    " A higher score indicates higher level of ";
+constexpr std::string_view kTemplateMiddle = " A higher score indicates higher level of ";
 constexpr std::string_view kTemplateTail =
     ". Ensure that your scoring is nuanced and uses the entire range from 0 to 100, reflecting the subtle "
     "differences. The score should be given as an integer, with each number between 0 and 100 considered as a "
@@ -79,9 +78,10 @@ std::string_view mlm_metric_name(MlmMetric m) {
 MlmMetric parse_mlm_metric(std::string_view name) {
   for (auto m : kAllMlmMetrics)
     if (mlm_metric_name(m) == name) return m;
-  fail("unknown MLM-Filter metric '{}' (image_text_matching, object_detail_fulfillment, caption_text_quality, "
-       "semantic_understanding)",
-       name);
+  fail(
+      "unknown MLM-Filter metric '{}' (image_text_matching, object_detail_fulfillment, caption_text_quality, "
+      "semantic_understanding)",
+      name);
 }
 
 std::string mlm_user_message(std::string_view caption, MlmMetric metric) {
@@ -129,7 +129,8 @@ std::optional<std::int64_t> parse_mlm_score(std::string_view output) {
   if (b == e) return std::nullopt;
   bool negative = false;
   if (s[b] == '+' || s[b] == '-') negative = s[b++] == '-';
-  if (b == e || !std::isdigit(static_cast<unsigned char>(s[b])) || !std::isdigit(static_cast<unsigned char>(s[e - 1])))
+  if (b == e || !std::isdigit(static_cast<unsigned char>(s[b])) ||
+      !std::isdigit(static_cast<unsigned char>(s[e - 1])))
     return std::nullopt;
   std::int64_t value = 0;
   for (size_t i = b; i < e; ++i) {

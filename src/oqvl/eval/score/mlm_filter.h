@@ -21,15 +21,21 @@
 
 namespace oqvl::eval {
 
-enum class MlmMetric { kImageTextMatching, kObjectDetailFulfillment, kCaptionTextQuality, kSemanticUnderstanding };
+enum class MlmMetric {
+  kImageTextMatching,
+  kObjectDetailFulfillment,
+  kCaptionTextQuality,
+  kSemanticUnderstanding
+};
 
 // "image_text_matching", "object_detail_fulfillment", "caption_text_quality",
 // "semantic_understanding" (the score-table column is this name).
 std::string_view mlm_metric_name(MlmMetric metric);
 // The inverse; oqvl::Error listing the four names for anything else.
 MlmMetric parse_mlm_metric(std::string_view name);
-inline constexpr MlmMetric kAllMlmMetrics[] = {MlmMetric::kImageTextMatching, MlmMetric::kObjectDetailFulfillment,
-                                               MlmMetric::kCaptionTextQuality, MlmMetric::kSemanticUnderstanding};
+inline constexpr MlmMetric kAllMlmMetrics[] = {
+    MlmMetric::kImageTextMatching, MlmMetric::kObjectDetailFulfillment, MlmMetric::kCaptionTextQuality,
+    MlmMetric::kSemanticUnderstanding};
 
 // "<image>\n" + the instruction template filled with the caption, the metric's criteria and
 // its aspect (name with '_' -> ' ').

@@ -31,14 +31,14 @@ namespace oqvl::eval {
 struct MlmScoreOptions {
   std::filesystem::path out;  // tables and the job summary go here
   std::vector<MlmMetric> metrics = {MlmMetric::kSemanticUnderstanding};
-  int batch_size = 8;              // pairs per forward pass
+  int batch_size = 8;               // pairs per forward pass
   std::int64_t max_new_tokens = 2;  // generated tokens per score (the reference: 2)
-  std::size_t max_len = 2040;      // prompt tokens kept before the whitespace token
-  std::int64_t image_tokens = 0;   // visual tokens per image; 0 = the model's config
-  std::int64_t limit = 0;          // pairs per shard, 0 = all (trial runs)
-  bool skip_bad = false;           // count corrupt shard parts instead of stopping
+  std::size_t max_len = 2040;       // prompt tokens kept before the whitespace token
+  std::int64_t image_tokens = 0;    // visual tokens per image; 0 = the model's config
+  std::int64_t limit = 0;           // pairs per shard, 0 = all (trial runs)
+  bool skip_bad = false;            // count corrupt shard parts instead of stopping
   data::ShardJob job;
-  std::string model_name;          // recorded in the summary
+  std::string model_name;  // recorded in the summary
 };
 
 struct MlmScoreReport {

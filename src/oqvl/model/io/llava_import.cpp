@@ -21,7 +21,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-
 // Every tensor of the folder's weights, whichever of HF's four layouts it uses.
 StateDict load_folder_weights(const fs::path& dir) {
   if (fs::exists(dir / "model.safetensors") || fs::exists(dir / "model.safetensors.index.json"))
@@ -45,13 +44,13 @@ StateDict load_folder_weights(const fs::path& dir) {
 }
 
 // The model settings from LLaVA's config.json; only what oqvl computes is accepted.
-void apply_llava_config(const nlohmann::json& j, const fs::path& file, const LlavaImportOptions& o, VlmConfig& c,
-                        std::vector<std::string>& warnings) {
+void apply_llava_config(const nlohmann::json& j, const fs::path& file, const LlavaImportOptions& o,
+                        VlmConfig& c, std::vector<std::string>& warnings) {
   // LLaVA's build_vision_projector defaults to "linear" when the key is absent.
   const auto projector = value_or<std::string>(j, "mm_projector_type", "linear", file.string());
   if (projector != "mlp2x_gelu")
-    fail("'{}': mm_projector_type '{}' is not supported (only 'mlp2x_gelu': Linear, GELU, Linear)", file.string(),
-         projector);
+    fail("'{}': mm_projector_type '{}' is not supported (only 'mlp2x_gelu': Linear, GELU, Linear)",
+         file.string(), projector);
   const auto feature = value_or<std::string>(j, "mm_vision_select_feature", "patch", file.string());
   if (feature != "patch")
     fail("'{}': mm_vision_select_feature '{}' is not supported (only 'patch'; SigLIP has no CLS token)",
@@ -60,12 +59,14 @@ void apply_llava_config(const nlohmann::json& j, const fs::path& file, const Lla
   if (aspect.starts_with("anyres"))
     fail("'{}': image_aspect_ratio '{}' (multi-crop) is not supported", file.string(), aspect);
   if (aspect == "pad")
-    warnings.push_back(fmt::format("'{}': image_aspect_ratio is 'pad', but oqvl resizes images without padding "
-                                   "them to a square (as MLM-Filter's scoring script, which calls the image "
-                                   "processor directly)",
-                                   file.string()));
+    warnings.push_back(
+        fmt::format("'{}': image_aspect_ratio is 'pad', but oqvl resizes images without padding "
+                    "them to a square (as MLM-Filter's scoring script, which calls the image "
+                    "processor directly)",
+                    file.string()));
   const auto merge = value_or<std::string>(j, "mm_patch_merge_type", "flat", file.string());
-  if (merge != "flat") fail("'{}': mm_patch_merge_type '{}' is not supported (only 'flat')", file.string(), merge);
+  if (merge != "flat")
+    fail("'{}': mm_patch_merge_type '{}' is not supported (only 'flat')", file.string(), merge);
   if (value_or<bool>(j, "mm_use_im_start_end", false, file.string()))
     warnings.push_back("mm_use_im_start_end is true: prompts must carry <im_start>/<im_end> around the image "
                        "themselves (oqvl splices the image tokens only)");
@@ -139,8 +140,8 @@ LlavaImport load_llava(const LlavaImportOptions& o) {
   if (!out.count(std::string(kLanguageModelPrefix) + "model.embed_tokens.weight"))
     fail("'{}' has no LLM tensor 'model.embed_tokens.weight'", dir);
   if (!other.empty())
-    warnings.push_back(fmt::format("ignoring {} tensors outside model.* and lm_head (first: '{}')", other.size(),
-                                   other.front()));
+    warnings.push_back(fmt::format("ignoring {} tensors outside model.* and lm_head (first: '{}')",
+                                   other.size(), other.front()));
 
   // Qwen2.5-1.5B ties the head to the embedding; the folder stores it once.
   drop_tied_lm_head(out, c, dir, warnings);
@@ -154,13 +155,15 @@ LlavaImport load_llava(const LlavaImportOptions& o) {
   } else if (!vision_saved.empty()) {
     vision = siglip_vision_from_state(vision_saved, dir + " (model.vision_tower)", o.vision_format, c.vision);
   } else {
-    fail("'{}' holds no vision tower weights (model.vision_tower.*): pass the SigLIP weights with --vision", dir);
+    fail("'{}' holds no vision tower weights (model.vision_tower.*): pass the SigLIP weights with --vision",
+         dir);
   }
   for (auto& [name, t] : vision) out[kVisionPrefix + name] = t;
 
   try {
     const auto report = check_vlm_tensors(c, out);
-    if (!report.unexpected.empty()) fail("unexpected tensor '{}' for the model config", report.unexpected.front());
+    if (!report.unexpected.empty())
+      fail("unexpected tensor '{}' for the model config", report.unexpected.front());
   } catch (const Error& e) {
     fail("importing '{}': {}", dir, e.what());
   }

@@ -30,11 +30,11 @@
 namespace oqvl::model {
 
 struct LlavaImportOptions {
-  std::filesystem::path folder;                           // the HF checkpoint folder
-  std::optional<std::filesystem::path> vision;            // SigLIP weights when the folder has none
+  std::filesystem::path folder;                 // the HF checkpoint folder
+  std::optional<std::filesystem::path> vision;  // SigLIP weights when the folder has none
   VisionFormat vision_format = VisionFormat::kAuto;
-  std::optional<std::filesystem::path> vision_config;     // HF SigLIP config.json (default so400m, tanh)
-  std::optional<std::int64_t> bos_id, pad_id, eos_id;     // default: VlmConfig's (Qwen2 tokenizer)
+  std::optional<std::filesystem::path> vision_config;  // HF SigLIP config.json (default so400m, tanh)
+  std::optional<std::int64_t> bos_id, pad_id, eos_id;  // default: VlmConfig's (Qwen2 tokenizer)
 };
 
 struct LlavaImport {

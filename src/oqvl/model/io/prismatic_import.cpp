@@ -23,7 +23,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-
 // Tensors of a weight file fetched by name on demand, so a full SigLIP model (text tower too)
 // costs only the vision tensors that are used.
 struct TensorSource {
@@ -38,7 +37,8 @@ TensorSource open_tensor_source(const fs::path& path) {
   fs::path file = path;
   if (fs::is_directory(path)) {
     bool found = false;
-    for (const char* name : {"model.safetensors", "open_clip_model.safetensors", "model.safetensors.index.json"}) {
+    for (const char* name :
+         {"model.safetensors", "open_clip_model.safetensors", "model.safetensors.index.json"}) {
       if (fs::exists(path / name)) {
         file = path / name;
         found = true;
@@ -88,8 +88,10 @@ StateDict vision_from_source(const TensorSource& src, VisionFormat format, const
   if (format == VisionFormat::kAuto) {
     if (hf) format = VisionFormat::kHf;
     else if (timm) format = VisionFormat::kTimm;
-    else fail("'{}' holds no SigLIP vision tower (no '*embeddings.patch_embedding.weight' (HF) or "
-              "'*patch_embed.proj.weight' (timm))", src.path);
+    else
+      fail("'{}' holds no SigLIP vision tower (no '*embeddings.patch_embedding.weight' (HF) or "
+           "'*patch_embed.proj.weight' (timm))",
+           src.path);
   }
   const std::set<std::string> have(src.names.begin(), src.names.end());
   auto fetch = [&](const std::string& name) {
@@ -114,7 +116,8 @@ StateDict vision_from_source(const TensorSource& src, VisionFormat format, const
   if (!timm) fail("'{}' holds no timm SigLIP vision tower ('*patch_embed.proj.weight')", src.path);
   StateDict needed;
   const std::string& p = *timm;
-  for (const char* n : {"patch_embed.proj.weight", "patch_embed.proj.bias", "pos_embed"}) needed[p + n] = fetch(p + n);
+  for (const char* n : {"patch_embed.proj.weight", "patch_embed.proj.bias", "pos_embed"})
+    needed[p + n] = fetch(p + n);
   for (std::int64_t i = 0; i < blocks; ++i) {
     for (const char* n : {"norm1", "norm2", "attn.qkv", "attn.proj", "mlp.fc1", "mlp.fc2"}) {
       for (const char* s : {"weight", "bias"}) {
@@ -230,7 +233,8 @@ PrismaticImport load_prismatic(const PrismaticImportOptions& o) {
     }
   }
   if (projector_count == 0)
-    fail("'{}' has no projector weights (expected {}mlp_projector.*; not a Prismatic checkpoint?)", file, proj);
+    fail("'{}' has no projector weights (expected {}mlp_projector.*; not a Prismatic checkpoint?)", file,
+         proj);
   if (llm_count == 0) fail("'{}' has no LLM weights (expected {}llm.*)", file, llm);
   if (!other.empty())
     warnings.push_back(fmt::format("ignoring {} tensors outside {{projector, llm_backbone, vision_backbone}} "
@@ -247,7 +251,8 @@ PrismaticImport load_prismatic(const PrismaticImportOptions& o) {
     log::info("reading vision weights {}", o.vision->string());
     vision = vision_from_source(open_tensor_source(*o.vision), o.vision_format, c.vision);
   } else if (!vision_pt.empty()) {
-    TensorSource src{file + " (vision_backbone)", {}, [&vision_pt](const std::string& n) { return vision_pt.at(n); }};
+    TensorSource src{
+        file + " (vision_backbone)", {}, [&vision_pt](const std::string& n) { return vision_pt.at(n); }};
     for (const auto& [name, t] : vision_pt) src.names.push_back(name);
     vision = vision_from_source(src, o.vision_format, c.vision);
   } else {
@@ -267,7 +272,8 @@ PrismaticImport load_prismatic(const PrismaticImportOptions& o) {
   return result;
 }
 
-void import_prismatic(const PrismaticImportOptions& options, const fs::path& out, const VlmWriteOptions& write) {
+void import_prismatic(const PrismaticImportOptions& options, const fs::path& out,
+                      const VlmWriteOptions& write) {
   AtomicDir::check_target(out, write.overwrite);  // refuse a non-empty output before any work
   auto imported = load_prismatic(options);
   for (const auto& w : imported.warnings) log::warn("{}", w);

@@ -38,12 +38,12 @@ void drop_tied_lm_head(StateDict& tensors, const VlmConfig& config, const std::s
                        std::vector<std::string>& warnings);
 
 struct PrismaticImportOptions {
-  std::filesystem::path checkpoint;                       // the .pt
-  std::optional<std::filesystem::path> run_config;        // Prismatic run config.json (["model"])
-  std::optional<std::filesystem::path> vision;            // SigLIP weights when the .pt has none
+  std::filesystem::path checkpoint;                 // the .pt
+  std::optional<std::filesystem::path> run_config;  // Prismatic run config.json (["model"])
+  std::optional<std::filesystem::path> vision;      // SigLIP weights when the .pt has none
   VisionFormat vision_format = VisionFormat::kAuto;
-  std::optional<std::filesystem::path> llm_config;        // HF Qwen2 config.json (default 1.5B)
-  std::optional<std::filesystem::path> vision_config;     // HF SigLIP config.json (default so400m, erf)
+  std::optional<std::filesystem::path> llm_config;     // HF Qwen2 config.json (default 1.5B)
+  std::optional<std::filesystem::path> vision_config;  // HF SigLIP config.json (default so400m, erf)
   // Special token ids (default: VlmConfig's, the Qwen2 tokenizer's); tiny test models need others.
   std::optional<std::int64_t> bos_id, pad_id, eos_id;
 };

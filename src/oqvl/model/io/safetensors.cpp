@@ -22,10 +22,9 @@ struct DTypeInfo {
   torch::ScalarType type;
 };
 constexpr DTypeInfo kDTypes[] = {
-    {"F32", torch::kFloat32}, {"F16", torch::kFloat16}, {"BF16", torch::kBFloat16},
-    {"F64", torch::kFloat64}, {"I64", torch::kInt64},   {"I32", torch::kInt32},
-    {"I16", torch::kInt16},   {"I8", torch::kInt8},     {"U8", torch::kUInt8},
-    {"BOOL", torch::kBool},
+    {"F32", torch::kFloat32}, {"F16", torch::kFloat16}, {"BF16", torch::kBFloat16}, {"F64", torch::kFloat64},
+    {"I64", torch::kInt64},   {"I32", torch::kInt32},   {"I16", torch::kInt16},     {"I8", torch::kInt8},
+    {"U8", torch::kUInt8},    {"BOOL", torch::kBool},
 };
 
 std::uint64_t read_le64(const std::uint8_t* p) {
@@ -57,8 +56,8 @@ SafetensorsFile::SafetensorsFile(const fs::path& path)
   if (bytes.size() < 8) fail("'{}' is not a safetensors file (shorter than 8 bytes)", where);
   std::uint64_t header_len = read_le64(bytes.data());
   if (header_len > kMaxHeaderBytes || header_len > bytes.size() - 8) {
-    fail("'{}' is not a safetensors file (header length {} for a {}-byte file)", where,
-         header_len, bytes.size());
+    fail("'{}' is not a safetensors file (header length {} for a {}-byte file)", where, header_len,
+         bytes.size());
   }
   data_start_ = 8 + header_len;
   const std::uint64_t data_size = bytes.size() - data_start_;
@@ -104,12 +103,12 @@ SafetensorsFile::SafetensorsFile(const fs::path& path)
     }
     std::uint64_t need = numel * c10::elementSize(type);
     if (e.end < e.begin || e.end - e.begin != need) {
-      fail("'{}': tensor '{}': {} bytes in data_offsets [{}, {}) but shape and {} need {}", where,
-           name, e.end - e.begin, e.begin, e.end, e.dtype, need);
+      fail("'{}': tensor '{}': {} bytes in data_offsets [{}, {}) but shape and {} need {}", where, name,
+           e.end - e.begin, e.begin, e.end, e.dtype, need);
     }
     if (e.end > data_size) {
-      fail("'{}': tensor '{}' ends at byte {} of a {}-byte data section (truncated file?)", where,
-           name, e.end, data_size);
+      fail("'{}': tensor '{}' ends at byte {} of a {}-byte data section (truncated file?)", where, name,
+           e.end, data_size);
     }
     index_[name] = entries_.size();
     entries_.push_back(std::move(e));
@@ -117,12 +116,10 @@ SafetensorsFile::SafetensorsFile(const fs::path& path)
   // The reference format packs tensors back to back: overlapping ranges mean a corrupt header.
   std::vector<const SafetensorsEntry*> by_offset;
   for (const auto& e : entries_) by_offset.push_back(&e);
-  std::sort(by_offset.begin(), by_offset.end(),
-            [](auto* a, auto* b) { return a->begin < b->begin; });
+  std::sort(by_offset.begin(), by_offset.end(), [](auto* a, auto* b) { return a->begin < b->begin; });
   for (std::size_t i = 1; i < by_offset.size(); ++i) {
     if (by_offset[i]->begin < by_offset[i - 1]->end) {
-      fail("'{}': tensors '{}' and '{}' overlap", where, by_offset[i - 1]->name,
-           by_offset[i]->name);
+      fail("'{}': tensors '{}' and '{}' overlap", where, by_offset[i - 1]->name, by_offset[i]->name);
     }
   }
 }

@@ -25,12 +25,10 @@ const torch::Tensor& require_tensor(const StateDict& state, const std::string& n
   return it->second;
 }
 
-const torch::Tensor& require_tensor(const StateDict& state, const std::string& name,
-                                    c10::IntArrayRef shape) {
+const torch::Tensor& require_tensor(const StateDict& state, const std::string& name, c10::IntArrayRef shape) {
   const torch::Tensor& t = require_tensor(state, name);
   if (t.sizes() != shape) {
-    fail("tensor '{}' has shape {}, expected {}", name, shape_string(t.sizes()),
-         shape_string(shape));
+    fail("tensor '{}' has shape {}, expected {}", name, shape_string(t.sizes()), shape_string(shape));
   }
   return t;
 }
@@ -41,8 +39,7 @@ void load_module(torch::nn::Module& module, const StateDict& state, const std::s
   std::vector<std::string> missing;
   for (const auto& item : params)
     if (!state.count(prefix + item.key())) missing.push_back(prefix + item.key());
-  if (!missing.empty())
-    fail("{}: {} missing tensor(s): {}", what, missing.size(), fmt::join(missing, ", "));
+  if (!missing.empty()) fail("{}: {} missing tensor(s): {}", what, missing.size(), fmt::join(missing, ", "));
   for (const auto& [name, tensor] : state) {
     if (!name.starts_with(prefix)) continue;
     const std::string_view local = std::string_view(name).substr(prefix.size());

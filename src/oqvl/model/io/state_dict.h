@@ -17,8 +17,7 @@ namespace oqvl::model {
 // The tensor `name`; oqvl::Error "missing tensor 'name'" if absent, or naming both shapes if
 // `shape` is given and differs.
 const torch::Tensor& require_tensor(const StateDict& state, const std::string& name);
-const torch::Tensor& require_tensor(const StateDict& state, const std::string& name,
-                                    c10::IntArrayRef shape);
+const torch::Tensor& require_tensor(const StateDict& state, const std::string& name, c10::IntArrayRef shape);
 
 // Tensors a module knowingly does not load (a head it does not run, blocks past its feature
 // layer, buffers it recomputes). Called with the name without the module's prefix.

@@ -21,15 +21,28 @@ namespace {
 struct PyValue;
 using Py = std::shared_ptr<PyValue>;
 struct PyValue {
-  enum class Kind { kNone, kBool, kInt, kFloat, kStr, kBytes, kTuple, kList, kDict, kGlobal, kStorage,
-                    kTensor, kOther };
+  enum class Kind {
+    kNone,
+    kBool,
+    kInt,
+    kFloat,
+    kStr,
+    kBytes,
+    kTuple,
+    kList,
+    kDict,
+    kGlobal,
+    kStorage,
+    kTensor,
+    kOther
+  };
   Kind kind = Kind::kNone;
   std::int64_t i = 0;
   double f = 0;
-  std::string s;  // str, bytes, "module.name" of a global, the callable of an kOther
-  std::vector<Py> items;                     // tuple, list, reduce arguments of kOther
-  std::vector<std::pair<Py, Py>> dict;       // insertion order
-  torch::Tensor tensor;                      // kStorage (1-D, its dtype) or kTensor
+  std::string s;                        // str, bytes, "module.name" of a global, the callable of an kOther
+  std::vector<Py> items;                // tuple, list, reduce arguments of kOther
+  std::vector<std::pair<Py, Py>> dict;  // insertion order
+  torch::Tensor tensor;                 // kStorage (1-D, its dtype) or kTensor
 };
 
 Py make(PyValue::Kind kind) {
@@ -63,14 +76,21 @@ class PickleReader {
     for (;;) {
       const auto op = u8();
       switch (op) {
-        case 0x80: u8(); break;            // PROTO
-        case 0x95: take(8); break;         // FRAME (length only)
+        case 0x80: u8(); break;     // PROTO
+        case 0x95: take(8); break;  // FRAME (length only)
         case '}': push(make(PyValue::Kind::kDict)); break;
         case ']': push(make(PyValue::Kind::kList)); break;
         case ')': push(make(PyValue::Kind::kTuple)); break;
         case '(': marks_.push_back(stack_.size()); break;
-        case 't': { auto v = make(PyValue::Kind::kTuple); v->items = pop_mark(); push(v); break; }
-        case 0x85: case 0x86: case 0x87: {  // TUPLE1..3
+        case 't': {
+          auto v = make(PyValue::Kind::kTuple);
+          v->items = pop_mark();
+          push(v);
+          break;
+        }
+        case 0x85:
+        case 0x86:
+        case 0x87: {  // TUPLE1..3
           const std::size_t n = op - 0x84;
           if (stack_.size() < n) bad("stack underflow");
           auto v = make(PyValue::Kind::kTuple);
@@ -80,7 +100,13 @@ class PickleReader {
           break;
         }
         case 'N': push(make(PyValue::Kind::kNone)); break;
-        case 0x88: case 0x89: { auto v = make(PyValue::Kind::kBool); v->i = op == 0x88; push(v); break; }
+        case 0x88:
+        case 0x89: {
+          auto v = make(PyValue::Kind::kBool);
+          v->i = op == 0x88;
+          push(v);
+          break;
+        }
         case 'K': push_int(u8()); break;
         case 'M': push_int(uint_le(2)); break;
         case 'J': push_int(static_cast<std::int32_t>(uint_le(4))); break;
@@ -122,9 +148,15 @@ class PickleReader {
         case 0x94: memo_[memo_.size()] = top(); break;
         case 'h': push(memo(u8())); break;
         case 'j': push(memo(uint_le(4))); break;
-        case 'R': { auto args = pop(); auto fn = pop(); push(reduce(fn, args)); break; }
+        case 'R': {
+          auto args = pop();
+          auto fn = pop();
+          push(reduce(fn, args));
+          break;
+        }
         case 0x81: {  // NEWOBJ cls args
-          auto args = pop(); auto cls = pop();
+          auto args = pop();
+          auto cls = pop();
           auto v = make(PyValue::Kind::kOther);
           v->s = cls->s;
           push(v);
@@ -132,7 +164,12 @@ class PickleReader {
         }
         case 'b': pop(); break;  // BUILD: object state (an OrderedDict's _metadata) is not needed
         case 'Q': push(persistent(pop())); break;
-        case 's': { auto v = pop(); auto k = pop(); dict_of(top())->dict.emplace_back(k, v); break; }
+        case 's': {
+          auto v = pop();
+          auto k = pop();
+          dict_of(top())->dict.emplace_back(k, v);
+          break;
+        }
         case 'u': {
           auto items = pop_mark();
           if (items.size() % 2) bad("SETITEMS with an odd number of items");
@@ -140,7 +177,11 @@ class PickleReader {
           for (std::size_t k = 0; k < items.size(); k += 2) d->dict.emplace_back(items[k], items[k + 1]);
           break;
         }
-        case 'a': { auto v = pop(); list_of(top())->items.push_back(v); break; }
+        case 'a': {
+          auto v = pop();
+          list_of(top())->items.push_back(v);
+          break;
+        }
         case 'e': {
           auto items = pop_mark();
           auto l = list_of(top());
@@ -178,9 +219,21 @@ class PickleReader {
     return s;
   }
   void push(Py v) { stack_.push_back(std::move(v)); }
-  void push_int(std::int64_t i) { auto v = make(PyValue::Kind::kInt); v->i = i; push(v); }
-  void push_str(PyValue::Kind kind, std::uint64_t n) { auto v = make(kind); v->s = std::string(take(n)); push(v); }
-  void push_global(std::string name) { auto v = make(PyValue::Kind::kGlobal); v->s = std::move(name); push(v); }
+  void push_int(std::int64_t i) {
+    auto v = make(PyValue::Kind::kInt);
+    v->i = i;
+    push(v);
+  }
+  void push_str(PyValue::Kind kind, std::uint64_t n) {
+    auto v = make(kind);
+    v->s = std::string(take(n));
+    push(v);
+  }
+  void push_global(std::string name) {
+    auto v = make(PyValue::Kind::kGlobal);
+    v->s = std::move(name);
+    push(v);
+  }
   Py pop() {
     if (stack_.empty() || (!marks_.empty() && stack_.size() <= marks_.back())) bad("stack underflow");
     auto v = std::move(stack_.back());
@@ -373,17 +426,20 @@ TorchSaveContents load_torch_save(const fs::path& path) {
     if (header + 30 > bytes.size() || le32(bytes.data() + header) != 0x04034b50u)
       fail("'{}': storage record '{}' has no valid zip header", file, name);
     if (le16(bytes.data() + header + 8) != 0)
-      fail("'{}': storage record '{}' is compressed (torch.save never compresses; re-save the file)", file, name);
+      fail("'{}': storage record '{}' is compressed (torch.save never compresses; re-save the file)", file,
+           name);
     const auto elem = static_cast<std::size_t>(c10::elementSize(dtype));
     if (numel < 0 || static_cast<std::size_t>(numel) * elem != size)
-      fail("'{}': storage '{}' holds {} bytes, expected {} elements of {} bytes", file, name, size, numel, elem);
+      fail("'{}': storage '{}' holds {} bytes, expected {} elements of {} bytes", file, name, size, numel,
+           elem);
     if (offset > bytes.size() || size > bytes.size() - offset)
       fail("'{}': storage record '{}' reaches past the end of the file (truncated?)", file, name);
     if (reinterpret_cast<std::uintptr_t>(bytes.data() + offset) % elem != 0)
       fail("'{}': storage record '{}' is not aligned", file, name);
     auto keep = map;  // the tensor owns a reference to the map
-    return torch::from_blob(const_cast<std::uint8_t*>(bytes.data() + offset), {numel},
-                            [keep](void*) {}, torch::TensorOptions().dtype(dtype));
+    return torch::from_blob(
+        const_cast<std::uint8_t*>(bytes.data() + offset), {numel}, [keep](void*) {},
+        torch::TensorOptions().dtype(dtype));
   };
 
   Py root = PickleReader(pickle, file, storage).run();

@@ -14,10 +14,7 @@ namespace oqvl::model {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-
-}  // namespace
+namespace {}  // namespace
 
 // ---------------------------------------------------------------------------------------------
 // Reading and checking
@@ -113,14 +110,14 @@ TensorCheckReport check_vlm_tensors(const VlmConfig& config, const StateDict& te
            std::string(c10::toString(t.scalar_type())));
     auto& count = spec.name.starts_with(kVisionPrefix)      ? report.vision_params
                   : spec.name.starts_with(kProjectorPrefix) ? report.projector_params
-                                                             : report.llm_params;
+                                                            : report.llm_params;
     count += t.numel();
   }
   const std::string vp = kVisionPrefix;
   for (const auto& [name, t] : tensors) {
     if (known.count(name)) continue;
-    const bool ignorable =
-        name.starts_with(vp) && siglip_tensor_not_run(std::string_view(name).substr(vp.size()), config.vision);
+    const bool ignorable = name.starts_with(vp) &&
+                           siglip_tensor_not_run(std::string_view(name).substr(vp.size()), config.vision);
     (ignorable ? report.ignored : report.unexpected).push_back(name);
   }
   return report;
@@ -129,7 +126,8 @@ TensorCheckReport check_vlm_tensors(const VlmConfig& config, const StateDict& te
 // ---------------------------------------------------------------------------------------------
 // Writing
 
-void write_safetensors_folder(const fs::path& dir, const StateDict& tensors, const SafetensorsWriteOptions& options) {
+void write_safetensors_folder(const fs::path& dir, const StateDict& tensors,
+                              const SafetensorsWriteOptions& options) {
   // Group names (sorted) into shards by their size in the output dtype.
   std::vector<std::vector<std::string>> shards(1);
   std::uint64_t shard_bytes = 0, total = 0;
@@ -148,8 +146,8 @@ void write_safetensors_folder(const fs::path& dir, const StateDict& tensors, con
   const auto count = shards.size();
   nlohmann::json weight_map = nlohmann::json::object();
   for (std::size_t k = 0; k < count; ++k) {
-    const std::string file =
-        count == 1 ? "model.safetensors" : fmt::format("model-{:05d}-of-{:05d}.safetensors", k + 1, count);
+    const std::string file = count == 1 ? "model.safetensors"
+                                        : fmt::format("model-{:05d}-of-{:05d}.safetensors", k + 1, count);
     StateDict shard;
     for (const auto& name : shards[k]) {
       const auto& t = tensors.at(name);
@@ -179,7 +177,8 @@ void write_vlm_folder(const fs::path& dir, const VlmConfig& config, const StateD
 
   AtomicDir out(dir, options.overwrite);
   write_file_atomic(out.temp() / "config.json", config.to_json().dump(2) + "\n");
-  if (options.tokenizer_json) write_file_atomic(out.temp() / "tokenizer.json", read_file(*options.tokenizer_json));
+  if (options.tokenizer_json)
+    write_file_atomic(out.temp() / "tokenizer.json", read_file(*options.tokenizer_json));
   write_safetensors_folder(out.temp(), kept, options.safetensors);
   out.commit();
 }
