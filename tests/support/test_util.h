@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -17,6 +18,7 @@
 
 #include <unistd.h>
 
+#include "oqvl/core/error.h"
 #include "oqvl/core/files.h"
 
 namespace oqvl::test {
@@ -24,6 +26,16 @@ namespace oqvl::test {
 // Folders are deleted with oqvl::remove_tree (core/files.h), never std::filesystem::remove_all:
 // libtorch.so exports its own copy of it, which crashed torch-linked test binaries.
 using oqvl::remove_tree;
+
+// The message of the oqvl::Error that `fn` throws, or "(no error)" if it throws none.
+inline std::string error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const oqvl::Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
 
 // A fresh empty folder <system temp>/<prefix>_<pid>_<n>, deleted with its contents when the
 // TempDir goes out of scope.

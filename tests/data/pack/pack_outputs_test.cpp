@@ -13,6 +13,7 @@
 #include "oqvl/core/hash.h"
 #include "oqvl/data/pack/packed_reader.h"
 #include "pack_test_util.h"
+#include "test_util.h"
 
 namespace oqvl::data {
 namespace {
@@ -113,17 +114,7 @@ TEST(PackOutputs, TwoFoldersWithTheSameShardNames) {
             read_file(dir.path / "three" / "cc12m_00000.tar"));
 }
 
-// The Error of running `fn`, or "" if it did not throw.
-template <typename Fn>
-std::string error_of(Fn fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
+using oqvl::test::error_of;
 struct RerunTest : ::testing::Test {
   TempDir dir;
   std::vector<std::string> shards;

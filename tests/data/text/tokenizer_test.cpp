@@ -174,15 +174,7 @@ TEST(Tokenizer, OverridesDefineAndRemoveAddedTokens) {
   EXPECT_EQ(plain.vocab_size(), 151669);
 }
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
+using oqvl::test::error_of;
 TEST(Tokenizer, BadFilesFailNamingTheFile) {
   oqvl::test::TempDir tmp("oqvl_tokenizer_test");
   const auto& dir = tmp.path;

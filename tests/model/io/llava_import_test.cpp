@@ -43,24 +43,15 @@ fs::path temp_dir(const std::string& name) {
   return dir;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const oqvl::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-bool starts_with(const std::string& s, const std::string& p) { return s.rfind(p, 0) == 0; }
+using oqvl::test::error_of;
 
 // The LLaVA name each folder tensor must come from (written out here, independent of the importer).
 std::string source_name(const std::string& name, bool vision_inside) {
-  if (starts_with(name, "language_model.")) return name.substr(std::string("language_model.").size());
-  if (starts_with(name, "projector.mlp_projector."))
+  if (name.starts_with("language_model.")) return name.substr(std::string("language_model.").size());
+  if (name.starts_with("projector.mlp_projector."))
     return "model.mm_projector." + name.substr(std::string("projector.mlp_projector.").size());
   const std::string v = "vision_tower.vision_model.";
-  EXPECT_TRUE(starts_with(name, v)) << name;
+  EXPECT_TRUE(name.starts_with(v)) << name;
   return (vision_inside ? "model.vision_tower.vision_tower.vision_model." : "vision_model.") +
          name.substr(v.size());
 }
@@ -82,16 +73,16 @@ void check_import(const std::string& variant) {
   std::size_t vision = 0;
   for (const auto& [name, tensor] : t) {
     const auto from = source_name(name, inside);
-    const auto& pool = (!inside && starts_with(name, "vision_tower.")) ? vis : src;
+    const auto& pool = (!inside && name.starts_with("vision_tower.")) ? vis : src;
     auto it = pool.find(from);
     ASSERT_NE(it, pool.end()) << name << " <- " << from;
     EXPECT_TRUE(torch::equal(tensor, it->second)) << name;
-    vision += starts_with(name, "vision_tower.");
+    vision += name.starts_with("vision_tower.");
   }
   EXPECT_EQ(vision, 3u + 2u * 16u);  // patch w/b, position; per block 16 tensors
   // Everything else in the LLaVA file was used (the LLM, the projector, and lm_head compared).
   std::size_t used = 0;
-  for (const auto& [name, tensor] : src) used += !starts_with(name, "model.vision_tower.");
+  for (const auto& [name, tensor] : src) used += !name.starts_with("model.vision_tower.");
   EXPECT_EQ(t.size() - vision + (src.count("lm_head.weight") ? 1 : 0), used);
   EXPECT_TRUE(imported.warnings.size() >= 1);  // image_aspect_ratio "pad"
 }

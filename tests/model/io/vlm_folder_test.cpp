@@ -64,15 +64,7 @@ void expect_same_tensors(const StateDict& expected, const StateDict& actual) {
   }
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const oqvl::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
+using oqvl::test::error_of;
 // Siblings of `dir` whose name starts with dir's name + ".tmp-" (left-over temporary output).
 int temp_leftovers(const fs::path& dir) {
   int n = 0;
