@@ -10,6 +10,7 @@ void register_model_commands(CLI::App& app) {
   register_convert(app);
   register_generate(app);
   register_eval(app);
+  register_train(app);
   CLI::App* score = app.add_subcommand(
       "score", "Score image-caption shards with models (tables for data filter): mlm, clip");
   score->require_subcommand(1);

@@ -9,6 +9,7 @@ namespace oqvl::cli {
 void register_convert(CLI::App& app);
 void register_generate(CLI::App& app);
 void register_eval(CLI::App& app);
+void register_train(CLI::App& app);
 void register_score_mlm(CLI::App& score);
 void register_score_clip(CLI::App& score);
 

@@ -9,6 +9,7 @@
 
 #include "oqvl/core/error.h"
 #include "oqvl/core/json.h"
+#include "oqvl/model/activation_checkpoint.h"
 #include "oqvl/model/io/safetensors.h"
 #include "oqvl/model/io/state_dict.h"
 
@@ -276,11 +277,31 @@ torch::Tensor Qwen2ModelImpl::forward(const torch::Tensor& inputs_embeds, const 
   // built. Per-sample rows keep their block-diagonal mask.
   auto layout = build_attention(spec, T, inputs_embeds.device(), /*with_mask=*/false);
   if (layout.valid.size(0) != B) fail("Qwen2: attention spec has {} rows, inputs have {}", layout.valid.size(0), B);
-  auto pos = positions.defined() ? positions : layout.positions;               // [B,T]
-  if (pos.sizes() != torch::IntArrayRef({B, T})) fail("Qwen2: positions must be [B, T]");
-  auto [cos, sin] = rope(pos);                                                 // [B,T,d] fp32
+  if (positions.defined()) {
+    if (positions.sizes() != torch::IntArrayRef({B, T})) fail("Qwen2: positions must be [B, T]");
+    layout.positions = positions;
+  }
+  return forward_layout(inputs_embeds, layout);
+}
+
+torch::Tensor Qwen2ModelImpl::forward_layout(const torch::Tensor& inputs_embeds, const AttentionLayout& layout) {
+  if (inputs_embeds.dim() != 3 || inputs_embeds.size(2) != config.hidden_size)
+    fail("Qwen2: inputs_embeds must be [B, T, {}], got {}", config.hidden_size,
+         fmt::format("{}", fmt::join(inputs_embeds.sizes(), ", ")));
+  const int64_t B = inputs_embeds.size(0), T = inputs_embeds.size(1);
+  if (layout.positions.sizes() != torch::IntArrayRef({B, T})) fail("Qwen2: positions must be [B, T]");
+  auto [cos, sin] = rope(layout.positions);                                    // [B,T,d] fp32
+  const auto& mask = layout.mask;
   auto h = inputs_embeds;                                                      // [B,T,H]
-  for (const auto& layer : *layers) h = layer->as<Qwen2DecoderLayer>()->forward(h, cos, sin, layout.mask);
+  for (const auto& item : *layers) {
+    auto layer = item->as<Qwen2DecoderLayer>();
+    if (checkpoint_layers && torch::GradMode::is_enabled()) {
+      h = checkpointed([layer, c = cos, s = sin, mask](const torch::Tensor& x) { return layer->forward(x, c, s, mask); },
+                       h);
+    } else {
+      h = layer->forward(h, cos, sin, mask);
+    }
+  }
   return norm(h);                                                              // [B,T,H]
 }
 

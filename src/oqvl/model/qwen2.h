@@ -133,6 +133,12 @@ struct Qwen2ModelImpl : torch::nn::Module {
   // spec's positions when defined.
   torch::Tensor forward(const torch::Tensor& inputs_embeds, const AttentionSpec& spec,
                         const torch::Tensor& positions = {});
+  // Same with the layout already built (build_attention(spec, T, device, with_mask = false), e.g.
+  // on the host by a loader thread and copied over): no host synchronisation here.
+  torch::Tensor forward_layout(const torch::Tensor& inputs_embeds, const AttentionLayout& layout);
+  // Training: recompute each decoder layer in backward instead of keeping its activations
+  // (activation_checkpoint.h), trading one more forward for memory.
+  bool checkpoint_layers = false;
   // Incremental: inputs_embeds [B,T,H] at RoPE positions [B,T] int64, key_valid [B,P+T] bool with
   // P = cache.length() -> final hidden states [B,T,H]; appends the T positions to `cache`.
   torch::Tensor forward_cached(const torch::Tensor& inputs_embeds, const torch::Tensor& positions,

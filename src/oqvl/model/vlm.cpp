@@ -42,17 +42,15 @@ torch::Tensor OpenQwen2VLImpl::encode_images(const torch::Tensor& pixels, int64_
   return projector->forward(features.to(param_dtype(*projector)), num_tokens);  // [N, Q, H]
 }
 
-AssembledBatch OpenQwen2VLImpl::assemble(const VlmBatch& batch, const torch::Tensor& image_tokens,
-                                         int64_t max_length) {
+AssemblyPlan plan_assembly(const VlmBatch& batch, const VlmConfig& config, int64_t num_tokens,
+                           int64_t max_length, int64_t images) {
   const auto& ids = batch.input_ids;
   if (!ids.defined() || ids.dim() != 2) fail("VLM batch: input_ids must be [B, T]");
   const int64_t B = ids.size(0), T = ids.size(1);
-  const int64_t H = config_.llm.hidden_size;
   if (max_length <= 0) fail("VLM batch: max_length must be > 0");
-  if (image_tokens.dim() != 3 || image_tokens.size(2) != H)
-    fail("VLM batch: image tokens must be [N, Q, {}], got {}", H, shape_string(image_tokens.sizes()));
-  const int64_t N = image_tokens.size(0), Q = image_tokens.size(1);
-
+  if (num_tokens <= 0) fail("VLM batch: image tokens per image must be > 0");
+  const int64_t N = images >= 0 ? images : (batch.pixels.defined() ? batch.pixels.size(0) : 0);
+  const int64_t Q = num_tokens;
   auto ids_cpu = ids.to(torch::kCPU, torch::kInt64).contiguous();
   auto lengths = batch.lengths.defined() ? batch.lengths.to(torch::kCPU, torch::kInt64).contiguous()
                                          : torch::full({B}, T, torch::kInt64);
@@ -65,16 +63,13 @@ AssembledBatch OpenQwen2VLImpl::assemble(const VlmBatch& batch, const torch::Ten
   auto id = ids_cpu.accessor<int64_t, 2>();
   const int64_t* label_data = labels_in.defined() ? labels_in.data_ptr<int64_t>() : nullptr;
   auto len = lengths.accessor<int64_t, 1>();
-
-  // Source rows of the gather: [0, B*T) text embeddings, [B*T, B*T + N*Q) image tokens, then a
-  // zero row for padding.
   const int64_t image_base = B * T, zero_row = B * T + N * Q;
   std::vector<std::vector<int64_t>> index(B), label(B);
   int64_t image = 0, truncated = 0, T_out = 1;
   for (int64_t b = 0; b < B; ++b) {
     if (len[b] < 0 || len[b] > T) fail("VLM batch: row {} length {} is outside [0, {}]", b, len[b], T);
     for (int64_t t = 0; t < len[b]; ++t) {
-      if (id[b][t] == config_.image_placeholder) {
+      if (id[b][t] == config.image_placeholder) {
         if (image >= N)
           fail("VLM batch: more image placeholders than images ({}); row {} position {}", N, b, t);
         for (int64_t q = 0; q < Q; ++q) {
@@ -83,9 +78,9 @@ AssembledBatch OpenQwen2VLImpl::assemble(const VlmBatch& batch, const torch::Ten
         }
         ++image;
       } else {
-        if (id[b][t] < 0 || id[b][t] >= config_.llm.vocab_size)
+        if (id[b][t] < 0 || id[b][t] >= config.llm.vocab_size)
           fail("VLM batch: token id {} at row {} position {} is outside the vocabulary ({})", id[b][t], b,
-               t, config_.llm.vocab_size);
+               t, config.llm.vocab_size);
         index[b].push_back(b * T + t);
         label[b].push_back(label_data ? label_data[b * T + t] : id[b][t]);
       }
@@ -98,46 +93,78 @@ AssembledBatch OpenQwen2VLImpl::assemble(const VlmBatch& batch, const torch::Ten
     T_out = std::max<int64_t>(T_out, index[b].size());
   }
   if (image != N) fail("VLM batch: {} image placeholders but {} images", image, N);
-
-  auto out_len = torch::empty({B}, torch::kInt64);
-  auto gather = torch::full({B, T_out}, zero_row, torch::kInt64);
-  auto out_labels = torch::full({B, T_out}, -100, torch::kInt64);
+  AssemblyPlan plan;
+  plan.images = N;
+  plan.image_tokens = Q;
+  plan.truncated_rows = truncated;
+  plan.lengths = torch::empty({B}, torch::kInt64);
+  plan.gather = torch::full({B, T_out}, zero_row, torch::kInt64);
+  plan.labels = torch::full({B, T_out}, -100, torch::kInt64);
+  std::vector<int64_t> loss_positions, loss_targets;
+  auto* out_len = plan.lengths.data_ptr<int64_t>();
   for (int64_t b = 0; b < B; ++b) {
     const auto n = static_cast<int64_t>(index[b].size());
     out_len[b] = n;
     if (n == 0) continue;
-    gather[b].narrow(0, 0, n).copy_(torch::tensor(index[b], torch::kInt64));
-    out_labels[b].narrow(0, 0, n).copy_(torch::tensor(label[b], torch::kInt64));
+    std::copy(index[b].begin(), index[b].end(), plan.gather.data_ptr<int64_t>() + b * T_out);
+    std::copy(label[b].begin(), label[b].end(), plan.labels.data_ptr<int64_t>() + b * T_out);
+    for (int64_t t = 0; t + 1 < n; ++t) {  // HF's shift: position t predicts label t + 1
+      if (label[b][t + 1] == -100) continue;
+      loss_positions.push_back(b * T_out + t);
+      loss_targets.push_back(label[b][t + 1]);
+    }
   }
-
-  const auto device = llm->model->embed_tokens->weight.device();
-  auto text_ids = ids_cpu.clone();
-  text_ids.masked_fill_(text_ids.eq(config_.image_placeholder), 0);  // embedded, never gathered
-  auto text = llm->embed(text_ids.to(device)).reshape({B * T, H});  // [B*T, H]
-  auto zeros = torch::zeros({1, H}, text.options());
-  auto source = torch::cat({text, image_tokens.to(text.device(), text.scalar_type()).reshape({N * Q, H}), zeros});
-  AssembledBatch out;
-  out.inputs_embeds = source.index_select(0, gather.view({-1}).to(device)).view({B, T_out, H});
-  out.labels = out_labels.to(device);
-  out.lengths = out_len;
-  out.truncated_rows = truncated;
-
+  plan.loss_positions = torch::tensor(loss_positions, torch::kInt64);
+  plan.loss_targets = torch::tensor(loss_targets, torch::kInt64);
+  plan.text_ids = ids_cpu.clone();
+  plan.text_ids.masked_fill_(plan.text_ids.eq(config.image_placeholder), 0);
   if (batch.sample_lengths.defined()) {
-    auto sl = batch.sample_lengths.to(torch::kCPU, torch::kInt64).contiguous();
+    auto sl = batch.sample_lengths.to(torch::kCPU, torch::kInt64).contiguous().clone();
     if (sl.dim() != 2 || sl.size(0) != B) fail("VLM batch: sample_lengths must be [B, S]");
     auto acc = sl.accessor<int64_t, 2>();
     for (int64_t b = 0; b < B; ++b) {
       int64_t used = 0;
       for (int64_t s = 0; s < sl.size(1); ++s) {  // clamp to what survived truncation
         if (acc[b][s] < 0) fail("VLM batch: negative sample length in row {}", b);
-        acc[b][s] = std::min(acc[b][s], out_len[b].item<int64_t>() - used);
+        acc[b][s] = std::min(acc[b][s], out_len[b] - used);
         used += acc[b][s];
       }
     }
-    out.attention = AttentionSpec::per_sample(sl);
-  } else {
-    out.attention = AttentionSpec::causal(out_len);
+    plan.sample_lengths = sl;
   }
+  return plan;
+}
+
+AssembledBatch OpenQwen2VLImpl::assemble(const VlmBatch& batch, const torch::Tensor& image_tokens,
+                                         int64_t max_length) {
+  const int64_t H = config_.llm.hidden_size;
+  if (image_tokens.dim() != 3 || image_tokens.size(2) != H)
+    fail("VLM batch: image tokens must be [N, Q, {}], got {}", H, shape_string(image_tokens.sizes()));
+  return splice(plan_assembly(batch, config_, image_tokens.size(1), max_length, image_tokens.size(0)),
+                image_tokens);
+}
+
+AssembledBatch OpenQwen2VLImpl::splice(const AssemblyPlan& plan, const torch::Tensor& image_tokens) {
+  const int64_t H = config_.llm.hidden_size;
+  if (image_tokens.dim() != 3 || image_tokens.size(2) != H || image_tokens.size(0) != plan.images ||
+      (plan.images > 0 && image_tokens.size(1) != plan.image_tokens))
+    fail("VLM batch: image tokens must be [{}, {}, {}], got {}", plan.images, plan.image_tokens, H,
+         shape_string(image_tokens.sizes()));
+  const int64_t B = plan.text_ids.size(0), T = plan.text_ids.size(1), T_out = plan.gather.size(1);
+  const auto device = llm->model->embed_tokens->weight.device();
+  auto text = llm->embed(plan.text_ids.to(device, /*non_blocking=*/true)).reshape({B * T, H});  // [B*T, H]
+  auto zeros = torch::zeros({1, H}, text.options());
+  auto source = torch::cat(
+      {text, image_tokens.to(text.device(), text.scalar_type()).reshape({plan.images * plan.image_tokens, H}),
+       zeros});
+  AssembledBatch out;
+  out.inputs_embeds =
+      source.index_select(0, plan.gather.view({-1}).to(device, /*non_blocking=*/true)).view({B, T_out, H});
+  out.labels = plan.labels.to(device, /*non_blocking=*/true);
+  out.lengths = plan.lengths;
+  out.truncated_rows = plan.truncated_rows;
+  out.attention = plan.sample_lengths.defined() ? AttentionSpec::per_sample(plan.sample_lengths)
+                                                : AttentionSpec::causal(plan.lengths);
   return out;
 }
 

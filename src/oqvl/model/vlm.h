@@ -47,6 +47,30 @@ struct AssembledBatch {
   int64_t truncated_rows = 0;   // rows cut at max_length
 };
 
+// The host-side half of assemble(): where every position of the expanded rows comes from, built
+// on the CPU (the trainer's loader threads build it ahead of the step, so the step itself never
+// copies ids back to the host). Gather sources: [0, B*T) text embeddings, [B*T, B*T + N*Q) image
+// tokens, B*T + N*Q a zero row (padding).
+struct AssemblyPlan {
+  torch::Tensor text_ids;        // [B, T] int64, placeholders replaced by 0 (embedded, never gathered)
+  torch::Tensor gather;          // [B, T'] int64 source row of each expanded position
+  torch::Tensor labels;          // [B, T'] int64, -100 on image tokens and padding (unshifted)
+  torch::Tensor lengths;         // [B] int64 valid expanded tokens per row
+  torch::Tensor sample_lengths;  // [B, S] int64 clamped to the expanded rows, or undefined (causal)
+  // Positions p (flat over [B, T']) whose next label is counted, and those labels: the loss is
+  // CE(hidden[p] -> loss_targets) (HF's shift, without materialising [B, T', V] logits).
+  torch::Tensor loss_positions;  // [M] int64
+  torch::Tensor loss_targets;    // [M] int64
+  std::int64_t images = 0, image_tokens = 0;  // N, Q
+  std::int64_t truncated_rows = 0;            // rows cut at max_length
+};
+
+// Builds the plan of `batch` (any device; ids/labels/lengths are read on the CPU) for `num_tokens`
+// tokens per image. oqvl::Error on a placeholder count different from the batch's images
+// (batch.pixels.size(0), or `images` when >= 0), an id outside the vocabulary, bad lengths.
+AssemblyPlan plan_assembly(const VlmBatch& batch, const VlmConfig& config, std::int64_t num_tokens,
+                           std::int64_t max_length, std::int64_t images = -1);
+
 struct VlmOutput {
   torch::Tensor logits;  // [B, T', V]
   torch::Tensor loss;    // [] float32 token-mean CE over labels != -100 (HF shift)
@@ -66,6 +90,10 @@ class OpenQwen2VLImpl : public torch::nn::Module {
   // length valid.
   AssembledBatch assemble(const VlmBatch& batch, const torch::Tensor& image_tokens,
                           int64_t max_length = 4096);
+  // The device half of assemble(): embeds plan.text_ids and gathers the rows. image_tokens
+  // [N, Q, H] must match the plan. No host synchronisation (plan tensors are copied to the
+  // model's device without waiting when pinned).
+  AssembledBatch splice(const AssemblyPlan& plan, const torch::Tensor& image_tokens);
 
   // encode_images + assemble + LLM forward + loss. num_tokens <= 0 means config().image_tokens.
   VlmOutput forward(const VlmBatch& batch, int64_t num_tokens = 0, int64_t max_length = 4096);

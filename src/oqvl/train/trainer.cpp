@@ -1,0 +1,266 @@
+#include "oqvl/train/trainer.h"
+
+#include <ATen/autocast_mode.h>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+
+#include "oqvl/core/error.h"
+#include "oqvl/core/files.h"
+#include "oqvl/core/log.h"
+#include "oqvl/model/device.h"
+#include "oqvl/train/metrics.h"
+#include "oqvl/train/packed_source.h"
+#include "oqvl/train/sft_source.h"
+
+namespace oqvl::train {
+
+namespace fs = std::filesystem;
+
+std::int64_t default_image_tokens(Stage stage, const model::VlmConfig& config) {
+  const std::int64_t want = stage == Stage::kSft ? 729 : 144;
+  return std::min(want, config.vision.num_patches());
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> apply_stage(model::OpenQwen2VLImpl& model, Stage stage) {
+  const bool vision = stage == Stage::kFull;
+  const bool llm = stage != Stage::kAlign;
+  for (auto& p : model.vision->parameters()) p.set_requires_grad(vision);
+  for (auto& p : model.projector->parameters()) p.set_requires_grad(true);
+  for (auto& p : model.llm->parameters()) p.set_requires_grad(llm);
+  model.freeze_vision = !vision;
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  for (const auto& [name, t] : model.state_dict())
+    if (t.requires_grad()) out.emplace_back(name, t);
+  return out;
+}
+
+namespace {
+
+// CUDA bf16 autocast for the scope of one forward/backward (fp32 master weights stay fp32).
+class AutocastGuard {
+ public:
+  explicit AutocastGuard(bool on) : on_(on) {
+    if (!on_) return;
+    at::autocast::set_autocast_enabled(at::kCUDA, true);
+    at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
+  }
+  ~AutocastGuard() {
+    if (!on_) return;
+    at::autocast::set_autocast_enabled(at::kCUDA, false);
+    at::autocast::clear_cache();
+  }
+
+ private:
+  bool on_;
+};
+
+std::unique_ptr<RowSource> make_source(const TrainConfig& c, const model::VlmConfig& mc) {
+  if (c.loads_packed()) return std::make_unique<PackedSource>(c.manifest, c.seed);
+  SftSourceOptions o;
+  o.file = c.sft;
+  o.images = c.images;
+  o.seed = c.seed;
+  o.max_ids = c.context;
+  o.strip_quirk = c.sft_strip_quirk;
+  o.bos_id = mc.bos_id;
+  return make_sft_source(o);
+}
+
+}  // namespace
+
+Trainer::Trainer(TrainConfig config, TrainOptions options) : config_(std::move(config)), options_(options) {
+  device_ = model::parse_device(config_.device);
+  autocast_ = device_.is_cuda() && config_.precision == "bf16";
+  torch::manual_seed(config_.seed);
+  model_ = model::load_vlm(config_.model, torch::kFloat32, device_);
+  model_->train();
+  model_->llm->model->checkpoint_layers = config_.activation_checkpointing;
+  const auto& mc = model_->config();
+  image_tokens_ = config_.image_tokens > 0 ? config_.image_tokens : default_image_tokens(config_.stage, mc);
+  const auto grid = mc.vision.num_patches();
+  const auto side = static_cast<std::int64_t>(std::llround(std::sqrt(static_cast<double>(image_tokens_))));
+  if (side * side != image_tokens_ || image_tokens_ > grid)
+    fail("model.image_tokens: {} must be a square <= the vision grid's {} patches", image_tokens_, grid);
+  if (config_.context < image_tokens_ + 2)
+    fail("data.context: {} cannot hold one image ({} tokens) and its text", config_.context, image_tokens_);
+
+  auto named = apply_stage(*model_, config_.stage);
+  if (named.empty()) fail("run.stage {}: nothing to train", stage_name(config_.stage));
+  for (const auto& [name, t] : named) trainable_.push_back(t);
+  AdamWOptions ao;
+  ao.beta1 = config_.beta1;
+  ao.beta2 = config_.beta2;
+  ao.eps = config_.eps;
+  ao.weight_decay = config_.weight_decay;
+  optimizer_ = std::make_unique<AdamW>(std::move(named), ao);
+
+  auto source = make_source(config_, mc);
+  const auto rows = source->rows_per_epoch();
+  state_.total_steps = config_.max_steps > 0
+                           ? config_.max_steps
+                           : static_cast<std::int64_t>(std::ceil(config_.epochs * static_cast<double>(rows) /
+                                                                 static_cast<double>(config_.global_batch)));
+  if (state_.total_steps < 1) fail("the data gives no optimizer step (rows {}, batch.global {})", rows, config_.global_batch);
+  schedule_.peak = config_.lr;
+  schedule_.total_steps = state_.total_steps;
+  schedule_.warmup_steps = warmup_steps_for(state_.total_steps, config_.warmup_ratio, config_.warmup_steps);
+  schedule_.shape = config_.schedule;
+  schedule_.min_ratio = config_.min_lr_ratio;
+  config_toml_ = to_toml(config_);
+
+  auto latest = latest_checkpoint(config_.out);
+  if (latest && !options_.resume)
+    fail("run folder '{}' already has checkpoints: pass --resume to continue it, or choose another run.out",
+         config_.out.string());
+  if (options_.resume && latest) {
+    const auto total = state_.total_steps;
+    state_ = load_checkpoint(*latest, *model_, *optimizer_);
+    if (state_.total_steps != total)
+      fail("--resume: checkpoint '{}' was made for {} steps, this config gives {} (the schedule would change)",
+           latest->string(), state_.total_steps, total);
+    source->seek(state_.data);
+    log::info("train: resuming from {} (step {} of {})", latest->string(), state_.step, state_.total_steps);
+  } else if (options_.resume) {
+    log::info("train: --resume: no checkpoint in '{}' yet; starting fresh", config_.out.string());
+  }
+  LoaderOptions lo;
+  lo.micro_batch = config_.micro_batch;
+  lo.image_tokens = image_tokens_;
+  lo.context = config_.context;
+  lo.per_sample_attention = config_.attention == "per_sample";
+  lo.threads = config_.loader_threads;
+  lo.prefetch = config_.prefetch;
+  loader_ = std::make_unique<Loader>(std::move(source), mc, lo);
+}
+
+Trainer::~Trainer() = default;
+
+torch::Tensor Trainer::micro_loss_sum(MicroBatch& mb) {
+  auto& m = *model_;
+  const auto H = m.config().llm.hidden_size;
+  torch::Tensor image_tokens;
+  if (mb.images > 0) {
+    image_tokens = m.encode_images(mb.batch.pixels.to(device_, /*non_blocking=*/true), image_tokens_);
+  } else {
+    image_tokens = torch::zeros({0, image_tokens_, H}, m.llm->model->embed_tokens->weight.options());
+  }
+  auto assembled = m.splice(mb.plan, image_tokens);
+  model::AttentionLayout layout;
+  layout.positions = mb.layout.positions.to(device_, /*non_blocking=*/true);
+  if (mb.layout.mask.defined()) layout.mask = mb.layout.mask.to(device_, /*non_blocking=*/true);
+  auto hidden = m.llm->model->forward_layout(assembled.inputs_embeds, layout);  // [B,T',H]
+  auto selected = hidden.reshape({-1, H}).index_select(0, mb.plan.loss_positions.to(device_, true));
+  const auto& head = m.llm->config.tie_word_embeddings ? m.llm->model->embed_tokens->weight : m.llm->lm_head->weight;
+  return linear_cross_entropy_sum(selected, head, mb.plan.loss_targets.to(device_, true));
+}
+
+StepResult Trainer::step() {
+  const auto start = std::chrono::steady_clock::now();
+  StepResult r;
+  r.step = state_.step + 1;
+  // The whole step's micro-batches first: the token-weighted loss divides by the step's count.
+  std::vector<MicroBatch> micro;
+  const auto accum = config_.grad_accum();
+  for (std::int64_t i = 0; i < accum; ++i) {
+    double waited = 0;
+    micro.push_back(loader_->next(&waited));
+    r.data_wait_s += waited;
+    r.tokens += micro.back().label_tokens;
+    r.images += micro.back().images;
+    r.samples += micro.back().samples;
+    r.rows += micro.back().rows;
+  }
+  const bool token_mean = config_.loss == "token";
+  auto loss_total = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat32).device(device_));
+  for (auto& mb : micro) {
+    // token: sum / the step's labelled tokens; micro_mean: each micro-batch's mean / accum.
+    const double denom = token_mean ? static_cast<double>(r.tokens)
+                                    : static_cast<double>(mb.label_tokens) * static_cast<double>(accum);
+    torch::Tensor loss;
+    {
+      AutocastGuard autocast(autocast_);
+      loss = micro_loss_sum(mb);
+    }
+    auto scaled = denom > 0 ? loss / denom : loss * 0.0;
+    scaled.backward();
+    loss_total += scaled.detach();
+  }
+  r.grad_norm = clip_grad_norm(trainable_, config_.clip);
+  r.lr = schedule_.at(state_.step);
+  optimizer_->step(r.lr);
+  optimizer_->zero_grad();
+  r.loss = loss_total.item<double>();
+  state_.step = r.step;
+  state_.data = micro.back().after;
+  state_.samples += r.samples;
+  state_.rows += r.rows;
+  state_.tokens += r.tokens;
+  state_.images += r.images;
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  state_.elapsed_s += r.seconds;
+  return r;
+}
+
+fs::path Trainer::save() {
+  return save_checkpoint(config_.out, *model_, *optimizer_, state_, config_toml_, config_.keep);
+}
+
+std::vector<StepResult> Trainer::run() {
+  fs::create_directories(config_.out);
+  write_file_atomic(config_.out / "config.toml", config_toml_);
+  MetricsWriter metrics(config_.out / "metrics.jsonl");
+  std::int64_t params = 0;
+  for (const auto& t : trainable_) params += t.numel();
+  if (!options_.quiet)
+    log::info("train: {} stage {} on {}: {} steps of {} x {} rows, {} trainable parameters, {} image tokens",
+              config_.name, stage_name(config_.stage), device_.str(), state_.total_steps, config_.global_batch / config_.micro_batch,
+              config_.micro_batch, params, image_tokens_);
+  std::vector<StepResult> results;
+  const auto first = state_.step;
+  double window_s = 0, window_wait = 0;
+  std::int64_t window_tokens = 0, window_images = 0;
+  while (state_.step < state_.total_steps) {
+    auto r = step();
+    results.push_back(r);
+    window_s += r.seconds;
+    window_wait += r.data_wait_s;
+    window_tokens += r.tokens;
+    window_images += r.images;
+    const bool last = state_.step == state_.total_steps;
+    const bool stop = options_.stop_after > 0 && state_.step - first >= options_.stop_after;
+    if (r.step % config_.log_every == 0 || last || stop) {
+      const double tps = window_s > 0 ? window_tokens / window_s : 0;
+      const double ips = window_s > 0 ? window_images / window_s : 0;
+      const double wait = window_s > 0 ? window_wait / window_s : 0;
+      const double per_step = state_.elapsed_s / std::max<std::int64_t>(1, state_.step);
+      metrics.write({{"kind", "train"},
+                     {"step", r.step},
+                     {"loss", r.loss},
+                     {"lr", r.lr},
+                     {"grad_norm", r.grad_norm},
+                     {"tokens", r.tokens},
+                     {"tokens_per_s", tps},
+                     {"images_per_s", ips},
+                     {"data_wait", wait},
+                     {"elapsed_s", state_.elapsed_s},
+                     {"epoch", state_.data.epoch + 0.0}});
+      if (!options_.quiet)
+        log::info("step {}/{} loss {:.4f} lr {:.3g} grad-norm {:.3f} tok/s {:.0f} img/s {:.1f} data-wait {:.0f}% eta {}",
+                  r.step, state_.total_steps, r.loss, r.lr, r.grad_norm, tps, ips, 100 * wait,
+                  format_duration(per_step * (state_.total_steps - state_.step)));
+      window_s = window_wait = 0;
+      window_tokens = window_images = 0;
+    }
+    if (!std::isfinite(r.loss)) fail("step {}: the loss is {} (diverged); the last checkpoint is kept", r.step, r.loss);
+    if (last || stop || (config_.save_every > 0 && r.step % config_.save_every == 0)) {
+      auto dir = save();
+      if (!options_.quiet) log::info("train: saved {}", dir.string());
+    }
+    if (stop) break;
+  }
+  return results;
+}
+
+}  // namespace oqvl::train

@@ -1,0 +1,88 @@
+// The training loop of `oqvl train` (docs/training.md): loads the starting model, freezes what
+// the stage freezes, reads data through the Loader, and runs optimizer steps of `batch.global`
+// rows as `batch.micro`-row micro-batches with gradient accumulation, token-weighted loss,
+// clipping, AdamW and the warmup-cosine schedule; writes metrics, progress and checkpoints, and
+// resumes exactly from the newest checkpoint.
+//
+// Single process, one device. Errors are oqvl::Error with one clear line.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "oqvl/model/vlm.h"
+#include "oqvl/train/checkpoint.h"
+#include "oqvl/train/config.h"
+#include "oqvl/train/loader.h"
+#include "oqvl/train/lr_schedule.h"
+#include "oqvl/train/optimizer.h"
+
+namespace oqvl::train {
+
+struct StepResult {
+  std::int64_t step = 0;  // 1-based optimizer step just done
+  double loss = 0;        // the step's loss (batch.loss rule)
+  double lr = 0;          // rate used for this update
+  double grad_norm = 0;   // before clipping
+  std::int64_t tokens = 0, images = 0, samples = 0, rows = 0;
+  double seconds = 0, data_wait_s = 0;
+};
+
+struct TrainOptions {
+  bool resume = false;      // continue from the newest checkpoint of run.out
+  bool quiet = false;       // no progress lines
+  std::int64_t stop_after = 0;  // stop (with a checkpoint) after this many steps in this process; 0 = run to the end
+};
+
+class Trainer {
+ public:
+  // Checks the config against the model (context fits an image, data readable) and prepares
+  // everything; nothing is written yet. With options.resume and no checkpoint the run starts
+  // fresh (with a note). Without resume, a run folder that already has checkpoints is an error.
+  Trainer(TrainConfig config, TrainOptions options = {});
+  ~Trainer();
+
+  // Runs to the end (or stop_after); returns the per-step results of this process.
+  std::vector<StepResult> run();
+
+  // One optimizer step (exposed for tests).
+  StepResult step();
+
+  const TrainConfig& config() const { return config_; }
+  const TrainerState& state() const { return state_; }
+  model::OpenQwen2VL& model() { return model_; }
+  std::int64_t image_tokens() const { return image_tokens_; }
+  std::filesystem::path save();  // a checkpoint now
+
+ private:
+  torch::Tensor micro_loss_sum(MicroBatch& mb);
+
+  TrainConfig config_;
+  TrainOptions options_;
+  torch::Device device_{torch::kCPU};
+  bool autocast_ = false;
+  model::OpenQwen2VL model_{nullptr};
+  std::int64_t image_tokens_ = 0;
+  std::unique_ptr<AdamW> optimizer_;
+  std::vector<torch::Tensor> trainable_;
+  LrSchedule schedule_;
+  std::unique_ptr<Loader> loader_;
+  TrainerState state_;
+  std::string config_toml_;
+};
+
+// Trainable parameter names for a stage (the model folder's names): pretrain/sft = projector +
+// LLM, align = projector, full = everything. Sets requires_grad accordingly on the model.
+std::vector<std::pair<std::string, torch::Tensor>> apply_stage(model::OpenQwen2VLImpl& model, Stage stage);
+
+// The stage's default image tokens (729 for sft, else 144), capped at the vision grid.
+std::int64_t default_image_tokens(Stage stage, const model::VlmConfig& config);
+
+}  // namespace oqvl::train
