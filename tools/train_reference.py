@@ -9,7 +9,8 @@ over the step's labelled tokens / their count) or the paper's mean of micro-batc
 Pre-training reads the `oqvl data mix` manifest's packed shards with tarfile + numpy.
 
 Usage: python tools/train_reference.py CONFIG.toml --steps N --out result.json [--weights W.safetensors]
-Writes {"losses": [...], "grad_norms": [...], "lrs": [...]} per optimizer step, and optionally
+Writes {"losses": [...], "grad_norms": [...], "lrs": [...], "step_seconds": [...]} per optimizer
+step (step time includes reading and preprocessing its batches, as oqvl's does), and optionally
 the final weights under the oqvl model folder's names.
 """
 import argparse
@@ -19,6 +20,7 @@ import math
 import os
 import sys
 import tarfile
+import time
 import tomllib
 
 import numpy as np
@@ -187,9 +189,10 @@ def main():
     sched = get_cosine_schedule_with_warmup(opt, warmup, total)
     clip = optim.get("clip", 1.0)
     rows = packed_rows(path(data["manifest"]))
-    out = {"losses": [], "grad_norms": [], "lrs": []}
+    out = {"losses": [], "grad_norms": [], "lrs": [], "step_seconds": []}
     params = [p for _, p in named]
     for step in range(args.steps):
+        t_step = time.perf_counter()
         micro_batches = [[next(rows) for _ in range(micro)] for _ in range(accum)]
         results = []
         for mb in micro_batches:
@@ -208,6 +211,7 @@ def main():
         opt.zero_grad(set_to_none=True)
         out["losses"].append(total_loss)
         out["grad_norms"].append(float(norm))
+        out["step_seconds"].append(time.perf_counter() - t_step)
     with open(args.out, "w") as f:
         json.dump(out, f)
     if args.weights:

@@ -6,19 +6,21 @@
 namespace oqvl::cli {
 namespace fs = std::filesystem;
 
-fs::path default_tokenizer_path() {
-  static constexpr const char* kAssetPath = "assets/qwen2-tokenizer/tokenizer.json";
+fs::path find_repo_file(const std::string& relative, const std::string& hint) {
   std::error_code ec;
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   if (!ec) {
     for (fs::path dir = exe.parent_path(); !dir.empty(); dir = dir.parent_path()) {
-      if (fs::exists(dir / kAssetPath)) return dir / kAssetPath;
+      if (fs::exists(dir / relative)) return dir / relative;
       if (dir == dir.root_path()) break;
     }
   }
-  if (fs::exists(kAssetPath)) return kAssetPath;
-  fail("no {} found above the oqvl executable or in the current folder: pass --tokenizer PATH",
-       kAssetPath);
+  if (fs::exists(relative)) return relative;
+  fail("no {} found above the oqvl executable or in the current folder: {}", relative, hint);
+}
+
+fs::path default_tokenizer_path() {
+  return find_repo_file("assets/qwen2-tokenizer/tokenizer.json", "pass --tokenizer PATH");
 }
 
 std::vector<std::string> ShardCommandFlags::all_shards() const { return data::expand_shard_specs(inputs); }

@@ -17,6 +17,11 @@ namespace oqvl::cli {
 // moved checkout or a copied build keeps working. Throws oqvl::Error if there is none.
 std::filesystem::path default_tokenizer_path();
 
+// A file of the repository (e.g. "configs/demo-pretrain.toml") found the same way: in the
+// executable's folder or any folder above it, else in the current folder. oqvl::Error naming
+// the file (and `hint`) if there is none.
+std::filesystem::path find_repo_file(const std::string& relative, const std::string& hint);
+
 // The flags every shard-parallel data command shares: input shards as positional
 // arguments, --out, --threads, --shard-index/--num-shards, and --tokenizer where text is
 // tokenized.

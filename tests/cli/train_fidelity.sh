@@ -14,7 +14,7 @@ require_python_modules transformers safetensors PIL numpy
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 "$repo/tools/vlm_reference.py" make-tiny "$work/model" 5 >/dev/null
-"$oqvl" -q data make-demo --out "$work/demo" --train-samples 400 --test-samples 10 --shard-size 200 --threads 2
+"$oqvl" -q data make-demo --out "$work/demo" --train-samples 600 --test-samples 10 --shard-size 300 --threads 2
 "$oqvl" -q data pack "$work/demo/train/*.tar" --out "$work/packed" --context 160 --image-tokens 16 --threads 2
 "$oqvl" -q data mix --source "demo=$work/packed/*.tar" --seed 7 --out "$work/manifest.json"
 for stage in pretrain full; do
@@ -66,6 +66,12 @@ for name, t in w_ref.items():
     if name not in w_ours:
         continue  # vision blocks past the feature layer: never run, never trained
     d = ((w_ours[name].double() - t.double()).norm() / max(t.double().norm(), 1e-12)).item()
+    if name.endswith("k_proj.bias"):
+        # A key bias shifts every score of a query by the same amount, so its exact gradient is
+        # zero: both sides get round-off, which Adam's normalisation turns into lr-sized steps of
+        # either sign. Only a loose bound is meaningful for it.
+        assert d < 1e-3, f"{stage}: weight {name} differs by {d:.2e} (relative L2)"
+        continue
     worst_w = max(worst_w, d)
     assert d < 1e-5, f"{stage}: weight {name} differs by {d:.2e} (relative L2)"
 print(f"train fidelity {stage}: 20 steps, loss {ours[0]['loss']:.4f} -> {ours[-1]['loss']:.4f}, "

@@ -11,6 +11,8 @@ void register_model_commands(CLI::App& app) {
   register_generate(app);
   register_eval(app);
   register_train(app);
+  register_init(app);
+  register_demo(app);
   CLI::App* score = app.add_subcommand(
       "score", "Score image-caption shards with models (tables for data filter): mlm, clip");
   score->require_subcommand(1);

@@ -10,6 +10,8 @@ void register_convert(CLI::App& app);
 void register_generate(CLI::App& app);
 void register_eval(CLI::App& app);
 void register_train(CLI::App& app);
+void register_init(CLI::App& app);
+void register_demo(CLI::App& app);
 void register_score_mlm(CLI::App& score);
 void register_score_clip(CLI::App& score);
 

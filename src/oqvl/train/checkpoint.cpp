@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <regex>
+#include <unistd.h>
 #include <vector>
 
 #include "oqvl/core/error.h"
@@ -78,9 +79,11 @@ fs::path save_checkpoint(const fs::path& run, model::OpenQwen2VLImpl& model, con
                          const TrainerState& state, const std::string& config_toml, std::int64_t keep) {
   const auto root = run / "checkpoints";
   fs::create_directories(root);
-  // Temporaries of saves that were killed.
-  for (const auto& e : fs::directory_iterator(root))
-    if (e.path().filename().string().starts_with(".tmp-")) remove_tree(e.path());
+  // Temporaries of saves that were killed (AtomicDir names them DIR.tmp-XXXXXX / DIR.old-XXXXXX).
+  for (const auto& e : fs::directory_iterator(root)) {
+    const auto name = e.path().filename().string();
+    if (name.find(".tmp-") != std::string::npos || name.find(".old-") != std::string::npos) remove_tree(e.path());
+  }
   const auto dir = checkpoint_dir(run, state.step);
   AtomicDir out(dir, /*overwrite=*/true);
   model::StateDict weights;
@@ -100,6 +103,13 @@ fs::path save_checkpoint(const fs::path& run, model::OpenQwen2VLImpl& model, con
     std::raise(SIGKILL);
   write_file_atomic(out.temp() / kStateFile, state.to_json().dump(2) + "\n");  // last: marks it complete
   out.commit();
+  // checkpoints/last -> the newest step folder (what configs and `oqvl eval` can name), replaced
+  // atomically by renaming a fresh link over it.
+  const auto link_tmp = root / fmt::format(".last.tmp-{}", ::getpid());
+  std::error_code ec;
+  fs::remove(link_tmp, ec);
+  fs::create_directory_symlink(dir.filename(), link_tmp);
+  fs::rename(link_tmp, root / "last");
   auto all = checkpoints(run);
   for (std::size_t i = 0; i + keep < all.size(); ++i) remove_tree(all[i].second);
   return dir;

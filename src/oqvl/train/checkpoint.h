@@ -6,7 +6,8 @@
 //   config.toml                      the run's resolved config
 // The folder is written under a temporary name and renamed when complete, so a run killed
 // during a save (even by SIGKILL) leaves either the whole checkpoint or none (stale temporaries
-// are removed by the next save). The newest `keep` checkpoints are kept.
+// are removed by the next save). The newest `keep` checkpoints are kept; checkpoints/last is a
+// symbolic link to the newest.
 #pragma once
 
 #include <torch/torch.h>

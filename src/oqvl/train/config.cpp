@@ -134,6 +134,9 @@ const std::vector<Binding>& bindings() {
                      &TrainConfig::image_tokens));
     v.push_back(make_binding("model.activation_checkpointing", "recompute each decoder layer in backward",
                      &TrainConfig::activation_checkpointing));
+    v.push_back(make_binding("model.train_vision",
+                     "train the vision tower too (default: only in stage full; the paper freezes it)",
+                     &TrainConfig::train_vision));
     v.push_back(make_binding("data.manifest", "`oqvl data mix` manifest of packed shards (pretrain, align, full)",
                      &TrainConfig::manifest));
     v.push_back(make_binding("data.sft", "LLaVA-format conversations: .json, .jsonl or MAmmoTH index .jsonl (sft)",
@@ -152,6 +155,10 @@ const std::vector<Binding>& bindings() {
     v.push_back(make_binding("data.sft_strip_quirk",
                      "sft: drop the first token after each <image> as the reference code does",
                      &TrainConfig::sft_strip_quirk));
+    v.push_back(make_binding("data.template",
+                     "sft prompt: qwen2 (the paper's chat template) | plain (`oqvl eval`/`generate`'s prompt "
+                     "format, so a small model answers them as trained)",
+                     &TrainConfig::sft_template));
     v.push_back(make_binding("optim.lr", "peak learning rate (AdamW)", &TrainConfig::lr));
     v.push_back(make_binding("optim.weight_decay", "decoupled weight decay on >=2-D non-bias weights",
                      &TrainConfig::weight_decay));
@@ -276,6 +283,7 @@ TrainConfig load_config(const fs::path& file, const std::vector<std::string>& ov
     if (!set.count("optim.weight_decay")) c.weight_decay = 0.1;
     if (!set.count("batch.global")) c.global_batch = 128;
   }
+  if (c.stage == Stage::kFull && !set.count("model.train_vision")) c.train_vision = true;
   if (c.stage == Stage::kAlign) {
     if (!set.count("optim.lr")) c.lr = 1e-3;
     if (!set.count("optim.weight_decay")) c.weight_decay = 0.0;
@@ -302,6 +310,9 @@ void validate(const TrainConfig& c) {
     if (c.sft.empty()) fail("data.sft: stage sft reads conversations: give the .json/.jsonl file");
     if (!fs::is_regular_file(c.sft)) fail("data.sft: '{}' does not exist", c.sft.string());
   }
+  if (c.sft_template != "qwen2" && c.sft_template != "plain")
+    fail("data.template: '{}' is not qwen2 or plain", c.sft_template);
+  if (c.stage == Stage::kAlign && c.train_vision) fail("model.train_vision: stage align trains the projector only");
   if (c.context <= 0) fail("data.context: must be > 0, got {}", c.context);
   if (c.image_tokens > 0 && c.context < c.image_tokens + 2)
     fail("data.context: {} cannot hold one image ({} tokens) and its text", c.context, c.image_tokens);

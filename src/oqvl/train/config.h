@@ -31,6 +31,7 @@ struct TrainConfig {
   std::filesystem::path model;  // oqvl model folder to start from
   std::int64_t image_tokens = 0;  // per image; 0 = 729 for sft, else 144 (capped at the vision grid)
   bool activation_checkpointing = false;
+  bool train_vision = false;  // the vision tower trains too (stage full sets it; the paper's Table 6 ablation)
   // [data]
   std::filesystem::path manifest;  // `oqvl data mix` manifest (pretrain/align/full)
   std::filesystem::path sft;       // LLaVA-format conversations (JSON, JSONL or index JSONL)
@@ -41,6 +42,7 @@ struct TrainConfig {
   int loader_threads = 2;
   int prefetch = 4;  // batches prepared ahead
   bool sft_strip_quirk = true;  // reproduce the reference's first-token stripping after <image>
+  std::string sft_template = "qwen2";  // qwen2 (the paper's SFT prompt) | plain (the eval/generate prompt format)
   // [optim]
   double lr = 5e-5;
   double weight_decay = 0.01;

@@ -69,7 +69,10 @@ std::optional<Row> PackedSource::next() {
   for (int empty_entries = 0;; ++empty_entries) {
     if (empty_entries > static_cast<int>(mixture_.entries.size()) + 1) return std::nullopt;
     if (!reader_ || reader_epoch_ != position_.epoch || reader_entry_ != position_.entry) open_entry();
-    auto seq = reader_->next();
+    // An entry holds the manifest's count of sequences (a shard that grew since is read only that far).
+    const auto& entry = mixture_.entries[entry_of(position_.epoch, position_.entry)];
+    std::optional<data::PackedSequence> seq;
+    if (position_.index < static_cast<std::int64_t>(entry.sequences)) seq = reader_->next();
     if (!seq) {  // the entry is done: the next one, or the next epoch
       position_.index = 0;
       position_.offset = 0;

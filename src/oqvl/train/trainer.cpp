@@ -10,6 +10,7 @@
 #include "oqvl/core/files.h"
 #include "oqvl/core/log.h"
 #include "oqvl/model/device.h"
+#include "oqvl/train/loss.h"
 #include "oqvl/train/metrics.h"
 #include "oqvl/train/packed_source.h"
 #include "oqvl/train/sft_source.h"
@@ -23,8 +24,9 @@ std::int64_t default_image_tokens(Stage stage, const model::VlmConfig& config) {
   return std::min(want, config.vision.num_patches());
 }
 
-std::vector<std::pair<std::string, torch::Tensor>> apply_stage(model::OpenQwen2VLImpl& model, Stage stage) {
-  const bool vision = stage == Stage::kFull;
+std::vector<std::pair<std::string, torch::Tensor>> apply_stage(model::OpenQwen2VLImpl& model, Stage stage,
+                                                               bool train_vision) {
+  const bool vision = train_vision || stage == Stage::kFull;
   const bool llm = stage != Stage::kAlign;
   for (auto& p : model.vision->parameters()) p.set_requires_grad(vision);
   for (auto& p : model.projector->parameters()) p.set_requires_grad(true);
@@ -86,7 +88,7 @@ Trainer::Trainer(TrainConfig config, TrainOptions options) : config_(std::move(c
   if (config_.context < image_tokens_ + 2)
     fail("data.context: {} cannot hold one image ({} tokens) and its text", config_.context, image_tokens_);
 
-  auto named = apply_stage(*model_, config_.stage);
+  auto named = apply_stage(*model_, config_.stage, config_.train_vision);
   if (named.empty()) fail("run.stage {}: nothing to train", stage_name(config_.stage));
   for (const auto& [name, t] : named) trainable_.push_back(t);
   AdamWOptions ao;

@@ -79,8 +79,10 @@ class Trainer {
 };
 
 // Trainable parameter names for a stage (the model folder's names): pretrain/sft = projector +
-// LLM, align = projector, full = everything. Sets requires_grad accordingly on the model.
-std::vector<std::pair<std::string, torch::Tensor>> apply_stage(model::OpenQwen2VLImpl& model, Stage stage);
+// LLM (+ vision with train_vision), align = projector, full = everything. Sets requires_grad
+// accordingly on the model; frozen parameters are never returned.
+std::vector<std::pair<std::string, torch::Tensor>> apply_stage(model::OpenQwen2VLImpl& model, Stage stage,
+                                                               bool train_vision = false);
 
 // The stage's default image tokens (729 for sft, else 144), capped at the vision grid.
 std::int64_t default_image_tokens(Stage stage, const model::VlmConfig& config);
