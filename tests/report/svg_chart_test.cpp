@@ -120,5 +120,22 @@ TEST(RenderSvg, SinglePointAndFromZero) {
   EXPECT_EQ(svg.find("nan"), std::string::npos);
 }
 
+TEST(RenderSvg, LongLegendWrapsBelowTheTitle) {
+  LineChart c = chart("eval: accuracy");
+  for (const char* name : {"benchmark=mmbench", "benchmark=mmmu", "benchmark=seedbench", "benchmark=mmstar",
+                           "benchmark=ai2d", "benchmark=textvqa"})
+    c.series.push_back(line(name, "#000", {1, 2}, {0.1, 0.2}));
+  const std::string one_row = [] {
+    LineChart two = chart("eval: accuracy");
+    two.series.push_back(line("a", "#000", {1, 2}, {0.1, 0.2}));
+    two.series.push_back(line("b", "#111", {1, 2}, {0.1, 0.2}));
+    return render_svg(two);
+  }();
+  const std::string svg = render_svg(c);
+  EXPECT_NE(one_row.find("<rect x=\"64\" y=\"40\""), std::string::npos);  // the plot frame
+  EXPECT_EQ(svg.find("<rect x=\"64\" y=\"40\""), std::string::npos);       // pushed down
+  EXPECT_NE(svg.find("y=\"37\" text-anchor=\"end\">benchmark="), std::string::npos);  // a second legend row
+}
+
 }  // namespace
 }  // namespace oqvl::report

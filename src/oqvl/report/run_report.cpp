@@ -48,11 +48,12 @@ h2 { font-size: 17px; margin: 24px 0 8px; }
 .card .k { font-size: 12px; color: #666; }
 .card .v { font-size: 19px; font-weight: 600; margin-top: 2px; }
 .card .d { font-size: 11px; color: #888; }
-.charts { display: flex; flex-wrap: wrap; gap: 12px; }
-svg.chart { background: #fff; border: 1px solid #dfe2e6; border-radius: 6px; }
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(440px, 1fr)); gap: 12px; }
+svg.chart { background: #fff; border: 1px solid #dfe2e6; border-radius: 6px; width: 100%; height: auto;
+            box-sizing: border-box; }
 .note { background: #fff8e1; border: 1px solid #f0d98c; border-radius: 6px; padding: 6px 12px; margin: 8px 0;
         font-size: 13px; }
-table { border-collapse: collapse; background: #fff; font-size: 13px; }
+table { border-collapse: collapse; background: #fff; font-size: 13px; margin-top: 12px; }
 th, td { border: 1px solid #dfe2e6; padding: 4px 10px; text-align: left; }
 th { background: #f0f1f3; }
 pre { background: #fff; border: 1px solid #dfe2e6; border-radius: 6px; padding: 12px; overflow: auto;
@@ -92,6 +93,14 @@ Series series(std::string name, std::string color, std::vector<double> x, std::v
   return s;
 }
 
+// A series' name in a legend: its label, or only the value when the label is one "key=value".
+std::string legend_name(const OtherSeries& s) {
+  if (s.label.empty()) return s.kind;
+  const auto eq = s.label.find('=');
+  if (eq != std::string::npos && s.label.find(' ') == std::string::npos) return s.label.substr(eq + 1);
+  return s.label;
+}
+
 bool any_finite(const std::vector<double>& v) {
   for (double x : v)
     if (std::isfinite(x)) return true;
@@ -105,7 +114,7 @@ void summary_cards(std::string& html, const MetricsLog& log) {
   card(html, "final loss", number(s.final_loss));
   card(html, "min loss", number(s.min_loss), std::isfinite(s.min_loss) ? fmt::format("at step {}", s.min_loss_step) : "");
   card(html, "final lr", number(s.final_lr));
-  card(html, "tokens", format_count(s.tokens), "estimated from throughput x time");
+  card(html, "tokens", format_count(s.tokens), "throughput \u00d7 time");
   card(html, "training time", format_duration(s.elapsed_s));
   card(html, "tokens/s", format_count(s.mean_tokens_per_s), "time-weighted mean");
   card(html, "images/s", number(s.mean_images_per_s), "time-weighted mean");
@@ -185,7 +194,7 @@ void other_charts(std::string& html, const MetricsLog& log) {
       std::size_t colour = 0;
       for (const OtherSeries& s : log.others) {
         if (s.kind != kind) continue;
-        Series line = series(s.label.empty() ? kind : s.label, kPalette[colour++ % std::size(kPalette)], {}, {}, 1.8);
+        Series line = series(legend_name(s), kPalette[colour++ % std::size(kPalette)], {}, {}, 1.8);
         for (const OtherRow& r : s.rows) {
           const auto it = r.values.find(field);
           if (it == r.values.end()) continue;
@@ -196,7 +205,7 @@ void other_charts(std::string& html, const MetricsLog& log) {
       }
       html += render_svg(c);
     }
-    html += "</div>\n<div><table><tr><th>label</th><th>last step</th><th>values</th></tr>\n";
+    html += "</div>\n<div><table><tr><th>series</th><th>last step</th><th>values</th></tr>\n";
     for (const OtherSeries& s : log.others) {
       if (s.kind != kind || s.rows.empty()) continue;
       std::string values;

@@ -14,9 +14,25 @@ namespace {
 
 constexpr const char* kNonFiniteColor = "#d62728";
 
-// Legend and title widths are estimated (no font metrics without a browser): an average glyph of
-// an 11 px sans-serif font is about 6 px wide.
-double text_width(std::string_view s, double font_px) { return 0.56 * font_px * static_cast<double>(s.size()); }
+// Legend widths are estimated (no font metrics without a browser), per glyph class in em of the
+// wider common sans-serif fonts (DejaVu Sans); erring wide only leaves more space.
+double text_width(std::string_view s, double font_px) {
+  double em = 0;
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u & 0xC0) == 0x80) continue;  // UTF-8 continuation byte: same glyph
+    if (std::string_view("mwMW@%").find(c) != std::string_view::npos) {
+      em += 0.95;
+    } else if (std::string_view("iljtfrI.,:;!|' ()[]").find(c) != std::string_view::npos) {
+      em += 0.36;
+    } else if (c >= 'A' && c <= 'Z') {
+      em += 0.72;
+    } else {
+      em += 0.63;
+    }
+  }
+  return em * font_px;
+}
 
 // Collects the points of one pixel column and hands on its first, lowest, highest and last.
 class ColumnThinner {
@@ -84,7 +100,7 @@ std::string line_path(const std::vector<double>& x, const std::vector<double>& y
 std::string render_svg(const LineChart& chart) {
   const double w = chart.width, h = chart.height;
   const double left = 64, right = 16, top = 40, bottom = 44;
-  const double x0 = left, x1 = w - right, y0 = top, y1 = h - bottom;
+  const double x0 = left, x1 = w - right, y1 = h - bottom;  // y0: below the legend
 
   double xmin = std::numeric_limits<double>::infinity(), xmax = -xmin, ymin = xmin, ymax = -xmin;
   std::vector<double> non_finite_x;
@@ -115,25 +131,44 @@ std::string render_svg(const LineChart& chart) {
       "<text x=\"{3}\" y=\"22\" font-size=\"14\" font-weight=\"600\" fill=\"#222\">{2}</text>\n",
       chart.width, chart.height, html_escape(chart.title), x0);
 
-  // Legend, right-aligned on the title's line: named series when there are several, and the
-  // non-finite marker when there are any.
-  std::vector<std::pair<std::string, std::string>> legend;  // (text, colour)
+  // Legend, right-aligned beside the title (more rows below it when it does not fit): named series
+  // when there are several, and the non-finite marker when there are any.
+  struct Item {
+    std::string text, color;
+    double width;
+  };
+  std::vector<std::vector<Item>> rows(1);
   std::size_t named = 0;
   for (const Series& s : chart.series) named += !s.name.empty();
+  std::vector<Item> items;
   if (named >= 2)
     for (const Series& s : chart.series)
-      if (!s.name.empty()) legend.emplace_back(s.name, s.color);
-  if (!non_finite_x.empty()) legend.emplace_back("non-finite", kNonFiniteColor);
-  double lx = x1;
-  for (auto it = legend.rbegin(); it != legend.rend(); ++it) {
-    const double tw = text_width(it->first, 11);
-    lx -= tw;
-    svg += fmt::format("<text x=\"{:.1f}\" y=\"22\">{}</text>", lx, html_escape(it->first));
-    lx -= 20;
-    svg += fmt::format("<line x1=\"{:.1f}\" y1=\"18\" x2=\"{:.1f}\" y2=\"18\" stroke=\"{}\" stroke-width=\"3\"/>\n",
-                       lx, lx + 16, html_escape(it->second));
-    lx -= 14;
+      if (!s.name.empty()) items.push_back({s.name, s.color, text_width(s.name, 11) + 22});
+  if (!non_finite_x.empty()) items.push_back({"non-finite", kNonFiniteColor, text_width("non-finite", 11) + 22});
+  double room = x1 - (x0 + 1.08 * text_width(chart.title, 14) + 16), used = 0;
+  for (Item& item : items) {
+    if (used > 0 && used + item.width > room) {
+      rows.emplace_back();
+      room = x1 - x0;
+      used = 0;
+    }
+    used += item.width + 14;
+    rows.back().push_back(std::move(item));
   }
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    // Right to left, each text anchored at its right end, so a row ends exactly at the plot's
+    // edge whatever the font.
+    double lx = x1;
+    const double ty = 22 + 15.0 * static_cast<double>(r);
+    for (auto it = rows[r].rbegin(); it != rows[r].rend(); ++it) {
+      svg += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"end\">{}</text>", lx, ty, html_escape(it->text));
+      lx -= it->width;
+      svg += fmt::format("<line x1=\"{:.1f}\" y1=\"{}\" x2=\"{:.1f}\" y2=\"{}\" stroke=\"{}\" stroke-width=\"3\"/>\n",
+                         lx, ty - 4, lx + 16, ty - 4, html_escape(it->color));
+      lx -= 14;
+    }
+  }
+  const double y0 = top + 15.0 * static_cast<double>(rows.size() - 1);
 
   if (!has_points) {
     svg += fmt::format(
