@@ -20,7 +20,8 @@ void register_plot(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "plot", "HTML report of a training run (loss, lr, grad norm, throughput, evals; inline SVG) "
               "from RUN_DIR/metrics.jsonl");
-  cmd->add_option("run_dir", args->run_dir, "Training run folder (holds metrics.jsonl, config.toml)")->required();
+  cmd->add_option("run_dir", args->run_dir, "Training run folder (holds metrics.jsonl, config.toml)")
+      ->required();
   cmd->add_option("--out", args->out, "Report file (default: RUN_DIR/report.html)");
   cmd->callback([args] {
     const auto path = report::write_run_report(args->run_dir, args->out);

@@ -12,10 +12,11 @@ namespace {
 using oqvl::test::error_of;
 
 std::string train_line(int step, double loss) {
-  return fmt::format(R"({{"kind":"train","step":{},"loss":{},"lr":0.001,"grad_norm":0.5,"tokens":4096,)"
-                     R"("tokens_per_s":5000.0,"images_per_s":40.0,"data_wait":0.02,"elapsed_s":{},"epoch":0.0}})"
-                     "\n",
-                     step, loss, step * 0.5);
+  return fmt::format(
+      R"({{"kind":"train","step":{},"loss":{},"lr":0.001,"grad_norm":0.5,"tokens":4096,)"
+      R"("tokens_per_s":5000.0,"images_per_s":40.0,"data_wait":0.02,"elapsed_s":{},"epoch":0.0}})"
+      "\n",
+      step, loss, step * 0.5);
 }
 
 TEST(MetricsLog, ReadsTrainLines) {
@@ -65,18 +66,18 @@ TEST(MetricsLog, NullAndNonFiniteLiteralsAreNaN) {
 }
 
 TEST(MetricsLog, OtherKindsAreSeriesByLabel) {
-  const auto log = parse_metrics_log(train_line(1, 2) +
-                                         R"({"kind":"eval","step":1,"benchmark":"mmbench","accuracy":0.4})"
-                                         "\n"
-                                         R"({"kind":"eval","step":1,"benchmark":"mmmu","accuracy":0.3,"n":900})"
-                                         "\n"
-                                         R"({"kind":"eval","step":2,"benchmark":"mmbench","accuracy":0.5,"x":[1]})"
-                                         "\n"
-                                         R"({"kind":"eval","accuracy":0.5})"
-                                         "\n"
-                                         R"({"kind":"weird","step":3,"flag":true})"
-                                         "\n",
-                                     "m.jsonl");
+  const auto log = parse_metrics_log(
+      train_line(1, 2) + R"({"kind":"eval","step":1,"benchmark":"mmbench","accuracy":0.4})"
+                         "\n"
+                         R"({"kind":"eval","step":1,"benchmark":"mmmu","accuracy":0.3,"n":900})"
+                         "\n"
+                         R"({"kind":"eval","step":2,"benchmark":"mmbench","accuracy":0.5,"x":[1]})"
+                         "\n"
+                         R"({"kind":"eval","accuracy":0.5})"
+                         "\n"
+                         R"({"kind":"weird","step":3,"flag":true})"
+                         "\n",
+      "m.jsonl");
   ASSERT_EQ(log.others.size(), 3u);
   EXPECT_EQ(log.others[0].kind, "eval");
   EXPECT_EQ(log.others[0].label, "benchmark=mmbench");
@@ -107,11 +108,14 @@ TEST(MetricsLog, UnterminatedPartialLastLineIsIgnored) {
 TEST(MetricsLog, ErrorsNameFileAndLine) {
   EXPECT_EQ(error_of([] { parse_metrics_log("", "run/metrics.jsonl"); }),
             "run/metrics.jsonl: no metrics lines (is the run still starting?)");
-  EXPECT_EQ(error_of([] { parse_metrics_log("\n\n", "m.jsonl"); }), "m.jsonl: no metrics lines (is the run still starting?)");
-  const std::string bad = error_of([] { parse_metrics_log(train_line(1, 2) + "{oops\n" + train_line(2, 1), "m.jsonl"); });
+  EXPECT_EQ(error_of([] { parse_metrics_log("\n\n", "m.jsonl"); }),
+            "m.jsonl: no metrics lines (is the run still starting?)");
+  const std::string bad = error_of(
+      [] { parse_metrics_log(train_line(1, 2) + "{oops\n" + train_line(2, 1), "m.jsonl"); });
   EXPECT_EQ(bad.rfind("m.jsonl:2: not a JSON line: ", 0), 0u) << bad;
   EXPECT_EQ(bad.find("json.exception"), std::string::npos) << bad;
-  EXPECT_EQ(error_of([] { parse_metrics_log("[1,2]\n", "m.jsonl"); }), "m.jsonl:1: expected a JSON object, got [1,2]");
+  EXPECT_EQ(error_of([] { parse_metrics_log("[1,2]\n", "m.jsonl"); }),
+            "m.jsonl:1: expected a JSON object, got [1,2]");
   EXPECT_EQ(error_of([] { parse_metrics_log("{\"kind\":\"train\",\"loss\":1}\n", "m.jsonl"); }),
             "m.jsonl:1: a train line needs a whole non-negative 'step', got none");
   EXPECT_EQ(error_of([] { parse_metrics_log("{\"step\":1.5}\n", "m.jsonl"); }),

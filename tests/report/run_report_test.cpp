@@ -33,7 +33,8 @@ TEST(RunReport, RendersEverySection) {
   RunReport r;
   r.run_name = "demo <run>";
   r.source = "runs/demo/metrics.jsonl";
-  r.metrics = parse_metrics_log(synthetic_metrics(50) + R"({"kind":"eval","step":50,"accuracy":0.61})" "\n", "m");
+  const std::string eval = R"({"kind":"eval","step":50,"accuracy":0.61})";
+  r.metrics = parse_metrics_log(synthetic_metrics(50) + eval + "\n", "m");
   r.config_toml = "[run]\nname = \"demo\" # <b>not bold</b> & co\n";
   const std::string html = render_run_report(r);
   EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
@@ -93,7 +94,8 @@ TEST(RunReport, WritesIntoTheRunFolder) {
 TEST(RunReport, Errors) {
   oqvl::test::TempDir dir("run_report_errors");
   EXPECT_NE(error_of([&] { write_run_report(dir / "absent"); }).find("not a folder"), std::string::npos);
-  EXPECT_NE(error_of([&] { write_run_report(dir.path); }).find("metrics.jsonl: no such file"), std::string::npos);
+  EXPECT_NE(error_of([&] { write_run_report(dir.path); }).find("metrics.jsonl: no such file"),
+            std::string::npos);
   write_file_atomic(dir / "metrics.jsonl", "");
   EXPECT_NE(error_of([&] { write_run_report(dir.path); }).find("no metrics lines"), std::string::npos);
   EXPECT_FALSE(fs::exists(dir / "report.html"));

@@ -132,8 +132,8 @@ TEST(RenderSvg, LongLegendWrapsBelowTheTitle) {
     return render_svg(two);
   }();
   const std::string svg = render_svg(c);
-  EXPECT_NE(one_row.find("<rect x=\"64\" y=\"40\""), std::string::npos);  // the plot frame
-  EXPECT_EQ(svg.find("<rect x=\"64\" y=\"40\""), std::string::npos);       // pushed down
+  EXPECT_NE(one_row.find("<rect x=\"64\" y=\"40\""), std::string::npos);              // the plot frame
+  EXPECT_EQ(svg.find("<rect x=\"64\" y=\"40\""), std::string::npos);                  // pushed down
   EXPECT_NE(svg.find("y=\"37\" text-anchor=\"end\">benchmark="), std::string::npos);  // a second legend row
 }
 

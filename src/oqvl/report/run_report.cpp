@@ -69,8 +69,8 @@ constexpr const char* kPalette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", 
 std::string number(double v) { return std::isfinite(v) ? fmt::format("{:.4g}", v) : "n/a"; }
 
 void card(std::string& html, std::string_view key, const std::string& value, const std::string& detail = {}) {
-  html += fmt::format("<div class=\"card\"><div class=\"k\">{}</div><div class=\"v\">{}</div>", html_escape(key),
-                      html_escape(value));
+  html += fmt::format("<div class=\"card\"><div class=\"k\">{}</div><div class=\"v\">{}</div>",
+                      html_escape(key), html_escape(value));
   if (!detail.empty()) html += fmt::format("<div class=\"d\">{}</div>", html_escape(detail));
   html += "</div>\n";
 }
@@ -83,7 +83,8 @@ LineChart chart(std::string title, std::string y_label) {
   return c;
 }
 
-Series series(std::string name, std::string color, std::vector<double> x, std::vector<double> y, double width) {
+Series series(std::string name, std::string color, std::vector<double> x, std::vector<double> y,
+              double width) {
   Series s;
   s.name = std::move(name);
   s.color = std::move(color);
@@ -112,29 +113,35 @@ void summary_cards(std::string& html, const MetricsLog& log) {
   html += "<div class=\"summary\">\n";
   card(html, "steps", fmt::format("{}", s.last_step), fmt::format("{} rows logged", s.rows));
   card(html, "final loss", number(s.final_loss));
-  card(html, "min loss", number(s.min_loss), std::isfinite(s.min_loss) ? fmt::format("at step {}", s.min_loss_step) : "");
+  card(html, "min loss", number(s.min_loss),
+       std::isfinite(s.min_loss) ? fmt::format("at step {}", s.min_loss_step) : "");
   card(html, "final lr", number(s.final_lr));
   card(html, "tokens", format_count(s.tokens), "throughput \u00d7 time");
   card(html, "training time", format_duration(s.elapsed_s));
   card(html, "tokens/s", format_count(s.mean_tokens_per_s), "time-weighted mean");
   card(html, "images/s", number(s.mean_images_per_s), "time-weighted mean");
-  card(html, "data wait", std::isfinite(s.mean_data_wait) ? fmt::format("{:.1f}%", 100 * s.mean_data_wait) : "n/a",
+  card(html, "data wait",
+       std::isfinite(s.mean_data_wait) ? fmt::format("{:.1f}%", 100 * s.mean_data_wait) : "n/a",
        "share of step time");
   if (std::isfinite(s.final_epoch)) card(html, "epoch", fmt::format("{:.2f}", s.final_epoch));
   html += "</div>\n";
 
   std::vector<std::string> notes;
   if (log.restarts > 0)
-    notes.push_back(fmt::format("The run was resumed {} time(s); the later run's lines replace the earlier ones "
-                                "from the step it resumed at.",
-                                log.restarts));
+    notes.push_back(
+        fmt::format("The run was resumed {} time(s); the later run's lines replace the earlier ones "
+                    "from the step it resumed at.",
+                    log.restarts));
   if (s.non_finite_losses > 0)
-    notes.push_back(fmt::format("{} logged loss value(s) are not finite (NaN or infinite): gaps in the loss chart, "
-                                "marked in red on its step axis.",
-                                s.non_finite_losses));
+    notes.push_back(
+        fmt::format("{} logged loss value(s) are not finite (NaN or infinite): gaps in the loss chart, "
+                    "marked in red on its step axis.",
+                    s.non_finite_losses));
   if (log.partial_last_line)
-    notes.push_back("The last line of the metrics file is incomplete (the run may still be writing it); it was ignored.");
-  if (log.skipped > 0) notes.push_back(fmt::format("{} line(s) of other kinds without a step were ignored.", log.skipped));
+    notes.push_back(
+        "The last line of the metrics file is incomplete (the run may still be writing it); it was ignored.");
+  if (log.skipped > 0)
+    notes.push_back(fmt::format("{} line(s) of other kinds without a step were ignored.", log.skipped));
   if (log.train.empty()) notes.push_back("The metrics file has no train lines.");
   for (const auto& n : notes) html += fmt::format("<div class=\"note\">{}</div>\n", html_escape(n));
 }
@@ -156,8 +163,8 @@ void train_charts(std::string& html, const MetricsLog& log) {
     const double span = default_smoothing_span(loss.size());
     c.series.push_back(series("raw", "#8fb9dd", step, loss, 1.2));
     if (span > 1)
-      c.series.push_back(
-          series(fmt::format("smoothed (EMA, span {:.0f})", span), "#0b4f8a", step, ema_smooth(loss, span), 2.2));
+      c.series.push_back(series(fmt::format("smoothed (EMA, span {:.0f})", span), "#0b4f8a", step,
+                                ema_smooth(loss, span), 2.2));
     html += render_svg(c);
   }
   // The other charts only when the run logged the quantity.
@@ -211,8 +218,9 @@ void other_charts(std::string& html, const MetricsLog& log) {
       std::string values;
       for (const auto& [field, value] : s.rows.back().values)
         values += fmt::format("{}{} = {}", values.empty() ? "" : ", ", field, number(value));
-      html += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td></tr>\n", html_escape(s.label.empty() ? kind : s.label),
-                          s.rows.back().step, html_escape(values));
+      html += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                          html_escape(s.label.empty() ? kind : s.label), s.rows.back().step,
+                          html_escape(values));
     }
     html += "</table></div>\n";
   }
@@ -221,12 +229,11 @@ void other_charts(std::string& html, const MetricsLog& log) {
 }  // namespace
 
 std::string render_run_report(const RunReport& report) {
-  std::string html = fmt::format(
-      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-      "<title>oqvl run {0}</title>\n<style>{1}</style>\n</head>\n<body>\n"
-      "<h1>Training run: {0}</h1>\n<div class=\"sub\">{2}</div>\n",
-      html_escape(report.run_name), kStyle, html_escape(report.source));
+  std::string html = fmt::format("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                                 "<title>oqvl run {0}</title>\n<style>{1}</style>\n</head>\n<body>\n"
+                                 "<h1>Training run: {0}</h1>\n<div class=\"sub\">{2}</div>\n",
+                                 html_escape(report.run_name), kStyle, html_escape(report.source));
   summary_cards(html, report.metrics);
   train_charts(html, report.metrics);
   other_charts(html, report.metrics);
@@ -243,7 +250,8 @@ std::string render_run_report(const RunReport& report) {
 
 fs::path write_run_report(const fs::path& run_dir, fs::path out) {
   std::error_code ec;
-  if (!fs::is_directory(run_dir, ec)) fail("{}: not a folder (expected a training run folder)", run_dir.string());
+  if (!fs::is_directory(run_dir, ec))
+    fail("{}: not a folder (expected a training run folder)", run_dir.string());
   RunReport report;
   fs::path name = fs::absolute(run_dir).lexically_normal();
   if (name.filename().empty()) name = name.parent_path();
@@ -251,7 +259,8 @@ fs::path write_run_report(const fs::path& run_dir, fs::path out) {
   const fs::path metrics = run_dir / "metrics.jsonl";
   report.source = metrics.string();
   report.metrics = read_metrics_log(metrics);
-  if (fs::is_regular_file(run_dir / "config.toml", ec)) report.config_toml = read_file(run_dir / "config.toml");
+  if (fs::is_regular_file(run_dir / "config.toml", ec))
+    report.config_toml = read_file(run_dir / "config.toml");
   if (out.empty()) out = run_dir / "report.html";
   write_file_atomic(out, render_run_report(report));
   return out;

@@ -14,8 +14,8 @@
 namespace oqvl::report {
 
 struct RunReport {
-  std::string run_name;                    // the title (HTML-escaped when rendered)
-  std::string source;                      // the metrics file, named in the footer
+  std::string run_name;  // the title (HTML-escaped when rendered)
+  std::string source;    // the metrics file, named in the footer
   MetricsLog metrics;
   std::optional<std::string> config_toml;  // shown verbatim when present
 };

@@ -54,7 +54,8 @@ class ColumnThinner {
   void flush() {
     if (count_ == 0) return;
     std::pair<std::size_t, Point> keep[] = {first_, lo_, hi_, last_};
-    std::sort(std::begin(keep), std::end(keep), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::sort(std::begin(keep), std::end(keep),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
     for (std::size_t i = 0; i < 4; ++i)
       if (i == 0 || keep[i].first != keep[i - 1].first) out_.push_back(keep[i].second);
     count_ = 0;
@@ -144,7 +145,8 @@ std::string render_svg(const LineChart& chart) {
   if (named >= 2)
     for (const Series& s : chart.series)
       if (!s.name.empty()) items.push_back({s.name, s.color, text_width(s.name, 11) + 22});
-  if (!non_finite_x.empty()) items.push_back({"non-finite", kNonFiniteColor, text_width("non-finite", 11) + 22});
+  if (!non_finite_x.empty())
+    items.push_back({"non-finite", kNonFiniteColor, text_width("non-finite", 11) + 22});
   double room = x1 - (x0 + 1.08 * text_width(chart.title, 14) + 16), used = 0;
   for (Item& item : items) {
     if (used > 0 && used + item.width > room) {
@@ -161,10 +163,12 @@ std::string render_svg(const LineChart& chart) {
     double lx = x1;
     const double ty = 22 + 15.0 * static_cast<double>(r);
     for (auto it = rows[r].rbegin(); it != rows[r].rend(); ++it) {
-      svg += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"end\">{}</text>", lx, ty, html_escape(it->text));
+      svg += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"end\">{}</text>", lx, ty,
+                         html_escape(it->text));
       lx -= it->width;
-      svg += fmt::format("<line x1=\"{:.1f}\" y1=\"{}\" x2=\"{:.1f}\" y2=\"{}\" stroke=\"{}\" stroke-width=\"3\"/>\n",
-                         lx, ty - 4, lx + 16, ty - 4, html_escape(it->color));
+      svg += fmt::format(
+          "<line x1=\"{:.1f}\" y1=\"{}\" x2=\"{:.1f}\" y2=\"{}\" stroke=\"{}\" stroke-width=\"3\"/>\n", lx,
+          ty - 4, lx + 16, ty - 4, html_escape(it->color));
       lx -= 14;
     }
   }
@@ -192,20 +196,24 @@ std::string render_svg(const LineChart& chart) {
 
     svg += "<g stroke=\"#e6e6e6\" stroke-width=\"1\">";
     for (double v : ty.values)
-      svg += fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\"/>", x0, sy(v), x1, sy(v));
+      svg += fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\"/>", x0, sy(v), x1,
+                         sy(v));
     for (double v : tx.values)
       if (v >= xlo - 1e-9 * (xhi - xlo) && v <= xhi + 1e-9 * (xhi - xlo))
-        svg += fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\"/>", sx(v), y0, sx(v), y1);
+        svg += fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\"/>", sx(v), y0,
+                           sx(v), y1);
     svg += "</g>\n<g text-anchor=\"end\">";
     for (double v : ty.values)
-      svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\">{}</text>", x0 - 6, sy(v) + 4, format_tick(v, ty.step));
+      svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\">{}</text>", x0 - 6, sy(v) + 4,
+                         format_tick(v, ty.step));
     svg += "</g>\n<g text-anchor=\"middle\">";
     for (double v : tx.values)
       if (v >= xlo - 1e-9 * (xhi - xlo) && v <= xhi + 1e-9 * (xhi - xlo))
-        svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\">{}</text>", sx(v), y1 + 16, format_tick(v, tx.step));
+        svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\">{}</text>", sx(v), y1 + 16,
+                           format_tick(v, tx.step));
     svg += "</g>\n";
-    svg += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#999\"/>\n", x0,
-                       y0, x1 - x0, y1 - y0);
+    svg += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#999\"/>\n",
+                       x0, y0, x1 - x0, y1 - y0);
 
     for (const Series& s : chart.series) {
       std::vector<Point> dots;
@@ -217,16 +225,17 @@ std::string render_svg(const LineChart& chart) {
             "stroke-linejoin=\"round\" stroke-linecap=\"round\"/>\n",
             d, color, s.stroke_width, s.opacity);
       for (const Point& p : dots)
-        svg += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"{}\" fill=\"{}\" fill-opacity=\"{}\"/>\n", p.x,
-                           p.y, std::max(2.0, s.stroke_width), color, s.opacity);
+        svg += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"{}\" fill=\"{}\" fill-opacity=\"{}\"/>\n",
+                           p.x, p.y, std::max(2.0, s.stroke_width), color, s.opacity);
     }
     if (!non_finite_x.empty()) {
       std::sort(non_finite_x.begin(), non_finite_x.end());
       non_finite_x.erase(std::unique(non_finite_x.begin(), non_finite_x.end()), non_finite_x.end());
       std::string d;
       for (double v : non_finite_x) d += fmt::format("M{:.1f} {:.1f}v-8", sx(v), y1);
-      svg += fmt::format("<path d=\"{}\" stroke=\"{}\" stroke-width=\"2\"><title>{} non-finite value(s)</title></path>\n",
-                         d, kNonFiniteColor, non_finite_x.size());
+      svg += fmt::format(
+          "<path d=\"{}\" stroke=\"{}\" stroke-width=\"2\"><title>{} non-finite value(s)</title></path>\n", d,
+          kNonFiniteColor, non_finite_x.size());
     }
   }
   svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\" fill=\"#555\">{}</text>\n",

@@ -12,9 +12,9 @@
 namespace oqvl::report {
 
 struct Series {
-  std::string name;           // legend text ("" = not in the legend)
-  std::string color;          // a CSS colour
-  std::vector<double> x, y;   // same length; a non-finite x or y is a gap
+  std::string name;          // legend text ("" = not in the legend)
+  std::string color;         // a CSS colour
+  std::vector<double> x, y;  // same length; a non-finite x or y is a gap
   double stroke_width = 1.5;
   double opacity = 1;
 };
