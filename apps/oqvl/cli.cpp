@@ -27,6 +27,7 @@ int run_cli(int argc, char** argv, const ModelCommands* model) {
 
   register_version(app, model ? model->runtime_summary : nullptr);
   register_tokenize(app);
+  register_plot(app);
   CLI::App* data = app.add_subcommand("data", "WebDataset shards: demo data, inspect, stats, filter, "
                                               "pack, mix, image preprocessing benchmark, "
                                               "benchmark TSVs");

@@ -11,6 +11,7 @@ namespace oqvl::cli {
 // runtime_summary: the libtorch line, null when the model commands are not loaded.
 void register_version(CLI::App& app, std::string (*runtime_summary)());
 void register_tokenize(CLI::App& app);
+void register_plot(CLI::App& app);
 void register_data_inspect(CLI::App& data);
 void register_data_stats(CLI::App& data);
 void register_data_filter(CLI::App& data);

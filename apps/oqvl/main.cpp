@@ -2,9 +2,9 @@
 // 1 internal error.
 //
 // The commands that run models live in liboqvl_model_commands.so beside this executable, opened
-// only when needed: `oqvl data ...` and `oqvl tokenize` never load libtorch or CUDA (start-up
-// in milliseconds and a few MB instead of ~1 s and ~470 MB). Any other command, `version` and
-// --help go to the library when it exists, so they see the whole command tree.
+// only when needed: `oqvl data ...`, `oqvl tokenize` and `oqvl plot` never load libtorch or CUDA
+// (start-up in milliseconds and a few MB instead of ~1 s and ~470 MB). Any other command,
+// `version` and --help go to the library when it exists, so they see the whole command tree.
 #include <dlfcn.h>
 
 #include <cstdio>
@@ -26,7 +26,9 @@ std::string_view command_name(int argc, char** argv) {
   return {};
 }
 
-bool is_torch_free(std::string_view command) { return command == "data" || command == "tokenize"; }
+bool is_torch_free(std::string_view command) {
+  return command == "data" || command == "tokenize" || command == "plot";
+}
 
 #ifdef OQVL_MODEL_LIBRARY
 using ModelMain = int (*)(int, char**);
@@ -72,6 +74,7 @@ int main(int argc, char** argv) {
   }
 #else
   (void)is_torch_free;
+  (void)command;
 #endif
   return oqvl::cli::run_cli(argc, argv, nullptr);
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The oqvl executable loads libtorch only for the commands that run models: `data ...` and
-# `tokenize` never map libtorch (checked with the dynamic loader's own trace), `version` does in
-# a libtorch build; without liboqvl_model_commands.so beside it, the data commands still work and
+# The oqvl executable loads libtorch only for the commands that run models: `data ...`,
+# `tokenize` and `plot` never map libtorch (checked with the dynamic loader's own trace),
+# `version` does in a libtorch build; without liboqvl_model_commands.so beside it, the data commands still work and
 # a model command says what is missing.
 # Usage: startup.sh <oqvl-binary> <source-dir>
 set -euo pipefail
@@ -15,6 +15,7 @@ loaded() { LD_DEBUG=files "$@" 2>&1 >/dev/null | grep -c 'file=.*libtorch' || tr
 
 [ "$(loaded "$oqvl" tokenize -- hi)" = 0 ] || fail "oqvl tokenize loaded libtorch"
 [ "$(loaded "$oqvl" data --help)" = 0 ] || fail "oqvl data --help loaded libtorch"
+[ "$(loaded "$oqvl" plot --help)" = 0 ] || fail "oqvl plot --help loaded libtorch"
 "$oqvl" tokenize -- hi | grep -qx '\[6023\]' || fail "tokenize output"
 
 if ! "$oqvl" version | grep -q '^libtorch [0-9]'; then
