@@ -8,6 +8,7 @@
 #include <dlfcn.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <string_view>
@@ -63,6 +64,11 @@ int main(int argc, char** argv) {
       }
     } else {
       // RTLD_LOCAL: the library's copies of the layers stay separate from this executable's.
+      // libtorch's OpenMP threads spin at every barrier by default: when another thread of ours
+      // (the trainer's loader, an image decoder) or another process holds a core, each small op
+      // then waits out a spinning peer, 10-15x slower on 2 cores (docs/PERF.md). Passive waiting
+      // unless the user chose; libgomp reads this when libtorch loads, so it is set before.
+      setenv("OMP_WAIT_POLICY", "PASSIVE", /*overwrite=*/0);
       void* handle = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
       auto entry = handle ? reinterpret_cast<ModelMain>(dlsym(handle, "oqvl_model_main")) : nullptr;
       if (!entry) {

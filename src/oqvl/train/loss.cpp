@@ -1,5 +1,8 @@
 #include "oqvl/train/loss.h"
 
+#include <algorithm>
+#include <limits>
+
 #include "oqvl/core/error.h"
 
 namespace oqvl::train {
@@ -10,31 +13,59 @@ using torch::autograd::AutogradContext;
 using torch::autograd::tensor_list;
 using torch::indexing::Slice;
 
+// Elements of one [M, block] logits tile: small enough to stay in cache on a CPU, large enough
+// that each matmul is still a real one.
+constexpr std::int64_t kTileElements = 1 << 20;
+
 struct LinearCrossEntropy : torch::autograd::Function<LinearCrossEntropy> {
   static torch::Tensor forward(AutogradContext* ctx, torch::Tensor hidden, torch::Tensor weight,
-                               torch::Tensor targets, std::int64_t chunk) {
-    const int64_t M = hidden.size(0);
+                               torch::Tensor targets, std::int64_t block) {
+    const int64_t M = hidden.size(0), V = weight.size(0);
     const bool need_hidden = ctx->needs_input_grad(0), need_weight = ctx->needs_input_grad(1);
-    auto total = torch::zeros({}, hidden.options().dtype(torch::kFloat32));
-    torch::Tensor grad_hidden, grad_weight;
-    if (need_hidden) grad_hidden = torch::empty_like(hidden);
-    if (need_weight) grad_weight = torch::zeros_like(weight, torch::kFloat32);
-    for (int64_t start = 0; start < M; start += chunk) {
-      const int64_t end = std::min(M, start + chunk);
-      auto h = hidden.index({Slice(start, end)});                           // [C, H]
-      auto t = targets.index({Slice(start, end)});                          // [C]
-      auto logits = torch::matmul(h, weight.t()).to(torch::kFloat32);       // [C, V]
-      auto lse = torch::logsumexp(logits, 1);                               // [C]
-      total += (lse - logits.gather(1, t.unsqueeze(1)).squeeze(1)).sum();
-      if (!need_hidden && !need_weight) continue;
-      // d(sum CE)/d logits = softmax - onehot, formed in place in the logits buffer.
-      auto g = logits.sub_(lse.unsqueeze(1)).exp_();
-      g.scatter_add_(1, t.unsqueeze(1), torch::full({end - start, 1}, -1.0f, g.options()));
-      auto gl = g.to(hidden.scalar_type());
-      if (need_hidden) grad_hidden.index_put_({Slice(start, end)}, torch::matmul(gl, weight));
-      if (need_weight) grad_weight.add_(torch::matmul(gl.t(), h).to(torch::kFloat32));
+    // Softmax statistics in fp32 (fp64 inputs keep fp64: the unit tests compare in fp64).
+    const auto acc = hidden.scalar_type() == torch::kDouble ? torch::kDouble : torch::kFloat32;
+    auto opts = hidden.options().dtype(acc);
+    torch::NoGradGuard no_grad;
+    // Pass 1: an online log-sum-exp over vocabulary blocks (never a [M, V] tensor).
+    auto run_max = torch::full({M}, -std::numeric_limits<double>::infinity(), opts);
+    auto run_sum = torch::zeros({M}, opts);
+    for (int64_t v0 = 0; v0 < V; v0 += block) {
+      const int64_t v1 = std::min(V, v0 + block);
+      auto logits = torch::matmul(hidden, weight.index({Slice(v0, v1)}).t()).to(acc);  // [M, b]
+      auto new_max = torch::maximum(run_max, std::get<0>(logits.max(1)));
+      run_sum.mul_((run_max - new_max).exp_()).add_(logits.sub_(new_max.unsqueeze(1)).exp_().sum(1));
+      run_max = new_max;
     }
-    ctx->saved_data["grad_hidden"] = grad_hidden;
+    auto lse = run_max + run_sum.log();  // [M]
+    auto target_rows = weight.index_select(0, targets);  // [M, H]
+    auto target_logit = (hidden.to(acc) * target_rows.to(acc)).sum(1);
+    auto total = M > 0 ? (lse - target_logit).sum() : torch::zeros({}, opts);
+
+    // Pass 2: d(sum CE)/d logits = softmax - onehot, block by block, straight into the gradients
+    // (the loss is a scalar, so backward only has to scale them).
+    torch::Tensor grad_hidden, grad_weight;
+    if ((need_hidden || need_weight) && M > 0) {
+      auto h_acc = hidden.to(acc);
+      if (need_hidden) grad_hidden = torch::zeros({M, hidden.size(1)}, opts);
+      if (need_weight) grad_weight = torch::empty({V, weight.size(1)}, weight.options().dtype(acc));
+      for (int64_t v0 = 0; v0 < V; v0 += block) {
+        const int64_t v1 = std::min(V, v0 + block);
+        auto w = weight.index({Slice(v0, v1)});
+        auto p = torch::matmul(hidden, w.t()).to(acc).sub_(lse.unsqueeze(1)).exp_();  // [M, b]
+        if (need_hidden) grad_hidden.addmm_(p, w.to(acc));
+        if (need_weight) {
+          auto rows = grad_weight.narrow(0, v0, v1 - v0);
+          torch::mm_out(rows, p.t(), h_acc);
+        }
+      }
+      if (need_hidden) grad_hidden.sub_(target_rows.to(acc));
+      if (need_weight) grad_weight.index_add_(0, targets, h_acc, -1.0);
+    } else if (need_weight) {
+      grad_weight = torch::zeros({V, weight.size(1)}, weight.options().dtype(acc));
+    } else if (need_hidden) {
+      grad_hidden = torch::zeros({M, hidden.size(1)}, opts);
+    }
+    ctx->saved_data["grad_hidden"] = need_hidden ? grad_hidden.to(hidden.scalar_type()) : torch::Tensor();
     ctx->saved_data["grad_weight"] = need_weight ? grad_weight.to(weight.scalar_type()) : torch::Tensor();
     return total;
   }
@@ -51,12 +82,14 @@ struct LinearCrossEntropy : torch::autograd::Function<LinearCrossEntropy> {
 }  // namespace
 
 torch::Tensor linear_cross_entropy_sum(const torch::Tensor& hidden, const torch::Tensor& weight,
-                                       const torch::Tensor& targets, std::int64_t chunk) {
+                                       const torch::Tensor& targets, std::int64_t block) {
   if (hidden.dim() != 2 || weight.dim() != 2 || hidden.size(1) != weight.size(1))
     fail("loss: hidden must be [M, H] and weight [V, H]");
   if (targets.dim() != 1 || targets.size(0) != hidden.size(0)) fail("loss: targets must be [M]");
-  if (chunk < 1) fail("loss: chunk must be >= 1");
-  return LinearCrossEntropy::apply(hidden, weight, targets.to(hidden.device(), torch::kInt64), chunk);
+  if (block < 0) fail("loss: block must be >= 0");
+  if (block == 0)
+    block = std::clamp<std::int64_t>(kTileElements / std::max<std::int64_t>(1, hidden.size(0)), 256, 8192);
+  return LinearCrossEntropy::apply(hidden, weight, targets.to(hidden.device(), torch::kInt64), block);
 }
 
 }  // namespace oqvl::train
