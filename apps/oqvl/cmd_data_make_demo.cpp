@@ -48,7 +48,8 @@ void register_data_make_demo(CLI::App& data) {
                                           : fmt::format("{{00000..{:05d}}}.tar",
                                                         split.shards.size() - 1));
     }
-    if (!summary.sft.empty()) fmt::print("sft: conversations for the train split in {}/{}\n", out, summary.sft);
+    if (!summary.sft.empty())
+      fmt::print("sft: conversations for the train split in {}/{}\n", out, summary.sft);
   });
 }
 

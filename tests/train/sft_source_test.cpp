@@ -32,10 +32,12 @@ struct SftSourceTest : ::testing::Test {
   SftSourceOptions options;
   void SetUp() override {
     std::string jsonl;
-    for (int i = 0; i < 6; ++i) jsonl += line("s" + std::to_string(i), "img/" + std::to_string(i) + ".jpg", "answer");
+    for (int i = 0; i < 6; ++i)
+      jsonl += line("s" + std::to_string(i), "img/" + std::to_string(i) + ".jpg", "answer");
     jsonl += line("t", "", "text answer");
     options.file = dir.write("data/train.jsonl", jsonl);
-    for (int i = 0; i < 6; ++i) dir.write("data/img/" + std::to_string(i) + ".jpg", "bytes of " + std::to_string(i));
+    for (int i = 0; i < 6; ++i)
+      dir.write("data/img/" + std::to_string(i) + ".jpg", "bytes of " + std::to_string(i));
     options.tokenizer = oqvl::test::source_path("assets/qwen2-tokenizer/tokenizer.json");
     options.seed = 3;
   }
@@ -50,12 +52,14 @@ TEST_F(SftSourceTest, EveryEpochIsASeededPermutationWithImagesAndLabels) {
     ASSERT_TRUE(row);
     (i < 7 ? epoch0 : epoch1).push_back(row->key);
     ASSERT_EQ(row->labels.size(), row->ids.size());
-    const auto placeholders = std::count(row->ids.begin(), row->ids.end(), std::int64_t{data::kImagePlaceholderId});
+    const auto placeholders = std::count(row->ids.begin(), row->ids.end(),
+                                         std::int64_t{data::kImagePlaceholderId});
     ASSERT_EQ(static_cast<std::size_t>(placeholders), row->images.size()) << row->key;
     EXPECT_EQ(row->ids.front(), data::kBosId);
     EXPECT_EQ(row->labels.front(), data::kIgnoreLabelId);
     EXPECT_EQ(row->labels.back(), 198);  // the assistant turn's "\n" is labelled
-    EXPECT_EQ(row->sample_text_lengths, std::vector<std::int64_t>{static_cast<std::int64_t>(row->ids.size())});
+    EXPECT_EQ(row->sample_text_lengths,
+              std::vector<std::int64_t>{static_cast<std::int64_t>(row->ids.size())});
     if (contains(row->key, "'t'")) {
       EXPECT_TRUE(row->images.empty());
     } else {

@@ -52,7 +52,8 @@ RunResult run_benchmark(model::OpenQwen2VL& model, const data::Tokenizer& tokeni
     auto results = model::generate_from_embeds(model->llm, prompts, gen);
     for (auto& r : results) {
       std::vector<std::int32_t> v(r.tokens.begin(), r.tokens.end());
-      out.predictions.push_back(data::python_strip(tokenizer.decode(v, /*skip_special=*/true, /*skip_unknown=*/true)));
+      out.predictions.push_back(
+          data::python_strip(tokenizer.decode(v, /*skip_special=*/true, /*skip_unknown=*/true)));
       out.new_tokens += static_cast<std::int64_t>(r.tokens.size());
       out.tokens.push_back(std::move(r.tokens));
     }

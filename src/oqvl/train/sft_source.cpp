@@ -28,18 +28,21 @@ class SftSource : public RowSource {
     prompt_.strip_quirk = o.strip_quirk;
     prompt_.max_ids = o.max_ids;
     prompt_.bos_id = o.bos_id;
-    log::info("SFT data: {} conversations in {} (template {})", file_.size(), o.file.string(), o.prompt_template);
+    log::info("SFT data: {} conversations in {} (template {})", file_.size(), o.file.string(),
+              o.prompt_template);
   }
 
   ~SftSource() override {
     if (skipped_.total() > 0)
-      for (const auto& [reason, n] : skipped_.by_reason()) log::warn("SFT data: skipped {} samples: {}", n, reason);
+      for (const auto& [reason, n] : skipped_.by_reason())
+        log::warn("SFT data: skipped {} samples: {}", n, reason);
   }
 
   std::optional<Row> next() override {
     if (file_.size() == 0) return std::nullopt;
     for (std::size_t tries = 0;; ++tries) {
-      if (tries >= file_.size()) fail("SFT data '{}': every sample was skipped as bad", options_.file.string());
+      if (tries >= file_.size())
+        fail("SFT data '{}': every sample was skipped as bad", options_.file.string());
       if (position_.index >= static_cast<std::int64_t>(file_.size())) {
         ++position_.epoch;
         position_.index = 0;
@@ -91,7 +94,8 @@ class SftSource : public RowSource {
     const auto conversation = file_.at(index);
     auto tokens = data::tokenize_conversation(tokenizer_, conversation, prompt_);
     Row row;
-    row.key = fmt::format("{} sample {} (id '{}')", options_.file.filename().string(), index, conversation.id);
+    row.key = fmt::format("{} sample {} (id '{}')", options_.file.filename().string(), index,
+                          conversation.id);
     if (tokens.images > 0) {
       // parse_conversation guarantees one marker per image and at most one image.
       try {

@@ -27,8 +27,8 @@ struct SftSourceOptions {
   std::filesystem::path tokenizer;        // tokenizer.json (Qwen2; the Open-Qwen2VL layout is applied)
   std::string prompt_template = "qwen2";  // "qwen2" | "plain"
   std::uint64_t seed = 7;
-  std::int64_t max_ids = 4096;  // ids per row before image expansion (0 = all)
-  bool strip_quirk = true;      // qwen2: drop the first token after each <image> in turn 0, as the reference
+  std::int64_t max_ids = 4096;   // ids per row before image expansion (0 = all)
+  bool strip_quirk = true;       // qwen2: drop the first token after each <image> in turn 0, as the reference
   std::int64_t bos_id = 128245;  // plain: the id put first
   bool skip_bad = false;         // skip malformed samples and unreadable images (logged, counted)
 };

@@ -15,7 +15,8 @@ bool contains(const std::string& s, std::string_view part) { return s.find(part)
 
 constexpr const char* kA =
     R"({"id": "a", "image": "x/a.jpg", "conversations": [{"from": "human", "value": "<image>\nQ?"}, {"from": "gpt", "value": "A"}]})";
-constexpr const char* kB = R"({"conversations": [{"from": "human", "value": "text only, with ] and , and \" inside"}, {"from": "gpt", "value": "ok"}]})";
+constexpr const char* kB =
+    R"({"conversations": [{"from": "human", "value": "text only, with ] and , and \" inside"}, {"from": "gpt", "value": "ok"}]})";
 
 TEST(ConversationFile, ReadsAJsonArray) {
   TempDir dir;
@@ -64,7 +65,8 @@ TEST(ConversationFile, ReadsTheMammothIndexLazily) {
   // A sample file that changes after opening is read as it is now (nothing is cached).
   dir.write("split/direct/b.json", "{bad");
   const auto bad = error_of([&] { f.at(1); });
-  EXPECT_TRUE(contains(bad, "b.json") && contains(bad, "index.jsonl line 2") && contains(bad, "bad JSON")) << bad;
+  EXPECT_TRUE(contains(bad, "b.json") && contains(bad, "index.jsonl line 2") && contains(bad, "bad JSON"))
+      << bad;
 }
 
 TEST(ConversationFile, RejectsBadFiles) {
@@ -72,8 +74,10 @@ TEST(ConversationFile, RejectsBadFiles) {
   EXPECT_TRUE(contains(error_of([&] { ConversationFile f(dir / "none.jsonl"); }), "does not exist"));
   EXPECT_TRUE(contains(error_of([&] { ConversationFile f(dir.write("a.txt", "")); }), ".jsonl"));
   EXPECT_TRUE(contains(error_of([&] { ConversationFile f(dir.write("o.json", "{}")); }), "not a JSON array"));
-  EXPECT_TRUE(contains(error_of([&] { ConversationFile f(dir.write("t.json", std::string("[") + kA)); }), "truncated"));
-  EXPECT_TRUE(contains(error_of([&] { ConversationFile f(dir.write("x.json", "[1] 2")); }), "after its JSON array"));
+  EXPECT_TRUE(contains(error_of([&] { ConversationFile f(dir.write("t.json", std::string("[") + kA)); }),
+                       "truncated"));
+  EXPECT_TRUE(
+      contains(error_of([&] { ConversationFile f(dir.write("x.json", "[1] 2")); }), "after its JSON array"));
   const auto lines = dir.write("bad.jsonl", std::string(kA) + "\n{\"conversations\": [}\n");
   ConversationFile f(lines);  // the first row is fine; the second fails when read
   const auto e = error_of([&] { f.at(1); });
@@ -90,12 +94,15 @@ TEST(ConversationFile, RejectsMalformedSamples) {
       {R"({"conversations": [{"from": "human"}]})", "turn 0 must be"},
       {R"({"conversations": [{"from": "gpt", "value": "x"}]})", "alternate"},
       {R"({"conversations": [{"from": "human", "value": "x"}, {"from": "human", "value": "y"}]})", "turn 1"},
-      {R"({"image": "a.jpg", "conversations": [{"from": "human", "value": "no marker"}]})", "0 <image> markers"},
-      {R"({"image": "a.jpg", "conversations": [{"from": "human", "value": "<image><image>"}]})", "2 <image> markers"},
+      {R"({"image": "a.jpg", "conversations": [{"from": "human", "value": "no marker"}]})",
+       "0 <image> markers"},
+      {R"({"image": "a.jpg", "conversations": [{"from": "human", "value": "<image><image>"}]})",
+       "2 <image> markers"},
       {R"({"conversations": [{"from": "human", "value": "<image> x"}]})", "but no 'image'"},
       {R"({"image": "a.jpg", "conversations": [{"from": "human", "value": "<image>"}, {"from": "gpt", "value": "<image>"}]})",
        "turn 1 (gpt)"},
-      {R"({"image": ["a.jpg", "b.jpg"], "conversations": [{"from": "human", "value": "<image>"}]})", "several images"},
+      {R"({"image": ["a.jpg", "b.jpg"], "conversations": [{"from": "human", "value": "<image>"}]})",
+       "several images"},
       {R"({"image": "", "conversations": [{"from": "human", "value": "x"}]})", "non-empty string"},
       {R"({"id": 2.5, "conversations": [{"from": "human", "value": "x"}]})", "'id' must be"},
   };
@@ -105,7 +112,9 @@ TEST(ConversationFile, RejectsMalformedSamples) {
   }
   // Accepted: a trailing human turn, an integer id, a null image.
   const auto ok = parse_conversation(
-      nlohmann::json::parse(R"({"id": 12, "image": null, "conversations": [{"from": "human", "value": "x"}]})"), "7");
+      nlohmann::json::parse(
+          R"({"id": 12, "image": null, "conversations": [{"from": "human", "value": "x"}]})"),
+      "7");
   EXPECT_EQ(ok.id, "12");
   EXPECT_FALSE(ok.image);
 }

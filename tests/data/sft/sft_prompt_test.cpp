@@ -14,14 +14,16 @@ namespace oqvl::data {
 namespace {
 
 const Tokenizer& tokenizer() {
-  static const auto tok = load_qwen2vl_tokenizer(oqvl::test::source_path("assets/qwen2-tokenizer/tokenizer.json"));
+  static const auto tok = load_qwen2vl_tokenizer(
+      oqvl::test::source_path("assets/qwen2-tokenizer/tokenizer.json"));
   return tok;
 }
 
 void expect_matches(const nlohmann::json& golden, const SftTokens& got, const std::string& what) {
   EXPECT_EQ(got.ids, golden["ids"].get<std::vector<std::int64_t>>()) << what;
   EXPECT_EQ(got.labels, golden["labels"].get<std::vector<std::int64_t>>()) << what;
-  EXPECT_EQ(got.images, std::count(got.ids.begin(), got.ids.end(), std::int64_t{kImagePlaceholderId})) << what;
+  EXPECT_EQ(got.images, std::count(got.ids.begin(), got.ids.end(), std::int64_t{kImagePlaceholderId}))
+      << what;
 }
 
 TEST(SftPrompt, MatchesReferenceForBothTemplates) {
@@ -35,7 +37,8 @@ TEST(SftPrompt, MatchesReferenceForBothTemplates) {
     o.max_ids = g["max_ids"].get<std::int64_t>();
     expect_matches(g["qwen2"], tokenize_conversation(tokenizer(), conversation, o), name + " qwen2");
     o.strip_quirk = false;
-    expect_matches(g["qwen2_no_quirk"], tokenize_conversation(tokenizer(), conversation, o), name + " no quirk");
+    expect_matches(g["qwen2_no_quirk"], tokenize_conversation(tokenizer(), conversation, o),
+                   name + " no quirk");
     o.prompt_template = SftTemplate::kPlain;
     o.strip_quirk = true;  // ignored by plain
     expect_matches(g["plain"], tokenize_conversation(tokenizer(), conversation, o), name + " plain");
@@ -89,7 +92,8 @@ TEST(SftPrompt, TemplateNames) {
   EXPECT_EQ(parse_sft_template("qwen2"), SftTemplate::kQwen2);
   EXPECT_EQ(parse_sft_template("plain"), SftTemplate::kPlain);
   EXPECT_EQ(sft_template_name(SftTemplate::kPlain), "plain");
-  EXPECT_NE(oqvl::test::error_of([] { parse_sft_template("chatml"); }).find("'qwen2' or 'plain'"), std::string::npos);
+  EXPECT_NE(oqvl::test::error_of([] { parse_sft_template("chatml"); }).find("'qwen2' or 'plain'"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -10,12 +10,9 @@ Conversation parse_conversation(const nlohmann::json& sample, std::string fallba
   Conversation c;
   c.id = std::move(fallback_id);
   if (const auto id = sample.find("id"); id != sample.end() && !id->is_null()) {
-    if (id->is_string())
-      c.id = id->get<std::string>();
-    else if (id->is_number_integer())
-      c.id = id->dump();
-    else
-      fail("'id' must be a string or an integer, not {}", id->type_name());
+    if (id->is_string()) c.id = id->get<std::string>();
+    else if (id->is_number_integer()) c.id = id->dump();
+    else fail("'id' must be a string or an integer, not {}", id->type_name());
   }
   if (const auto image = sample.find("image"); image != sample.end() && !image->is_null()) {
     if (image->is_array()) fail("sample '{}': several images per sample are not supported", c.id);
@@ -36,12 +33,9 @@ Conversation parse_conversation(const nlohmann::json& sample, std::string fallba
       fail("sample '{}': turn {} must be {{\"from\": \"human\"|\"gpt\", \"value\": string}}", c.id, i);
     const auto& name = from->get_ref<const std::string&>();
     Turn turn;
-    if (name == "human")
-      turn.from = Speaker::kHuman;
-    else if (name == "gpt")
-      turn.from = Speaker::kGpt;
-    else
-      fail("sample '{}': turn {} is from '{}' (expected 'human' or 'gpt')", c.id, i, name);
+    if (name == "human") turn.from = Speaker::kHuman;
+    else if (name == "gpt") turn.from = Speaker::kGpt;
+    else fail("sample '{}': turn {} is from '{}' (expected 'human' or 'gpt')", c.id, i, name);
     const auto expected = i % 2 == 0 ? Speaker::kHuman : Speaker::kGpt;
     if (turn.from != expected)
       fail("sample '{}': turn {} is from '{}' but turns must alternate human, gpt, ... starting with human",

@@ -51,10 +51,8 @@ std::vector<std::pair<std::uint64_t, std::uint64_t>> array_element_spans(std::st
     for (bool in_string = false; pos < text.size(); ++pos) {
       const char c = text[pos];
       if (in_string) {
-        if (c == '\\')
-          ++pos;
-        else if (c == '"')
-          in_string = false;
+        if (c == '\\') ++pos;
+        else if (c == '"') in_string = false;
       } else if (c == '"') {
         in_string = true;
       } else if (c == '{' || c == '[') {
@@ -91,7 +89,8 @@ json parse_json(std::string_view text) {
 ConversationFile::ConversationFile(const fs::path& file) : path_(file) {
   const auto ext = file.extension().string();
   if (ext != ".json" && ext != ".jsonl")
-    fail("SFT data '{}': expected a .json (array) or .jsonl (one sample per line, or an index) file", file.string());
+    fail("SFT data '{}': expected a .json (array) or .jsonl (one sample per line, or an index) file",
+         file.string());
   if (!fs::exists(file)) fail("SFT data '{}' does not exist", file.string());
   file_ = std::make_unique<MappedFile>(file);
   const auto text = file_->view();
@@ -128,10 +127,8 @@ std::string ConversationFile::where(std::size_t i) const {
   switch (layout_) {
     case ConversationLayout::kJsonArray:
       return fmt::format("{} element {} (line {})", path_.string(), i, line);
-    case ConversationLayout::kJsonLines:
-      return fmt::format("{} line {}", path_.string(), line);
-    case ConversationLayout::kIndex:
-      break;
+    case ConversationLayout::kJsonLines: return fmt::format("{} line {}", path_.string(), line);
+    case ConversationLayout::kIndex: break;
   }
   std::string row_path;
   try {
@@ -159,13 +156,14 @@ fs::path ConversationFile::sample_file(std::size_t i, std::string& row_path) con
   if (fs::exists(direct)) return direct;
   const auto split = dir / kMammothSampleFolder / row_path;
   if (fs::exists(split)) return split;
-  fail("{} line {}: sample file '{}' not found (looked in '{}' and '{}')", path_.string(), line_of(begin), row_path,
-       dir.string(), (dir / kMammothSampleFolder).string());
+  fail("{} line {}: sample file '{}' not found (looked in '{}' and '{}')", path_.string(), line_of(begin),
+       row_path, dir.string(), (dir / kMammothSampleFolder).string());
 }
 
 // Locations are added only when something is wrong: line_of() reads the file up to the sample.
 Conversation ConversationFile::at(std::size_t i) const {
-  if (i >= spans_.size()) fail("SFT data '{}': sample {} is past the end ({} samples)", path_.string(), i, size());
+  if (i >= spans_.size())
+    fail("SFT data '{}': sample {} is past the end ({} samples)", path_.string(), i, size());
   const auto [begin, end] = spans_[i];
   if (layout_ == ConversationLayout::kIndex) {
     std::string row_path;

@@ -27,7 +27,8 @@ SftImages::SftImages(const std::string& images, const fs::path& default_folder) 
       auto split = split_member_name(m.name);
       if (!split || split->first == last_key) continue;
       last_key = split->first;
-      const auto [it, added] = index_.try_emplace(split->first, Where{static_cast<std::uint32_t>(s), m.offset});
+      const auto [it, added] = index_.try_emplace(split->first,
+                                                  Where{static_cast<std::uint32_t>(s), m.offset});
       if (!added && it->second.shard != s)
         fail("SFT images: key '{}' is in both '{}' and '{}'; keys must name one sample", split->first,
              shards_[it->second.shard], shards_[s]);

@@ -13,7 +13,8 @@ std::vector<std::int64_t> tokenize_image_prompt(const Tokenizer& tokenizer, std:
     if (!chunk.empty()) {
       chunk_ids.clear();
       tokenizer.encode_append(chunk, chunk_ids);
-      const std::size_t skip = after_image && options.drop_first_token_after_image && !chunk_ids.empty() ? 1 : 0;
+      const std::size_t skip = after_image && options.drop_first_token_after_image && !chunk_ids.empty() ? 1
+                                                                                                         : 0;
       ids.insert(ids.end(), chunk_ids.begin() + static_cast<std::ptrdiff_t>(skip), chunk_ids.end());
     }
     if (at == std::string_view::npos) break;
