@@ -40,15 +40,17 @@ class SftSource : public RowSource {
 
   std::optional<Row> next() override {
     if (file_.size() == 0) return std::nullopt;
-    for (std::size_t tries = 0;; ++tries) {
-      if (tries >= file_.size())
+    // With one good sample, at most 2 (n - 1) bad ones come in a row (the end of one epoch's
+    // order, the start of the next), so more means there is none.
+    for (std::size_t skipped = 0;; ++skipped) {
+      if (skipped >= 2 * file_.size())
         fail("SFT data '{}': every sample was skipped as bad", options_.file.string());
-      if (position_.index >= static_cast<std::int64_t>(file_.size())) {
+      const auto sample = sample_at(position_.epoch, position_.index);
+      // The position after an epoch's last row is the next epoch's start (one spelling).
+      if (++position_.index == static_cast<std::int64_t>(file_.size())) {
         ++position_.epoch;
         position_.index = 0;
       }
-      const auto sample = sample_at(position_.epoch, position_.index);
-      ++position_.index;
       try {
         return make_row(sample);
       } catch (const Error& e) {
@@ -66,6 +68,7 @@ class SftSource : public RowSource {
       fail("SFT data position (epoch {}, index {}) is outside '{}' ({} samples)", p.epoch, p.index,
            options_.file.string(), file_.size());
     position_ = DataPosition{p.epoch, 0, p.index, 0};
+    if (position_.index == static_cast<std::int64_t>(file_.size())) position_ = DataPosition{p.epoch + 1, 0, 0, 0};
   }
 
   std::int64_t rows_per_epoch() const override { return static_cast<std::int64_t>(file_.size()); }
