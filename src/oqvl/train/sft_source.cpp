@@ -68,7 +68,8 @@ class SftSource : public RowSource {
       fail("SFT data position (epoch {}, index {}) is outside '{}' ({} samples)", p.epoch, p.index,
            options_.file.string(), file_.size());
     position_ = DataPosition{p.epoch, 0, p.index, 0};
-    if (position_.index == static_cast<std::int64_t>(file_.size())) position_ = DataPosition{p.epoch + 1, 0, 0, 0};
+    if (position_.index == static_cast<std::int64_t>(file_.size()))
+      position_ = DataPosition{p.epoch + 1, 0, 0, 0};
   }
 
   std::int64_t rows_per_epoch() const override { return static_cast<std::int64_t>(file_.size()); }
