@@ -10,7 +10,10 @@ void register_data_make_demo(CLI::App& data) {
   auto* cmd = data.add_subcommand(
       "make-demo",
       "Turn Debian's Fashion-MNIST (70k real product photos, 10 classes) into WebDataset shards "
-      "with templated captions and json metadata: OUT/train/*.tar, OUT/test/*.tar, OUT/demo.json");
+      "with templated captions and json metadata: OUT/train/*.tar, OUT/test/*.tar, OUT/demo.json; "
+      "and OUT/sft/train.jsonl, one LLaVA-format conversation per train sample (image = its key in "
+      "the train shards, a short-answer question answered with the class name) for `oqvl train` "
+      "stage sft");
   // Flag values live as long as the App: the callback runs after this function returns.
   struct Args {
     data::DemoOptions options;
@@ -45,6 +48,8 @@ void register_data_make_demo(CLI::App& data) {
                                           : fmt::format("{{00000..{:05d}}}.tar",
                                                         split.shards.size() - 1));
     }
+    if (!summary.sft.empty())
+      fmt::print("sft: conversations for the train split in {}/{}\n", out, summary.sft);
   });
 }
 

@@ -9,7 +9,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 "$oqvl" -q data make-demo --out "$tmp/demo" --train-samples 250 --test-samples 40 --shard-size 100
-test -f "$tmp/demo/demo.json"
+test -f "$tmp/demo/demo.json" && test -f "$tmp/demo/sft/train.jsonl"
 ls "$tmp/demo/train" | grep -qx 00002.tar
 
 python3 - "$tmp/demo" <<'PY'
@@ -18,6 +18,7 @@ import webdataset as wds
 from PIL import Image
 root = sys.argv[1]
 classes = json.load(open(f"{root}/demo.json"))["classes"]
+classes_by_key = {}
 for split, expected in (("train", 250), ("test", 40)):
     shards = sorted(glob.glob(f"{root}/{split}/*.tar"))
     n = 0
@@ -29,8 +30,17 @@ for split, expected in (("train", 250), ("test", 40)):
         img = Image.open(io.BytesIO(s["jpg"]))
         assert img.format == "JPEG" and img.size == (28, 28), (img.format, img.size)
         assert s["__key__"] == f"{n:09d}", s["__key__"]
+        if split == "train":
+            classes_by_key[s["__key__"]] = meta["class"]
         n += 1
     assert n == expected, (split, n)
+# sft/train.jsonl: one LLaVA conversation per train sample, answered with the sample's class.
+sft = [json.loads(line) for line in open(f"{root}/sft/train.jsonl", encoding="utf-8")]
+assert len(sft) == 250, len(sft)
+for c in sft:
+    human, gpt = c["conversations"]
+    assert human["from"] == "human" and human["value"].startswith("<image>\nQuestion: "), c
+    assert gpt["from"] == "gpt" and gpt["value"] == classes_by_key[c["image"]] and c["id"] == c["image"], c
 print("python webdataset + Pillow read the demo shards: OK")
 PY
 

@@ -7,7 +7,9 @@
 
 #include "oqvl/core/error.h"
 #include "oqvl/core/files.h"
+#include "oqvl/data/demo/demo_sft.h"
 #include "oqvl/data/io/tar_reader.h"
+#include "oqvl/data/sft/conversation_file.h"
 #include "test_util.h"
 
 namespace fs = std::filesystem;
@@ -55,12 +57,35 @@ TEST(DemoData, WritesCaptionedImageSamplesWithLabels) {
   EXPECT_EQ(n, 20);
 }
 
+TEST(DemoData, WritesOneSftConversationPerTrainSample) {
+  TempDir tmp("oqvl_demo");
+  fs::path out = tmp / "sft";
+  auto summary = oqvl::data::make_demo_dataset(small(out, 2));
+  EXPECT_EQ(summary.sft, "sft/train.jsonl");
+  oqvl::data::ConversationFile sft(out / summary.sft);
+  ASSERT_EQ(sft.size(), 120u);
+  // Each conversation names its sample's key and answers with the class the shard's json gives.
+  oqvl::data::TarReader reader(out / "train" / "00001.tar");
+  for (std::size_t i = 50; auto sample = reader.next(); ++i) {
+    const auto c = sft.at(i);
+    EXPECT_EQ(c.id, sample->key);
+    EXPECT_EQ(c.image, sample->key);
+    ASSERT_EQ(c.turns.size(), 2u);
+    EXPECT_EQ(c.turns[0].value, oqvl::data::kDemoSftPrompt);
+    EXPECT_EQ(c.turns[1].value, nlohmann::json::parse(sample->bytes("json"))["class"].get<std::string>());
+  }
+  // A set made before the SFT file existed is not reused.
+  fs::remove(out / summary.sft);
+  EXPECT_FALSE(oqvl::data::make_demo_dataset(small(out, 1)).reused);
+  EXPECT_TRUE(fs::exists(out / summary.sft));
+}
+
 TEST(DemoData, SameBytesWhateverTheThreadCount) {
   TempDir tmp("oqvl_demo");
   fs::path a = tmp / "t1", b = tmp / "t2";
   oqvl::data::make_demo_dataset(small(a, 1));
   oqvl::data::make_demo_dataset(small(b, 2));
-  for (const char* shard : {"train/00000.tar", "train/00002.tar", "test/00000.tar"}) {
+  for (const char* shard : {"train/00000.tar", "train/00002.tar", "test/00000.tar", "sft/train.jsonl"}) {
     EXPECT_EQ(oqvl::read_file(a / shard), oqvl::read_file(b / shard)) << shard;
   }
 }

@@ -10,6 +10,7 @@
 #include "oqvl/core/random.h"
 #include "oqvl/core/thread_pool.h"
 #include "oqvl/data/demo/demo_captions.h"
+#include "oqvl/data/demo/demo_sft.h"
 #include "oqvl/data/image/image_encode.h"
 #include "oqvl/data/io/tar_writer.h"
 
@@ -43,7 +44,7 @@ Sample demo_sample(const FashionMnistSplit& data, std::string_view split, std::u
   int label = data.labels[index];
   std::string_view noun = kFashionMnistClasses[label];
   std::string caption = demo_caption(noun, options.seed * 1000003ULL + index * 2 + (split == "test"));
-  std::string key = fmt::format("{:09d}", index);
+  std::string key = demo_sample_key(index);
 
   Sample sample;
   sample.key = key;
@@ -114,6 +115,8 @@ void prepare_out_dir(const fs::path& out) {
 
 }  // namespace
 
+std::string demo_sample_key(std::uint64_t index) { return fmt::format("{:09d}", index); }
+
 DemoSummary make_demo_dataset(const DemoOptions& options) {
   if (options.out.empty()) fail("make-demo needs an output folder (--out)");
   if (options.shard_size == 0) fail("--shard-size must be at least 1");
@@ -125,7 +128,9 @@ DemoSummary make_demo_dataset(const DemoOptions& options) {
       json old = json::parse(read_file(summary_path));
       DemoSummary reused;
       reused.reused = true;
-      bool complete = old.at("options") == options_json(options);
+      reused.sft = std::string(kDemoSftFile);
+      // A set made before the SFT file existed is rebuilt (demo.json itself is unchanged).
+      bool complete = old.at("options") == options_json(options) && fs::exists(options.out / kDemoSftFile);
       if (complete) {
         for (const auto& s : old.at("splits")) {
           DemoSplitSummary split;
@@ -152,6 +157,11 @@ DemoSummary make_demo_dataset(const DemoOptions& options) {
                               {"test", options.test_samples}}) {
     FashionMnistSplit data = read_fashion_mnist(options.source, split);
     DemoSplitSummary s = write_split(data, split, limit, options, pool);
+    if (s.name == "train") {
+      fs::create_directories((options.out / kDemoSftFile).parent_path());
+      write_file_atomic(options.out / kDemoSftFile, demo_sft_jsonl(data, s.samples));
+      summary.sft = std::string(kDemoSftFile);
+    }
     splits.push_back({{"name", s.name},
                       {"samples", s.samples},
                       {"bytes", s.bytes},

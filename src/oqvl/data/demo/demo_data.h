@@ -1,6 +1,7 @@
 // The embedded default data set: Debian's Fashion-MNIST turned into WebDataset shards of real
 // product photos (JPEG) with templated captions and img2dataset-style json metadata, plus a
-// held-out test split. The quick start, and later the demo training, run on it.
+// held-out test split and a visual-SFT conversation file for the train split (demo_sft.h). The
+// quick start and the demo training run on it.
 #pragma once
 
 #include <cstdint>
@@ -13,7 +14,7 @@
 namespace oqvl::data {
 
 struct DemoOptions {
-  std::filesystem::path out;  // gets train/, test/ and demo.json
+  std::filesystem::path out;  // gets train/, test/, sft/train.jsonl and demo.json
   std::filesystem::path source = kFashionMnistDir;
   std::uint64_t train_samples = 0;   // 0 = the whole split (60,000)
   std::uint64_t test_samples = 0;    // 0 = the whole split (10,000)
@@ -33,8 +34,12 @@ struct DemoSplitSummary {
 
 struct DemoSummary {
   std::vector<DemoSplitSummary> splits;
+  std::string sft;      // the SFT conversations, relative to DemoOptions::out (kDemoSftFile)
   bool reused = false;  // the folder already held this exact data set
 };
+
+// The key of sample `index` of a split ("000000042").
+std::string demo_sample_key(std::uint64_t index);
 
 // Builds (or, when `out` already holds the same data set, reuses) the demo data set.
 // Shards are written atomically; demo.json is written last and marks the set complete.

@@ -7,13 +7,15 @@ std::vector<std::int64_t> tokenize_image_prompt(const Tokenizer& tokenizer, std:
   std::vector<std::int64_t> ids;
   if (options.add_bos) ids.push_back(options.bos_id);
   std::vector<std::int32_t> chunk_ids;
-  for (;;) {
+  for (bool after_image = false;; after_image = true) {
     const auto at = text.find(kImageMarker);
     const auto chunk = text.substr(0, at);
     if (!chunk.empty()) {
       chunk_ids.clear();
       tokenizer.encode_append(chunk, chunk_ids);
-      ids.insert(ids.end(), chunk_ids.begin(), chunk_ids.end());
+      const std::size_t skip = after_image && options.drop_first_token_after_image && !chunk_ids.empty() ? 1
+                                                                                                         : 0;
+      ids.insert(ids.end(), chunk_ids.begin() + static_cast<std::ptrdiff_t>(skip), chunk_ids.end());
     }
     if (at == std::string_view::npos) break;
     ids.push_back(options.placeholder);

@@ -20,6 +20,10 @@ struct ImagePromptOptions {
   bool add_bos = true;  // prepend bos_id
   std::int64_t bos_id = kBosId;
   std::int64_t placeholder = kImagePlaceholderId;
+  // The reference's SFT quirk (docs/sft.md): when the text starts with BOS, LLaVA's
+  // tokenizer_image_token assumes every chunk does and drops the first token of each chunk after
+  // an "<image>". Qwen's chunks have no BOS, so a real token goes ("\n", "<|im_end|>").
+  bool drop_first_token_after_image = false;
 };
 
 std::vector<std::int64_t> tokenize_image_prompt(const Tokenizer& tokenizer, std::string_view text,

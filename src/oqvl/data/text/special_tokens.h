@@ -24,6 +24,10 @@ inline constexpr std::int32_t kQwen2VlVocabSize = 151666;  // ids in use (< 1519
 // vocabulary has it.
 inline constexpr std::int32_t kImagePlaceholderId = -200;
 
+// The label of a position that takes no loss (PyTorch cross_entropy's default ignore_index, the
+// reference's IGNORE_INDEX): prompts, image placeholders, padding.
+inline constexpr std::int32_t kIgnoreLabelId = -100;
+
 // The ids the Open-Qwen2VL evaluation stops generation at (docs/recipe.md §9.1): ".", ",", "\n" and
 // the Llama-era ids the reference harness lists (not Qwen tokens, but they stop all the same).
 inline constexpr std::array<std::int32_t, 13> kEvalStopIds = {
