@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "oqvl/cli_common.h"
 #include "oqvl/core/error.h"
 #include "oqvl/core/log.h"
 #include "oqvl/torch/model_commands.h"
@@ -49,6 +50,10 @@ void run(const Options& o) {
   if (o.print) {
     std::cout << train::to_toml(config);
     return;
+  }
+  if (config.tokenizer.empty() && !config.loads_packed()) {
+    const auto own = config.model / "tokenizer.json";
+    config.tokenizer = std::filesystem::exists(own) ? own : default_tokenizer_path();
   }
   if (o.threads > 0) torch::set_num_threads(o.threads);
   // Every step allocates and frees the same large buffers (logit chunks, activations). glibc

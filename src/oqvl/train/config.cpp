@@ -155,7 +155,13 @@ const std::vector<Binding>& bindings() {
     v.push_back(make_binding("data.sft_strip_quirk",
                      "sft: drop the first token after each <image> as the reference code does",
                      &TrainConfig::sft_strip_quirk));
-    v.push_back(make_binding("data.template",
+    v.push_back(make_binding("data.sft_skip_bad",
+                     "sft: skip (and count) malformed conversations and unreadable images instead of stopping",
+                     &TrainConfig::sft_skip_bad));
+    v.push_back(make_binding("data.tokenizer",
+                     "tokenizer.json for sft (default: the model folder's, else the repo's assets)",
+                     &TrainConfig::tokenizer));
+    v.push_back(make_binding("data.sft_template",
                      "sft prompt: qwen2 (the paper's chat template) | plain (`oqvl eval`/`generate`'s prompt "
                      "format, so a small model answers them as trained)",
                      &TrainConfig::sft_template));
@@ -311,7 +317,7 @@ void validate(const TrainConfig& c) {
     if (!fs::is_regular_file(c.sft)) fail("data.sft: '{}' does not exist", c.sft.string());
   }
   if (c.sft_template != "qwen2" && c.sft_template != "plain")
-    fail("data.template: '{}' is not qwen2 or plain", c.sft_template);
+    fail("data.sft_template: '{}' is not qwen2 or plain", c.sft_template);
   if (c.stage == Stage::kAlign && c.train_vision) fail("model.train_vision: stage align trains the projector only");
   if (c.context <= 0) fail("data.context: must be > 0, got {}", c.context);
   if (c.image_tokens > 0 && c.context < c.image_tokens + 2)

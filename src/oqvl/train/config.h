@@ -43,6 +43,8 @@ struct TrainConfig {
   int prefetch = 4;  // batches prepared ahead
   bool sft_strip_quirk = true;  // reproduce the reference's first-token stripping after <image>
   std::string sft_template = "qwen2";  // qwen2 (the paper's SFT prompt) | plain (the eval/generate prompt format)
+  bool sft_skip_bad = false;           // skip malformed conversations and unreadable images (counted)
+  std::filesystem::path tokenizer;     // "" = the model folder's tokenizer.json, else the repo's assets
   // [optim]
   double lr = 5e-5;
   double weight_decay = 0.01;

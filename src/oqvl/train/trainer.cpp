@@ -63,10 +63,13 @@ std::unique_ptr<RowSource> make_source(const TrainConfig& c, const model::VlmCon
   SftSourceOptions o;
   o.file = c.sft;
   o.images = c.images;
+  o.tokenizer = c.tokenizer;
+  o.prompt_template = c.sft_template;
   o.seed = c.seed;
   o.max_ids = c.context;
   o.strip_quirk = c.sft_strip_quirk;
   o.bos_id = mc.bos_id;
+  o.skip_bad = c.sft_skip_bad;
   return make_sft_source(o);
 }
 
