@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "oqvl/data/text/python_str.h"
 #include "oqvl/data/text/tokenizer.h"
 #include "oqvl/eval/benchmark.h"
 #include "oqvl/eval/prompts.h"
@@ -39,7 +40,7 @@ struct RunResult {
 RunResult run_benchmark(model::OpenQwen2VL& model, const data::Tokenizer& tokenizer, const Benchmark& bench,
                         const RunOptions& options, const std::function<void(std::size_t)>& on_batch = {});
 
-// Python's str.strip(): ASCII whitespace and the other Unicode White_Space code points.
-std::string python_strip(std::string_view text);
+// Python's str.strip() (data/text/python_str.h), which the harness applies to every output.
+using data::python_strip;
 
 }  // namespace oqvl::eval
