@@ -23,7 +23,7 @@ namespace oqvl::eval {
 struct RunOptions {
   int batch_size = 8;
   std::int64_t max_new_tokens = 16;
-  std::vector<std::int64_t> stop_ids;  // empty = data::kEvalStopIds
+  std::vector<std::int64_t> stop_ids;  // empty = stop_ids_for(bench.kind)
   std::int64_t image_tokens = 0;       // 0 = the model folder's
   PromptOptions prompt;
 };
@@ -34,6 +34,12 @@ struct RunResult {
   std::int64_t new_tokens = 0;
   double seconds = 0;
 };
+
+// The ids generation stops at for a benchmark kind: data::kEvalStopIds (the harness's list),
+// and for the open kind also <|im_end|> (the eos every oqvl sample ends with) and
+// <|endofchunk|> (the few-shot separator): decoding skips special tokens, so without them a model
+// that ends its answer there would run on into a second answer and spoil the exact match.
+std::vector<std::int64_t> stop_ids_for(BenchKind kind);
 
 // `on_batch(done)` is called after each batch (progress). oqvl::Error names the item whose image
 // is missing or does not decode.
