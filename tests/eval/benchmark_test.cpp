@@ -362,8 +362,7 @@ TEST(BenchmarkOpen, TsvByNameWithListAnswersAndByColumns) {
 TEST(BenchmarkOpen, MalformedFilesNameFileAndLine) {
   const fs::path bad = kDir / "malformed";
   std::string e = error_of(bad / "open_bad_answers.jsonl");
-  EXPECT_NE(e.find("open_bad_answers.jsonl: line 2: 'answers' is not a list"), std::string::npos)
-      << e;
+  EXPECT_NE(e.find("open_bad_answers.jsonl: line 2: 'answers' is not a list"), std::string::npos) << e;
   e = error_of(bad / "open_no_answer.tsv");
   EXPECT_NE(e.find("open_no_answer.tsv: line 3: no answer"), std::string::npos) << e;
   // A long image string that is not an image, and a bad answer list literal.
@@ -373,8 +372,7 @@ TEST(BenchmarkOpen, MalformedFilesNameFileAndLine) {
     read_jsonl_benchmark(jsonl, "x_open.jsonl");
     FAIL();
   } catch (const oqvl::Error& e2) {
-    EXPECT_STREQ(e2.what(),
-                 "x_open.jsonl: line 1: 'image' is neither base64 image data nor an image file");
+    EXPECT_STREQ(e2.what(), "x_open.jsonl: line 1: 'image' is neither base64 image data nor an image file");
   }
   std::vector<std::uint8_t> pixels(4 * 4, 10);
   const std::string image = oqvl::data::base64_encode(oqvl::data::encode_png(pixels, 4, 4, 1));
@@ -383,8 +381,7 @@ TEST(BenchmarkOpen, MalformedFilesNameFileAndLine) {
     read_tsv_benchmark(tsv, "y.tsv");
     FAIL();
   } catch (const oqvl::Error& e2) {
-    EXPECT_NE(std::string(e2.what()).find("y.tsv: line 2: answers:"), std::string::npos)
-        << e2.what();
+    EXPECT_NE(std::string(e2.what()).find("y.tsv: line 2: answers:"), std::string::npos) << e2.what();
   }
   ReadOptions skip;
   skip.skip_malformed = true;

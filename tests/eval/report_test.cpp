@@ -170,7 +170,8 @@ TEST(Report, OpenAnswersExactMatchAndVqaAccuracy) {
   EXPECT_NE(summary_table(s).find("vqa %"), std::string::npos);
 
   const std::string lines = predictions_jsonl(b.items, predictions, judgements);
-  const json second = json::parse(lines.substr(lines.find('\n') + 1, lines.find('\n', lines.find('\n') + 1) - lines.find('\n') - 1));
+  const json second = json::parse(
+      lines.substr(lines.find('\n') + 1, lines.find('\n', lines.find('\n') + 1) - lines.find('\n') - 1));
   EXPECT_EQ(second["answers"].size(), 10u);
   EXPECT_NEAR(second["score"].get<double>(), 0.3, 1e-12);
   EXPECT_EQ(second["extracted"], "3");

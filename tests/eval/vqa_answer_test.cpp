@@ -19,10 +19,9 @@ TEST(VqaAnswerGoldens, EveryAnswerNormalisesLikeThePythonTranscription) {
                       norm = normalize_vqa_answer(in);
     if (punct != c[1] || digit != c[2] || norm != c[3]) {
       ADD_FAILURE() << "input " << c[0].dump() << ": punctuation " << nlohmann::json(punct).dump()
-                    << " (want " << c[1].dump() << "), digit/article "
-                    << nlohmann::json(digit).dump() << " (want " << c[2].dump()
-                    << "), normalized " << nlohmann::json(norm).dump() << " (want "
-                    << c[3].dump() << ")";
+                    << " (want " << c[1].dump() << "), digit/article " << nlohmann::json(digit).dump()
+                    << " (want " << c[2].dump() << "), normalized " << nlohmann::json(norm).dump()
+                    << " (want " << c[3].dump() << ")";
       if (++wrong > 20) break;
     }
   }
@@ -41,13 +40,13 @@ TEST(VqaAnswerGoldens, EveryScoringCaseMatches) {
 }
 
 TEST(VqaAnswer, PunctuationRules) {
-  EXPECT_EQ(vqa_process_punctuation("t-shirt"), "t shirt");  // no space beside '-': a space
-  EXPECT_EQ(vqa_process_punctuation("yes - no"), "yes  no");  // beside a space: deleted
+  EXPECT_EQ(vqa_process_punctuation("t-shirt"), "t shirt");             // no space beside '-': a space
+  EXPECT_EQ(vqa_process_punctuation("yes - no"), "yes  no");            // beside a space: deleted
   EXPECT_EQ(vqa_process_punctuation("1,000 (approx)"), "1000 approx");  // digit,digit: all deleted
-  EXPECT_EQ(vqa_process_punctuation("3.5 m."), "3.5 m");  // a period before a digit stays
-  EXPECT_EQ(vqa_process_punctuation("don't"), "don't");  // the apostrophe is not in the list
+  EXPECT_EQ(vqa_process_punctuation("3.5 m."), "3.5 m");                // a period before a digit stays
+  EXPECT_EQ(vqa_process_punctuation("don't"), "don't");                 // the apostrophe is not in the list
   EXPECT_EQ(vqa_process_punctuation(std::string(40, '.')), std::string(8, '.'));  // 32 at most
-  EXPECT_EQ(vqa_process_punctuation("\xD9\xA3.\xD9\xA5"), "\xD9\xA3.\xD9\xA5");  // Arabic digits
+  EXPECT_EQ(vqa_process_punctuation("\xD9\xA3.\xD9\xA5"), "\xD9\xA3.\xD9\xA5");   // Arabic digits
 }
 
 TEST(VqaAnswer, DigitArticleRules) {
@@ -56,9 +55,11 @@ TEST(VqaAnswer, DigitArticleRules) {
   EXPECT_EQ(vqa_process_digit_article("None"), "0");
   EXPECT_EQ(vqa_process_digit_article("eleven"), "eleven");
   EXPECT_EQ(vqa_process_digit_article("DONT"), "don't");
-  EXPECT_EQ(vqa_process_digit_article("Im"), "im");  // the table's capital keys never match
+  EXPECT_EQ(vqa_process_digit_article("Im"), "im");                    // the table's capital keys never match
   EXPECT_EQ(vqa_process_digit_article("CAF\xC3\x89"), "caf\xC3\xA9");  // Unicode lower case
-  EXPECT_EQ(vqa_process_digit_article("a\xE3\x80\x80" "b"), "b");  // U+3000 splits: "a" dropped
+  EXPECT_EQ(vqa_process_digit_article("a\xE3\x80\x80"
+                                      "b"),
+            "b");  // U+3000 splits: "a" dropped
 }
 
 TEST(VqaAnswer, NormalizeAndCut) {
@@ -76,8 +77,8 @@ TEST(VqaAnswer, ScoringExactAndVqaAccuracy) {
   EXPECT_EQ(any.score, 1.0);
   EXPECT_EQ(score_open_answer("cat<|endofchunk|>dog", {"cat"}).score, 1.0);
   // 10 annotators: 2 say "red" -> each leave-one-out subset has 1 or 2 matches.
-  std::vector<std::string> ten = {"red", "red", "blue", "blue", "blue", "blue",
-                                  "blue", "blue", "blue", "blue"};
+  std::vector<std::string> ten = {"red",  "red",  "blue", "blue", "blue",
+                                  "blue", "blue", "blue", "blue", "blue"};
   EXPECT_NEAR(score_open_answer("red", ten).score, (2 * (1.0 / 3) + 8 * (2.0 / 3)) / 10, 1e-12);
   EXPECT_TRUE(score_open_answer("red", ten).exact);
   EXPECT_EQ(score_open_answer("blue", ten).score, 1.0);

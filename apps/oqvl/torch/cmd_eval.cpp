@@ -89,14 +89,16 @@ void run(Options& o) {
 void register_eval(CLI::App& app) {
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand(
-      "eval", "Evaluate an oqvl model on a multiple-choice or open-answer benchmark (paper's prompts and scoring)");
+      "eval",
+      "Evaluate an oqvl model on a multiple-choice or open-answer benchmark (paper's prompts and scoring)");
   add_model_flags(cmd, o->model);
   cmd->add_option("--bench", o->bench,
                   "benchmark file: TSV (MMBench/SEED/MMStar/MathVista or open-answer layout) or JSONL")
       ->required();
   cmd->add_option("--format", o->format, "auto | tsv | jsonl")->capture_default_str();
-  cmd->add_option("--kind", o->kind,
-                  "auto (from the file name and columns) | mmbench | seedbench | mmstar | mathvista | open | generic")
+  cmd->add_option(
+         "--kind", o->kind,
+         "auto (from the file name and columns) | mmbench | seedbench | mmstar | mathvista | open | generic")
       ->capture_default_str();
   cmd->add_option("--out", o->out, "folder for predictions.jsonl and metrics.json");
   cmd->add_option("--rule", o->rule, "paper (the harness's substring rule) | strict (option letter)")

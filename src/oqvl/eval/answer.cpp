@@ -162,8 +162,7 @@ Judgement judge_rule(const McItem& item, BenchKind kind, std::string_view output
 
 }  // namespace
 
-Judgement judge(const McItem& item, BenchKind kind, std::string_view output,
-                const ScoreOptions& options) {
+Judgement judge(const McItem& item, BenchKind kind, std::string_view output, const ScoreOptions& options) {
   if (kind == BenchKind::kOpen) {
     const auto s = score_open_answer(
         output, item.answers.empty() ? std::vector<std::string>{item.answer} : item.answers);

@@ -52,7 +52,7 @@ struct ScoreOptions {
 struct Judgement {
   std::string extracted;  // the letter / candidate answers / normalised answer ("" = none)
   bool correct = false;
-  double score = 0;  // credit in [0, 1]: the VQA accuracy for open answers, else correct as 0/1
+  double score = 0;      // credit in [0, 1]: the VQA accuracy for open answers, else correct as 0/1
   bool guessed = false;  // MathVista: no letter found, `extracted` is the random pick
 };
 

@@ -91,8 +91,7 @@ void set_open_answers(McItem& item, std::vector<std::string> answers, const Read
     throw RowError{"an open-answer question with options (pass another --kind for multiple choice)"};
   std::erase_if(answers, [](const std::string& a) { return trim(a).empty(); });
   item.answers = std::move(answers);
-  if (!item.answers.empty() &&
-      (trim(item.answer).empty() || trim(item.answer).starts_with('[')))
+  if (!item.answers.empty() && (trim(item.answer).empty() || trim(item.answer).starts_with('[')))
     item.answer = item.answers[0];
   if (options.require_answer && item.answers.empty()) throw RowError{"no answer"};
   item.question_type = "free_form";
@@ -139,9 +138,9 @@ int parse_precision(const std::string& text) {
   return static_cast<int>(v);
 }
 
-McItem tsv_item(const data::TsvRecord& r, const Columns& cols,
-                const std::vector<std::string>& header, const std::string& image_cell,
-                const fs::path& folder, const ReadOptions& options, bool open) {
+McItem tsv_item(const data::TsvRecord& r, const Columns& cols, const std::vector<std::string>& header,
+                const std::string& image_cell, const fs::path& folder, const ReadOptions& options,
+                bool open) {
   McItem item;
   item.row = r.line;
   item.index = r.fields[*cols.find("index")];
@@ -271,27 +270,23 @@ std::vector<std::string> json_answers(const json& v) {
   if (!v.is_array()) throw RowError{"'answers' is not a list"};
   std::vector<std::string> out;
   for (const json& a : v) {
-    if (a.is_object() && a.contains("answer"))
-      out.push_back(json_text(a["answer"], "answers"));
-    else
-      out.push_back(json_text(a, "answers"));
+    if (a.is_object() && a.contains("answer")) out.push_back(json_text(a["answer"], "answers"));
+    else out.push_back(json_text(a, "answers"));
   }
   return out;
 }
 
-McItem jsonl_item(const json& j, std::int64_t line, const fs::path& folder,
-                  const ReadOptions& options, bool open) {
+McItem jsonl_item(const json& j, std::int64_t line, const fs::path& folder, const ReadOptions& options,
+                  bool open) {
   if (!j.is_object()) throw RowError{"not a JSON object"};
   McItem item;
   item.row = line;
   if (j.contains("id"))
     item.index = json_text(j["id"], "id");
-  else if (j.contains("question_id"))
-    item.index = json_text(j["question_id"], "question_id");
+  else if (j.contains("question_id")) item.index = json_text(j["question_id"], "question_id");
   else if (j.contains("index"))
     item.index = json_text(j["index"], "index");
-  else
-    throw RowError{"no 'id', 'question_id' or 'index'"};
+  else throw RowError{"no 'id', 'question_id' or 'index'"};
   if (!j.contains("question")) throw RowError{"no 'question'"};
   item.question = json_text(j["question"], "question");
   if (j.contains("hint") && !j["hint"].is_null()) item.hint = json_text(j["hint"], "hint");
@@ -333,10 +328,8 @@ McItem jsonl_item(const json& j, std::int64_t line, const fs::path& folder,
   }
   if (open) {
     std::vector<std::string> refs;
-    if (j.contains("answers") && !j["answers"].is_null())
-      refs = json_answers(j["answers"]);
-    else if (!item.answer.empty())
-      refs = answer_list(item.answer);
+    if (j.contains("answers") && !j["answers"].is_null()) refs = json_answers(j["answers"]);
+    else if (!item.answer.empty()) refs = answer_list(item.answer);
     set_open_answers(item, std::move(refs), options);
   }
   if (j.contains("category") && !j["category"].is_null())
@@ -348,9 +341,9 @@ McItem jsonl_item(const json& j, std::int64_t line, const fs::path& folder,
     throw RowError{"no answer"};
   check_answer(item, options);
   for (auto it = j.begin(); it != j.end(); ++it) {
-    static const std::vector<std::string> kConsumed = {
-        "id",      "question_id", "index",    "question",   "hint",
-        "image",   "options",     "answer",   "category",   "l2_category"};
+    static const std::vector<std::string> kConsumed = {"id",       "question_id", "index",   "question",
+                                                       "hint",     "image",       "options", "answer",
+                                                       "category", "l2_category"};
     if (open && it.key() == "answers") continue;
     if (std::find(kConsumed.begin(), kConsumed.end(), it.key()) == kConsumed.end())
       item.extra[it.key()] = it.value();
@@ -376,8 +369,7 @@ std::string_view bench_kind_name(BenchKind kind) {
       return "mmstar";
     case BenchKind::kMathVista:
       return "mathvista";
-    case BenchKind::kOpen:
-      return "open";
+    case BenchKind::kOpen: return "open";
     case BenchKind::kGeneric:
       return "generic";
   }

@@ -25,8 +25,7 @@ void add(AccuracyStat& s, const Judgement& j) {
   s.score += j.score;
 }
 
-void count(std::map<std::string, AccuracyStat>& by_name, const std::string& name,
-           const Judgement& j) {
+void count(std::map<std::string, AccuracyStat>& by_name, const std::string& name, const Judgement& j) {
   if (name.empty()) return;
   AccuracyStat& s = by_name[name];
   s.name = name;

@@ -29,6 +29,7 @@ const std::unordered_map<std::string_view, std::string_view>& number_words() {
 // vqaEval.py's contractions table. Keys with a capital never match (the text is lower-cased
 // before the lookup); "somebody'd" -> "somebodyd" is the table's own.
 const std::unordered_map<std::string_view, std::string_view>& contractions() {
+  // clang-format off
   static const std::unordered_map<std::string_view, std::string_view> kMap = {
     {"'ow'sat", "'ow's'at"}, {"'ows'at", "'ow's'at"}, {"I'dve", "I'd've"}, {"Id've", "I'd've"},
     {"Im", "I'm"}, {"Ive", "I've"}, {"aint", "ain't"}, {"arent", "aren't"}, {"cant", "can't"},
@@ -65,6 +66,7 @@ const std::unordered_map<std::string_view, std::string_view>& contractions() {
     {"yall'll", "y'all'll"}, {"you'dve", "you'd've"}, {"youd", "you'd"}, {"youd've", "you'd've"},
     {"youll", "you'll"}, {"youre", "you're"}, {"youve", "you've"},
   };
+  // clang-format on
   return kMap;
 }
 

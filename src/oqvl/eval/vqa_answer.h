@@ -48,7 +48,6 @@ struct OpenAnswerScore {
 };
 
 // Scores a raw model output against the references of one question.
-OpenAnswerScore score_open_answer(std::string_view prediction,
-                                  const std::vector<std::string>& answers);
+OpenAnswerScore score_open_answer(std::string_view prediction, const std::vector<std::string>& answers);
 
 }  // namespace oqvl::eval

@@ -93,8 +93,8 @@ TEST(FashionBench, OpenQuestionsAnswerWithTheClassNameInTsvAndJsonl) {
   const std::string text = oqvl::read_file(o.out);
   auto records = oqvl::data::parse_tsv(text, o.out.string());
   ASSERT_EQ(records.size(), 25u);
-  EXPECT_EQ(records[0].fields, (std::vector<std::string>{"index", "question", "answer", "category",
-                                                         "image", "source", "split"}));
+  EXPECT_EQ(records[0].fields, (std::vector<std::string>{"index", "question", "answer", "category", "image",
+                                                         "source", "split"}));
   auto test = oqvl::data::read_fashion_mnist(o.source, "test");
   for (std::size_t k = 1; k < records.size(); ++k) {
     const auto& f = records[k].fields;

@@ -7,8 +7,7 @@ using namespace oqvl::data;
 
 TEST(PythonStr, SpaceAndDigitClasses) {
   for (char32_t cp : {U' ', U'\t', U'\n', U'\x0b', U'\x0c', U'\r', U'\x1c', U'\x1f', U'\x85', U'\xa0',
-                      U'\u1680', U'\u2000', U'\u200a', U'\u2028', U'\u2029', U'\u202f', U'\u205f',
-                      U'\u3000'})
+                      U'\u1680', U'\u2000', U'\u200a', U'\u2028', U'\u2029', U'\u202f', U'\u205f', U'\u3000'})
     EXPECT_TRUE(is_python_space(cp)) << static_cast<unsigned>(cp);
   for (char32_t cp : {U'a', U'\x1b', U'\u200b', U'\ufeff', U'\u180e'})
     EXPECT_FALSE(is_python_space(cp)) << static_cast<unsigned>(cp);

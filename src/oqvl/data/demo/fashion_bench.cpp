@@ -35,7 +35,8 @@ std::string encode_image(const FashionMnistSplit& test, int image_index, bool jp
   const std::size_t image_size = static_cast<std::size_t>(test.rows) * test.cols;
   std::span<const std::uint8_t> pixels(
       test.pixels.data() + static_cast<std::size_t>(image_index) * image_size, image_size);
-  return jpeg ? encode_jpeg(pixels, test.cols, test.rows, 1, 95) : encode_png(pixels, test.cols, test.rows, 1);
+  return jpeg ? encode_jpeg(pixels, test.cols, test.rows, 1, 95)
+              : encode_png(pixels, test.cols, test.rows, 1);
 }
 
 std::string source_of(int image_index) { return "fashion-mnist test #" + std::to_string(image_index); }
@@ -44,20 +45,21 @@ std::string source_of(int image_index) { return "fashion-mnist test #" + std::to
 std::string open_bench_text(const FashionMnistSplit& test, const std::vector<int>& images,
                             const FashionBenchOptions& options) {
   const bool jsonl = options.out.extension() == ".jsonl";
-  std::string text = jsonl ? std::string()
-                           : tsv_line({"index", "question", "answer", "category", "image", "source", "split"});
+  std::string text = jsonl
+                         ? std::string()
+                         : tsv_line({"index", "question", "answer", "category", "image", "source", "split"});
   for (std::size_t q = 0; q < images.size(); ++q) {
     const int image_index = images[q];
     const std::string name(kFashionMnistClasses[test.labels[static_cast<std::size_t>(image_index)]]);
     const std::string image = base64_encode(encode_image(test, image_index, options.jpeg));
     if (jsonl) {
-      nlohmann::ordered_json line = {{"index", q},       {"question", kFashionOpenQuestion},
-                                     {"answer", name},   {"category", name},
-                                     {"image", image},   {"source", source_of(image_index)},
-                                     {"split", "test"}};
+      nlohmann::ordered_json line = {
+          {"index", q},     {"question", kFashionOpenQuestion}, {"answer", name}, {"category", name},
+          {"image", image}, {"source", source_of(image_index)}, {"split", "test"}};
       text += line.dump() + "\n";
     } else {
-      text += tsv_line({std::to_string(q), kFashionOpenQuestion, name, name, image, source_of(image_index), "test"});
+      text += tsv_line(
+          {std::to_string(q), kFashionOpenQuestion, name, name, image, source_of(image_index), "test"});
     }
   }
   return text;

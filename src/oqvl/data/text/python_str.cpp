@@ -14,17 +14,16 @@ bool continuation(unsigned char b) { return (b & 0xC0) == 0x80; }
 bool is_python_space(char32_t cp) {
   if (cp <= 0x20) return cp == 0x20 || (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x1F);
   if (cp < 0x85) return false;
-  return cp == 0x85 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
-         cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
+  return cp == 0x85 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 ||
+         cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
 }
 
 bool is_python_decimal(char32_t cp) {
   if (cp < 0x80) return cp >= '0' && cp <= '9';
   const auto* begin = python_str::kDecimalDigits;
   const auto* end = begin + python_str::kDecimalDigitsSize;
-  const auto* it = std::upper_bound(begin, end, cp, [](char32_t c, const python_str::DigitRange& r) {
-    return c < r.first;
-  });
+  const auto* it = std::upper_bound(begin, end, cp,
+                                    [](char32_t c, const python_str::DigitRange& r) { return c < r.first; });
   return it != begin && cp <= (it - 1)->last;
 }
 
