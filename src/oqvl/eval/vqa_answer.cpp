@@ -14,14 +14,14 @@ namespace oqvl::eval {
 namespace {
 
 // vqaEval.py's punct list, in its order (the order matters: each replacement sees the previous).
-constexpr std::array<char, 21> kPunct = {';', '/', '[', ']', '"', '{', '}', '(', ')', '=', '+',
+constexpr std::array<char, 21> kPunct = {';',  '/', '[', ']', '"', '{', '}', '(', ')', '=', '+',
                                          '\\', '_', '-', '>', '<', '@', '`', ',', '?', '!'};
 // periodStrip.sub("", text, re.UNICODE): re.UNICODE (32) lands in sub()'s count argument.
 constexpr int kPeriodStripLimit = 32;
 
 const std::unordered_map<std::string_view, std::string_view>& number_words() {
   static const std::unordered_map<std::string_view, std::string_view> kMap = {
-      {"none", "0"}, {"zero", "0"}, {"one", "1"}, {"two", "2"},   {"three", "3"}, {"four", "4"},
+      {"none", "0"}, {"zero", "0"}, {"one", "1"},   {"two", "2"},   {"three", "3"}, {"four", "4"},
       {"five", "5"}, {"six", "6"},  {"seven", "7"}, {"eight", "8"}, {"nine", "9"},  {"ten", "10"}};
   return kMap;
 }
@@ -90,10 +90,8 @@ std::string replace_char(std::string_view text, char from, std::string_view to) 
   std::string out;
   out.reserve(text.size());
   for (char c : text) {
-    if (c == from)
-      out += to;
-    else
-      out += c;
+    if (c == from) out += to;
+    else out += c;
   }
   return out;
 }
@@ -106,9 +104,8 @@ std::string strip_lone_periods(std::string_view text) {
   for (std::size_t pos = 0; pos < text.size(); ++pos) {
     if (text[pos] == '.' && removed < kPeriodStripLimit) {
       std::size_t len = 0;
-      const bool digit_next =
-          pos + 1 < text.size() &&
-          data::is_python_decimal(data::python_code_point(text, pos + 1, len));
+      const bool digit_next = pos + 1 < text.size() &&
+                              data::is_python_decimal(data::python_code_point(text, pos + 1, len));
       if (!digit_next) {
         ++removed;
         continue;
@@ -180,8 +177,7 @@ double vqa_accuracy(std::string_view prediction, const std::vector<std::string>&
   return total / static_cast<double>(refs.size());
 }
 
-OpenAnswerScore score_open_answer(std::string_view prediction,
-                                  const std::vector<std::string>& answers) {
+OpenAnswerScore score_open_answer(std::string_view prediction, const std::vector<std::string>& answers) {
   OpenAnswerScore s;
   const std::string_view cut = cut_at_end_of_chunk(prediction);
   s.normalized = normalize_vqa_answer(cut);
