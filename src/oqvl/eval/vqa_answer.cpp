@@ -6,7 +6,7 @@
 #include <unordered_map>
 
 #include "oqvl/data/text/python_str.h"
-#include "oqvl/data/text/special_tokens.h"
+#include "oqvl/data/text/qwen2vl_tokenizer.h"
 #include "oqvl/data/text/unicode.h"
 #include "oqvl/data/text/unicode_lower.h"
 

@@ -10,7 +10,6 @@
 
 #include <array>
 #include <cstdint>
-#include <string_view>
 
 namespace oqvl::data {
 
@@ -18,7 +17,6 @@ inline constexpr std::int32_t kPadId = 151643;             // <|endoftext|>
 inline constexpr std::int32_t kImStartId = 151644;         // <|im_start|>
 inline constexpr std::int32_t kImEndId = 151645;           // <|im_end|>, ends every sample
 inline constexpr std::int32_t kEndOfChunkId = 151665;      // <|endofchunk|>
-inline constexpr std::string_view kEndOfChunkText = "<|endofchunk|>";  // its text
 inline constexpr std::int32_t kBosId = 128245;             // <s>, starts every sample
 inline constexpr std::int32_t kQwen2VlVocabSize = 151666;  // ids in use (< 151936 embedding rows)
 
