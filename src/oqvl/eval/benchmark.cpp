@@ -270,8 +270,8 @@ std::vector<std::string> json_answers(const json& v) {
   if (!v.is_array()) throw RowError{"'answers' is not a list"};
   std::vector<std::string> out;
   for (const json& a : v) {
-    if (a.is_object() && a.contains("answer")) out.push_back(json_text(a["answer"], "answers"));
-    else out.push_back(json_text(a, "answers"));
+    const bool vqa_object = a.is_object() && a.contains("answer");
+    out.push_back(json_text(vqa_object ? a["answer"] : a, "answers"));
   }
   return out;
 }
@@ -281,12 +281,14 @@ McItem jsonl_item(const json& j, std::int64_t line, const fs::path& folder, cons
   if (!j.is_object()) throw RowError{"not a JSON object"};
   McItem item;
   item.row = line;
-  if (j.contains("id"))
-    item.index = json_text(j["id"], "id");
-  else if (j.contains("question_id")) item.index = json_text(j["question_id"], "question_id");
-  else if (j.contains("index"))
-    item.index = json_text(j["index"], "index");
-  else throw RowError{"no 'id', 'question_id' or 'index'"};
+  bool has_id = false;
+  for (const char* key : {"id", "question_id", "index"}) {
+    if (!j.contains(key)) continue;
+    item.index = json_text(j[key], key);
+    has_id = true;
+    break;
+  }
+  if (!has_id) throw RowError{"no 'id', 'question_id' or 'index'"};
   if (!j.contains("question")) throw RowError{"no 'question'"};
   item.question = json_text(j["question"], "question");
   if (j.contains("hint") && !j["hint"].is_null()) item.hint = json_text(j["hint"], "hint");

@@ -90,8 +90,11 @@ std::string replace_char(std::string_view text, char from, std::string_view to) 
   std::string out;
   out.reserve(text.size());
   for (char c : text) {
-    if (c == from) out += to;
-    else out += c;
+    if (c == from) {
+      out += to;
+    } else {
+      out += c;
+    }
   }
   return out;
 }
