@@ -349,7 +349,7 @@ TEST(BenchmarkOpen, TsvByNameWithListAnswersAndByColumns) {
   EXPECT_EQ(read_benchmark(kDir / "easy_vqa_test_40.tsv").kind, BenchKind::kGeneric);
   ReadOptions generic;
   generic.kind = BenchKind::kGeneric;
-  Benchmark g = read_benchmark(kDir / "open_sample.jsonl", generic);
+  Benchmark g = read_benchmark(kDir / "open_sample.tsv", generic);
   EXPECT_EQ(g.kind, BenchKind::kGeneric);
   EXPECT_TRUE(g.items[0].answers.empty());
   ReadOptions open;
@@ -376,7 +376,7 @@ TEST(BenchmarkOpen, MalformedFilesNameFileAndLine) {
   }
   std::vector<std::uint8_t> pixels(4 * 4, 10);
   const std::string image = oqvl::data::base64_encode(oqvl::data::encode_png(pixels, 4, 4, 1));
-  const std::string tsv = "index\tquestion\tanswer\timage\n1\tq\t['a', 'b'\t" + image + "\n";
+  const std::string tsv = "index\tquestion\tanswer\timage\n1\tq\t['a' 'b']\t" + image + "\n";
   try {
     read_tsv_benchmark(tsv, "y.tsv");
     FAIL();
