@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Writes the hand-made benchmark fixtures of tests/fixtures/eval/: small TSVs in the column
 layouts of the VLMEvalKit benchmark files (MMBench_DEV_EN, SEEDBench_IMG, MMStar, MathVista_MINI),
-malformed variants, and a JSONL multiple-choice file with image files.
+malformed variants, a JSONL multiple-choice file with image files, and open-answer files (JSONL
+with single answers, VQAv2-style 10-annotator answers and an embedded image; a TextVQA-like TSV
+whose answer cell is a list literal; a plain TSV detected as open by its columns).
 
 The TSVs are written with Python's csv module (tab delimiter, QUOTE_MINIMAL, "\\n" line ends),
 which is what pandas' to_csv(sep="\\t") uses underneath, so quoting is exactly pandas'. Images are
@@ -178,6 +180,36 @@ def main():
         f.write(json.dumps(dict(items[0], image="../images/red.png")) + "\n\n")
         f.write('{"id": "q9", "image": "../images/red.png", "question": "x", "options": ["a", "b"], "answer": "C"}\n')
         f.write("{not json\n")
+
+    # Open answers (VQAv2 / GQA / TextVQA style). A generic name: the kind comes from the content
+    # (no "options" anywhere, answers present).
+    vqa_answers = ["2", "2", "two", "2", "2", "3", "2", "2", "2 ", "2"]
+    open_items = [
+        {"question_id": 101, "image": "images/red.png", "question": "What color is the square?", "answer": "Red",
+         "category": "color"},
+        {"question_id": 102, "image": "images/blue.png", "question": "How many squares?",
+         "answers": [{"answer": a, "answer_id": k + 1} for k, a in enumerate(vqa_answers)], "category": "count"},
+        {"index": "q3", "image": b64(green), "question": "What color is it?", "answers": ["green", "dark green"]},
+    ]
+    with open(os.path.join(out, "open_sample.jsonl"), "w", encoding="utf-8") as f:
+        for it in open_items:
+            f.write(json.dumps(it) + "\n")
+    write_tsv(os.path.join(out, "textvqa_val_sample.tsv"), ["index", "image", "question", "answer"], [
+        dict(index="0", image=b64(red), question="What does the sign say?",
+             answer=str(["stop", "stop", "stop sign", "stop", "stop", "stop", "stop.", "STOP", "stop", "halt"])),
+        dict(index="1", image=b64(blue), question="What brand is it?", answer="acme"),
+    ])
+    write_tsv(os.path.join(out, "open_sample.tsv"), ["index", "question", "answer", "category", "image"], [
+        dict(index="0", question="What item is shown?", answer="ankle boot", category="ankle boot", image=b64(gray)),
+        dict(index="1", question="What item is shown?", answer="t-shirt", category="t-shirt", image="0"),
+    ])
+    with open(os.path.join(bad, "open_bad_answers.jsonl"), "w", encoding="utf-8") as f:
+        f.write(json.dumps(dict(open_items[0], image="../images/red.png")) + "\n")
+        f.write(json.dumps({"question_id": 7, "image": "../images/red.png", "question": "x", "answers": 3}) + "\n")
+    write_tsv(os.path.join(bad, "open_no_answer.tsv"), ["index", "question", "answer", "image"], [
+        dict(index="0", question="What item is shown?", answer="bag", image=b64(gray)),
+        dict(index="1", question="What item is shown?", answer="", image=b64(gray)),  # line 3
+    ])
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `oqvl eval` on every benchmark layout (MMBench, SEED-Bench, MMStar, MathVista TSVs, JSONL,
-# circular MMBench) with a tiny random model: runs, writes predictions.jsonl + metrics.json with
+# circular MMBench, open answers as JSONL / TSV / TextVQA-like TSV) with a tiny random model: runs, writes predictions.jsonl + metrics.json with
 # one prediction per question; malformed files fail with exit 2 and the file:line in the message.
 # Usage: eval.sh OQVL_BINARY REPO_ROOT
 set -euo pipefail
@@ -13,7 +13,7 @@ trap 'rm -rf "$work"' EXIT
 fx="$repo/tests/fixtures/eval"
 python3 "$repo/tools/vlm_reference.py" make-tiny "$work/model" 2 >/dev/null
 for f in mmbench_dev_en_sample.tsv seedbench_img_sample.tsv mmstar_sample.tsv mathvista_mini_sample.tsv \
-         mc_sample.jsonl mmbench_circular_sample.tsv; do
+         mc_sample.jsonl mmbench_circular_sample.tsv open_sample.jsonl open_sample.tsv textvqa_val_sample.tsv; do
   extra=()
   [ "$f" = mmbench_circular_sample.tsv ] && extra=(--circular)
   "$oqvl" -q eval --model "$work/model" --bench "$fx/$f" --out "$work/$f" --threads 2 "${extra[@]}" >/dev/null
@@ -39,4 +39,4 @@ for f in "$fx"/malformed/*; do
   set -e
   [ "$rc" = 2 ] && grep -q "line [0-9]" "$work/err" || { echo "eval: $f: expected exit 2 with a line number, got $rc"; cat "$work/err"; exit 1; }
 done
-echo "eval: 6 benchmark layouts evaluated, $(ls "$fx"/malformed | wc -l) malformed files rejected with file:line"
+echo "eval: 9 benchmark layouts evaluated, $(ls "$fx"/malformed | wc -l) malformed files rejected with file:line"

@@ -304,3 +304,98 @@ TEST(BenchmarkFiles, ExplicitKindAndImageBytesFromEitherSource) {
   none.index = "x";
   EXPECT_THROW(item_image_bytes(none), oqvl::Error);
 }
+
+TEST(BenchmarkOpen, JsonlWithSingleAndAnnotatorAnswersAndAnEmbeddedImage) {
+  Benchmark b = read_benchmark(kDir / "open_sample.jsonl");
+  EXPECT_EQ(b.kind, BenchKind::kOpen);  // no options anywhere, answers present
+  ASSERT_EQ(b.items.size(), 3u);
+  EXPECT_EQ(b.items[0].index, "101");  // question_id
+  EXPECT_EQ(b.items[0].answers, std::vector<std::string>{"Red"});
+  EXPECT_EQ(b.items[0].answer, "Red");
+  EXPECT_EQ(b.items[0].category, "color");
+  EXPECT_TRUE(fs::exists(b.items[0].image_path));
+  EXPECT_EQ(b.items[1].answers.size(), 10u);  // VQAv2's {"answer": ...} objects
+  EXPECT_EQ(b.items[1].answers[2], "two");
+  EXPECT_EQ(b.items[1].answer, "2");
+  EXPECT_EQ(b.items[2].index, "q3");
+  EXPECT_TRUE(b.items[2].image_path.empty());
+  EXPECT_EQ(oqvl::data::sniff_image_format(oqvl::data::as_bytes(b.items[2].image_bytes)),
+            oqvl::data::ImageFormat::kPng);
+  EXPECT_EQ(b.items[2].answers, (std::vector<std::string>{"green", "dark green"}));
+  for (const McItem& item : b.items) {
+    EXPECT_FALSE(item.multiple_choice());
+    EXPECT_EQ(item.question_type, "free_form");
+  }
+}
+
+TEST(BenchmarkOpen, TsvByNameWithListAnswersAndByColumns) {
+  Benchmark t = read_benchmark(kDir / "textvqa_val_sample.tsv");
+  EXPECT_EQ(t.kind, BenchKind::kOpen);
+  ASSERT_EQ(t.items.size(), 2u);
+  ASSERT_EQ(t.items[0].answers.size(), 10u);
+  EXPECT_EQ(t.items[0].answers[2], "stop sign");
+  EXPECT_EQ(t.items[0].answer, "stop");
+  EXPECT_EQ(t.items[1].answers, std::vector<std::string>{"acme"});
+
+  Benchmark o = read_benchmark(kDir / "open_sample.tsv");
+  EXPECT_EQ(o.kind, BenchKind::kOpen);  // no option columns, an answer column
+  ASSERT_EQ(o.items.size(), 2u);
+  EXPECT_EQ(o.items[1].answer, "t-shirt");
+  EXPECT_EQ(o.items[1].image_bytes, o.items[0].image_bytes);  // "0": the image of row 0
+  EXPECT_EQ(o.items[0].category, "ankle boot");
+
+  // Multiple-choice layouts keep their kinds; an explicit kind wins over detection.
+  EXPECT_EQ(read_benchmark(kDir / "mc_sample.jsonl").kind, BenchKind::kGeneric);
+  EXPECT_EQ(read_benchmark(kDir / "easy_vqa_test_40.tsv").kind, BenchKind::kGeneric);
+  ReadOptions generic;
+  generic.kind = BenchKind::kGeneric;
+  Benchmark g = read_benchmark(kDir / "open_sample.tsv", generic);
+  EXPECT_EQ(g.kind, BenchKind::kGeneric);
+  EXPECT_TRUE(g.items[0].answers.empty());
+  ReadOptions open;
+  open.kind = BenchKind::kOpen;
+  EXPECT_NE(error_of(kDir / "mc_sample.jsonl", open)
+                .find("mc_sample.jsonl: line 1: an open-answer question with options"),
+            std::string::npos);
+}
+
+TEST(BenchmarkOpen, MalformedFilesNameFileAndLine) {
+  const fs::path bad = kDir / "malformed";
+  std::string e = error_of(bad / "open_bad_answers.jsonl");
+  EXPECT_NE(e.find("open_bad_answers.jsonl: line 2: 'answers' is not a list"), std::string::npos) << e;
+  e = error_of(bad / "open_no_answer.tsv");
+  EXPECT_NE(e.find("open_no_answer.tsv: line 3: no answer"), std::string::npos) << e;
+  // A long image string that is not an image, and a bad answer list literal.
+  const std::string jsonl = "{\"id\": 1, \"question\": \"q\", \"answer\": \"a\", \"image\": \"" +
+                            std::string(80, 'A') + "\"}\n";
+  try {
+    read_jsonl_benchmark(jsonl, "x_open.jsonl");
+    FAIL();
+  } catch (const oqvl::Error& e2) {
+    EXPECT_STREQ(e2.what(), "x_open.jsonl: line 1: 'image' is neither base64 image data nor an image file");
+  }
+  std::vector<std::uint8_t> pixels(4 * 4, 10);
+  const std::string image = oqvl::data::base64_encode(oqvl::data::encode_png(pixels, 4, 4, 1));
+  const std::string tsv = "index\tquestion\tanswer\timage\n1\tq\t['a' 'b']\t" + image + "\n";
+  try {
+    read_tsv_benchmark(tsv, "y.tsv");
+    FAIL();
+  } catch (const oqvl::Error& e2) {
+    EXPECT_NE(std::string(e2.what()).find("y.tsv: line 2: answers:"), std::string::npos) << e2.what();
+  }
+  ReadOptions skip;
+  skip.skip_malformed = true;
+  Benchmark b = read_benchmark(bad / "open_bad_answers.jsonl", skip);
+  EXPECT_EQ(b.items.size(), 1u);
+  EXPECT_EQ(b.skipped, 1);
+}
+
+TEST(BenchKinds, OpenNames) {
+  EXPECT_EQ(parse_bench_kind("open"), BenchKind::kOpen);
+  EXPECT_EQ(parse_bench_kind("VQAv2"), BenchKind::kOpen);
+  EXPECT_EQ(parse_bench_kind("textvqa"), BenchKind::kOpen);
+  EXPECT_EQ(bench_kind_name(BenchKind::kOpen), "open");
+  EXPECT_EQ(detect_bench_kind("TextVQA_VAL.tsv"), BenchKind::kOpen);
+  EXPECT_EQ(detect_bench_kind("/d/GQA_TestDev_Balanced.tsv"), BenchKind::kOpen);
+  EXPECT_EQ(detect_bench_kind("vqav2_val.jsonl"), BenchKind::kOpen);
+}

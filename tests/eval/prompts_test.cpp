@@ -64,3 +64,12 @@ TEST(Prompts, GenericFreeFormIsTheShortAnswerPrompt) {
             "<image>\nQuestion: what color is the shape?\n"
             "Answer the question using a single word or phrase.\nAnswer:");
 }
+
+TEST(Prompts, OpenAnswerIsTheHarnessVqaPrompt) {
+  McItem item;
+  item.question = "What item is shown?";
+  item.answers = {"bag"};
+  EXPECT_EQ(build_prompt(item, BenchKind::kOpen),
+            "<image>\nQuestion: What item is shown?\n"
+            "Answer the question using a single word or phrase.\nAnswer:");
+}

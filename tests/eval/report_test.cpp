@@ -136,3 +136,48 @@ TEST(Circular, RotationsOfAPlainRowMatchTheCircularFile) {
   EXPECT_EQ(gapped.options[2].second, "a gray square");
   EXPECT_EQ(gapped.answer, "D");
 }
+
+TEST(Report, OpenAnswersExactMatchAndVqaAccuracy) {
+  Benchmark b = read_benchmark(kDir / "open_sample.jsonl");
+  // 101: "Red" -> right. 102: 10 annotators, 7 "2" + "2 " (stripped) = 8, "two", "3":
+  // "two" is exact (normalises to "2") and, the answers differing, normalised too: 9 of 10 match.
+  // q3: "light green" matches neither reference.
+  std::vector<std::string> predictions = {"red.", "Two<|endofchunk|>three", "light green"};
+  auto judgements = judge_all(b.items, predictions, b.kind);
+  EXPECT_TRUE(judgements[0].correct);
+  EXPECT_EQ(judgements[0].extracted, "red");
+  EXPECT_EQ(judgements[0].score, 1.0);
+  EXPECT_TRUE(judgements[1].correct);
+  EXPECT_EQ(judgements[1].extracted, "2");
+  EXPECT_DOUBLE_EQ(judgements[1].score, 1.0);  // every leave-one-out subset has >= 3 matches
+  EXPECT_FALSE(judgements[2].correct);
+  EXPECT_EQ(judgements[2].score, 0.0);
+
+  predictions[1] = "3";  // one annotator: 9 subsets with 1 match (1/3), 1 with none
+  judgements = judge_all(b.items, predictions, b.kind);
+  EXPECT_TRUE(judgements[1].correct);
+  EXPECT_NEAR(judgements[1].score, 0.3, 1e-12);
+
+  Summary s = summarize(b, judgements);
+  EXPECT_EQ(s.overall.correct, 2);
+  EXPECT_EQ(s.overall.total, 3);
+  EXPECT_NEAR(s.overall.mean_score(), 1.3 / 3, 1e-12);
+  json metrics = summary_json(s);
+  EXPECT_EQ(metrics["kind"], "open");
+  EXPECT_NEAR(metrics["overall"]["accuracy"].get<double>(), 2.0 / 3, 1e-12);
+  EXPECT_NEAR(metrics["overall"]["vqa_accuracy"].get<double>(), 1.3 / 3, 1e-12);
+  EXPECT_NEAR(metrics["categories"]["count"]["vqa_accuracy"].get<double>(), 0.3, 1e-12);
+  EXPECT_NE(summary_table(s).find("vqa %"), std::string::npos);
+
+  const std::string lines = predictions_jsonl(b.items, predictions, judgements);
+  const json second = json::parse(
+      lines.substr(lines.find('\n') + 1, lines.find('\n', lines.find('\n') + 1) - lines.find('\n') - 1));
+  EXPECT_EQ(second["answers"].size(), 10u);
+  EXPECT_NEAR(second["score"].get<double>(), 0.3, 1e-12);
+  EXPECT_EQ(second["extracted"], "3");
+
+  // Multiple-choice metrics carry no vqa_accuracy (their files stay as they were).
+  Benchmark mc = read_benchmark(kDir / "mmbench_dev_en_sample.tsv");
+  auto mj = judge_all(mc.items, {"A", "B", "A", "A"}, mc.kind);
+  EXPECT_FALSE(summary_json(summarize(mc, mj))["overall"].contains("vqa_accuracy"));
+}

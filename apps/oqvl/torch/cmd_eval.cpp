@@ -1,5 +1,6 @@
 // `oqvl eval`: a multiple-choice / short-answer benchmark (MMBench, SEED-Bench, MMStar, MathVista
-// TSVs as the benchmark kits ship them, or JSONL) through an oqvl model with the paper's prompts,
+// TSVs as the benchmark kits ship them, open-answer VQAv2/GQA/TextVQA-style TSVs, or JSONL)
+// through an oqvl model with the paper's prompts,
 // greedy decoding and scoring (docs/recipe.md §9.1; docs/eval.md). Writes OUT/predictions.jsonl and
 // OUT/metrics.json and prints the accuracy table.
 #include <fmt/format.h>
@@ -57,6 +58,9 @@ void run(Options& o) {
   auto bench = eval::read_benchmark(o.bench, ro);
   if (bench.skipped > 0) log::warn("{}: skipped {} malformed row(s)", o.bench, bench.skipped);
   if (o.limit > 0 && bench.items.size() > o.limit) bench.items.resize(o.limit);
+  if ((o.circular || o.make_circular) && bench.kind == eval::BenchKind::kOpen)
+    fail("{}: circular evaluation needs multiple-choice questions; this is an open-answer benchmark",
+         o.bench);
   if (o.make_circular) bench.items = eval::make_circular(bench.items);
   if (bench.items.empty()) fail("{}: no questions", o.bench);
 
@@ -84,12 +88,17 @@ void run(Options& o) {
 
 void register_eval(CLI::App& app) {
   auto o = std::make_shared<Options>();
-  auto* cmd = app.add_subcommand("eval", "Evaluate an oqvl model on a multiple-choice benchmark (paper's prompts and scoring)");
+  auto* cmd = app.add_subcommand(
+      "eval",
+      "Evaluate an oqvl model on a multiple-choice or open-answer benchmark (paper's prompts and scoring)");
   add_model_flags(cmd, o->model);
-  cmd->add_option("--bench", o->bench, "benchmark file: TSV (MMBench/SEED/MMStar/MathVista layout) or JSONL")
+  cmd->add_option("--bench", o->bench,
+                  "benchmark file: TSV (MMBench/SEED/MMStar/MathVista or open-answer layout) or JSONL")
       ->required();
   cmd->add_option("--format", o->format, "auto | tsv | jsonl")->capture_default_str();
-  cmd->add_option("--kind", o->kind, "auto (from the file name) | mmbench | seedbench | mmstar | mathvista | generic")
+  cmd->add_option(
+         "--kind", o->kind,
+         "auto (from the file name and columns) | mmbench | seedbench | mmstar | mathvista | open | generic")
       ->capture_default_str();
   cmd->add_option("--out", o->out, "folder for predictions.jsonl and metrics.json");
   cmd->add_option("--rule", o->rule, "paper (the harness's substring rule) | strict (option letter)")

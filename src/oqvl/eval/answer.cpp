@@ -10,6 +10,7 @@
 #include "oqvl/core/random.h"
 #include "oqvl/core/strings.h"
 #include "oqvl/eval/mathvista_answer.h"
+#include "oqvl/eval/vqa_answer.h"
 
 namespace oqvl::eval {
 namespace {
@@ -118,8 +119,10 @@ std::string extract_option_letter(std::string_view output,
   return {};
 }
 
-Judgement judge(const McItem& item, BenchKind kind, std::string_view output,
-                const ScoreOptions& options) {
+namespace {
+
+Judgement judge_rule(const McItem& item, BenchKind kind, std::string_view output,
+                     const ScoreOptions& options) {
   Judgement j;
   if (kind == BenchKind::kMathVista || !item.multiple_choice()) {
     if (item.multiple_choice()) {
@@ -154,6 +157,19 @@ Judgement judge(const McItem& item, BenchKind kind, std::string_view output,
   } else {
     j.correct = !item.answer.empty() && contains_ignore_case(output, item.answer);
   }
+  return j;
+}
+
+}  // namespace
+
+Judgement judge(const McItem& item, BenchKind kind, std::string_view output, const ScoreOptions& options) {
+  if (kind == BenchKind::kOpen) {
+    const auto s = score_open_answer(
+        output, item.answers.empty() ? std::vector<std::string>{item.answer} : item.answers);
+    return Judgement{s.normalized, s.exact, s.score};
+  }
+  Judgement j = judge_rule(item, kind, output, options);
+  j.score = j.correct ? 1.0 : 0.0;
   return j;
 }
 

@@ -7,6 +7,9 @@
 //   MMStar: gt in output, case-sensitive substring.
 //   MathVista: rule-based extraction (mathvista_answer.h); multiple choice compares the picked
 //     letter, free-form compares numbers (rounded to 2 decimals) or contained text.
+//   Open (VQAv2, GQA, TextVQA): score_open_answer (vqa_answer.h): the output cut at
+//     <|endofchunk|>, VQA-normalised, exact match against any normalised reference; the score is
+//     the VQA accuracy when the question has 10 annotator answers.
 #pragma once
 
 #include <cstdint>
@@ -47,8 +50,9 @@ struct ScoreOptions {
 };
 
 struct Judgement {
-  std::string extracted;  // the letter / candidate answers read from the output ("" = none)
+  std::string extracted;  // the letter / candidate answers / normalised answer ("" = none)
   bool correct = false;
+  double score = 0;      // credit in [0, 1]: the VQA accuracy for open answers, else correct as 0/1
   bool guessed = false;  // MathVista: no letter found, `extracted` is the random pick
 };
 

@@ -69,7 +69,46 @@ std::string decode_image(std::string_view cell) {
   return std::move(*bytes);
 }
 
+// An open question's references from one text: a Python/JSON list literal ("['2', 'two']", as
+// VLMEvalKit's TextVQA TSV writes its 10 answers) or a single answer.
+std::vector<std::string> answer_list(const std::string& text) {
+  std::string_view t = trim(text);
+  if (t.size() >= 2 && t.front() == '[' && t.back() == ']') {
+    try {
+      return parse_python_list(t);
+    } catch (const Error& e) {
+      throw RowError{fmt::format("answers: {}", e.what())};
+    }
+  }
+  if (t.empty()) return {};
+  return {text};
+}
+
+// The open kind's rules for a finished item: no options, references in `answers`, `answer`
+// the first reference unless the file gave one.
+void set_open_answers(McItem& item, std::vector<std::string> answers, const ReadOptions& options) {
+  if (item.multiple_choice())
+    throw RowError{"an open-answer question with options (pass another --kind for multiple choice)"};
+  std::erase_if(answers, [](const std::string& a) { return trim(a).empty(); });
+  item.answers = std::move(answers);
+  if (!item.answers.empty() && (trim(item.answer).empty() || trim(item.answer).starts_with('[')))
+    item.answer = item.answers[0];
+  if (options.require_answer && item.answers.empty()) throw RowError{"no answer"};
+  item.question_type = "free_form";
+}
+
 // ---- TSV ----
+
+// An open-answer TSV: no option letter or choices column, an answer column.
+bool open_columns(const std::vector<std::string>& header) {
+  bool answer = false;
+  for (const std::string& name : header) {
+    if (name.size() == 1 && name[0] >= 'A' && name[0] <= 'Z') return false;
+    if (name == "choices") return false;
+    if (name == "answer" || name == "answers") answer = true;
+  }
+  return answer;
+}
 
 struct Columns {
   std::unordered_map<std::string, std::size_t> by_name;
@@ -99,9 +138,9 @@ int parse_precision(const std::string& text) {
   return static_cast<int>(v);
 }
 
-McItem tsv_item(const data::TsvRecord& r, const Columns& cols,
-                const std::vector<std::string>& header, const std::string& image_cell,
-                const fs::path& folder, const ReadOptions& options) {
+McItem tsv_item(const data::TsvRecord& r, const Columns& cols, const std::vector<std::string>& header,
+                const std::string& image_cell, const fs::path& folder, const ReadOptions& options,
+                bool open) {
   McItem item;
   item.row = r.line;
   item.index = r.fields[*cols.find("index")];
@@ -125,6 +164,10 @@ McItem tsv_item(const data::TsvRecord& r, const Columns& cols,
     if (!text.empty()) item.options.emplace_back(std::string(1, c), text);
   }
   item.answer = cell(r, cols, "answer");
+  if (open) {
+    std::string refs = cell(r, cols, "answers");
+    set_open_answers(item, answer_list(refs.empty() ? item.answer : refs), options);
+  }
   item.category = cell(r, cols, "category");
   if (item.category.empty()) item.category = cell(r, cols, "task");  // MathVista
   item.l2_category = cell(r, cols, "l2-category");
@@ -183,6 +226,7 @@ McItem tsv_item(const data::TsvRecord& r, const Columns& cols,
     const std::string& name = header[i];
     if (name.size() == 1 && name[0] >= 'A' && name[0] <= 'Z') continue;
     if (std::find(kConsumed.begin(), kConsumed.end(), name) != kConsumed.end()) continue;
+    if (open && name == "answers") continue;
     if (data::is_pandas_na(r.fields[i])) continue;
     item.extra[name] = r.fields[i];
   }
@@ -198,25 +242,59 @@ std::string json_text(const json& v, const char* what) {
   throw RowError{fmt::format("'{}' is neither a string nor a number", what)};
 }
 
-McItem jsonl_item(const json& j, std::int64_t line, const fs::path& folder,
-                  const ReadOptions& options) {
+// Long strings that decode to an image are embedded images; anything else is a path.
+constexpr std::size_t kMinEmbeddedImageChars = 64;
+
+void set_jsonl_image(McItem& item, const std::string& value, const fs::path& folder) {
+  if (value.size() >= kMinEmbeddedImageChars) {
+    std::optional<std::string> bytes = data::base64_decode(value);
+    if (bytes && data::sniff_image_format(data::as_bytes(*bytes)) != data::ImageFormat::kUnknown) {
+      item.image_bytes = std::move(*bytes);
+      return;
+    }
+  }
+  fs::path p = value;
+  if (!p.is_absolute()) p = folder / p;
+  std::error_code ec;
+  if (!fs::is_regular_file(p, ec)) {
+    throw RowError{value.size() >= kMinEmbeddedImageChars
+                       ? "'image' is neither base64 image data nor an image file"
+                       : fmt::format("image file {} not found", p.string())};
+  }
+  item.image_path = fs::absolute(p).lexically_normal().string();
+}
+
+// "answers": a list of strings / numbers, or of VQAv2's {"answer": ...} objects.
+std::vector<std::string> json_answers(const json& v) {
+  if (v.is_string()) return answer_list(v.get<std::string>());
+  if (!v.is_array()) throw RowError{"'answers' is not a list"};
+  std::vector<std::string> out;
+  for (const json& a : v) {
+    const bool vqa_object = a.is_object() && a.contains("answer");
+    out.push_back(json_text(vqa_object ? a["answer"] : a, "answers"));
+  }
+  return out;
+}
+
+McItem jsonl_item(const json& j, std::int64_t line, const fs::path& folder, const ReadOptions& options,
+                  bool open) {
   if (!j.is_object()) throw RowError{"not a JSON object"};
   McItem item;
   item.row = line;
-  if (j.contains("id"))
-    item.index = json_text(j["id"], "id");
-  else if (j.contains("index"))
-    item.index = json_text(j["index"], "index");
-  else
-    throw RowError{"no 'id'"};
+  bool has_id = false;
+  for (const char* key : {"id", "question_id", "index"}) {
+    if (!j.contains(key)) continue;
+    item.index = json_text(j[key], key);
+    has_id = true;
+    break;
+  }
+  if (!has_id) throw RowError{"no 'id', 'question_id' or 'index'"};
   if (!j.contains("question")) throw RowError{"no 'question'"};
   item.question = json_text(j["question"], "question");
   if (j.contains("hint") && !j["hint"].is_null()) item.hint = json_text(j["hint"], "hint");
-  if (!j.contains("image") || !j["image"].is_string()) throw RowError{"no 'image' path"};
-  fs::path p = j["image"].get<std::string>();
-  if (!p.is_absolute()) p = folder / p;
-  if (!fs::is_regular_file(p)) throw RowError{fmt::format("image file {} not found", p.string())};
-  item.image_path = fs::absolute(p).lexically_normal().string();
+  if (!j.contains("image") || !j["image"].is_string())
+    throw RowError{"no 'image' (a path or base64 image data)"};
+  set_jsonl_image(item, j["image"].get<std::string>(), folder);
 
   if (j.contains("options")) {
     const json& o = j["options"];
@@ -250,17 +328,25 @@ McItem jsonl_item(const json& j, std::int64_t line, const fs::path& folder,
         break;
       }
   }
+  if (open) {
+    std::vector<std::string> refs;
+    if (j.contains("answers") && !j["answers"].is_null()) refs = json_answers(j["answers"]);
+    else if (!item.answer.empty()) refs = answer_list(item.answer);
+    set_open_answers(item, std::move(refs), options);
+  }
   if (j.contains("category") && !j["category"].is_null())
     item.category = json_text(j["category"], "category");
   if (j.contains("l2_category") && !j["l2_category"].is_null())
     item.l2_category = json_text(j["l2_category"], "l2_category");
-  item.question_type = item.multiple_choice() ? "multi_choice" : "free_form";
+  if (!open) item.question_type = item.multiple_choice() ? "multi_choice" : "free_form";
   if (!item.multiple_choice() && options.require_answer && trim(item.answer).empty())
     throw RowError{"no answer"};
   check_answer(item, options);
   for (auto it = j.begin(); it != j.end(); ++it) {
-    static const std::vector<std::string> kConsumed = {
-        "id", "index", "question", "hint", "image", "options", "answer", "category", "l2_category"};
+    static const std::vector<std::string> kConsumed = {"id",       "question_id", "index",   "question",
+                                                       "hint",     "image",       "options", "answer",
+                                                       "category", "l2_category"};
+    if (open && it.key() == "answers") continue;
     if (std::find(kConsumed.begin(), kConsumed.end(), it.key()) == kConsumed.end())
       item.extra[it.key()] = it.value();
   }
@@ -285,6 +371,7 @@ std::string_view bench_kind_name(BenchKind kind) {
       return "mmstar";
     case BenchKind::kMathVista:
       return "mathvista";
+    case BenchKind::kOpen: return "open";
     case BenchKind::kGeneric:
       return "generic";
   }
@@ -297,8 +384,11 @@ BenchKind parse_bench_kind(std::string_view name) {
   if (n == "seedbench" || n == "seed" || n == "seedbench_img") return BenchKind::kSEEDBench;
   if (n == "mmstar") return BenchKind::kMMStar;
   if (n == "mathvista" || n == "mathvista_mini") return BenchKind::kMathVista;
+  if (n == "open" || n == "vqa" || n == "vqav2" || n == "gqa" || n == "textvqa" || n == "vizwiz" ||
+      n == "okvqa")
+    return BenchKind::kOpen;
   if (n == "generic") return BenchKind::kGeneric;
-  fail("unknown benchmark kind '{}' (mmbench, seedbench, mmstar, mathvista, generic)", name);
+  fail("unknown benchmark kind '{}' (mmbench, seedbench, mmstar, mathvista, open, generic)", name);
 }
 
 BenchKind detect_bench_kind(const fs::path& file) {
@@ -308,6 +398,8 @@ BenchKind detect_bench_kind(const fs::path& file) {
     return BenchKind::kSEEDBench;
   if (n.find("mmstar") != std::string::npos) return BenchKind::kMMStar;
   if (n.find("mathvista") != std::string::npos) return BenchKind::kMathVista;
+  for (const char* open : {"vqav2", "vqa_v2", "gqa", "textvqa", "text_vqa", "vizwiz", "okvqa", "ok_vqa"})
+    if (n.find(open) != std::string::npos) return BenchKind::kOpen;
   return BenchKind::kGeneric;
 }
 
@@ -358,7 +450,10 @@ Benchmark read_tsv_benchmark(std::string_view text, const fs::path& file,
       fail("{}: line 1: no '{}' column in the header", file.string(), required);
   if (!cols.find("image") && !cols.find("image_path"))
     fail("{}: line 1: no 'image' (base64) or 'image_path' column in the header", file.string());
-  if (options.require_answer && !cols.find("answer"))
+  if (!options.kind && bench.kind == BenchKind::kGeneric && open_columns(header))
+    bench.kind = BenchKind::kOpen;
+  const bool open = bench.kind == BenchKind::kOpen;
+  if (options.require_answer && !cols.find("answer") && !(open && cols.find("answers")))
     fail("{}: line 1: no 'answer' column in the header", file.string());
 
   // MMBench stores each image once: rows showing the same image hold the index of the row
@@ -395,7 +490,7 @@ Benchmark read_tsv_benchmark(std::string_view text, const fs::path& file,
           }
         }
       }
-      bench.items.push_back(tsv_item(r, cols, header, image_cell, folder, options));
+      bench.items.push_back(tsv_item(r, cols, header, image_cell, folder, options, open));
     } catch (const RowError& e) {
       handle_row_error(bench, options, r.line, e.what);
     }
@@ -409,6 +504,8 @@ Benchmark read_jsonl_benchmark(std::string_view text, const fs::path& file,
   bench.file = file;
   bench.kind = options.kind.value_or(detect_bench_kind(file));
   const fs::path folder = file.parent_path();
+  // Every line first: whether the file is open-answer depends on all of them.
+  std::vector<std::pair<std::int64_t, json>> lines;
   std::int64_t line = 0;
   std::size_t pos = 0;
   while (pos < text.size()) {
@@ -418,12 +515,24 @@ Benchmark read_jsonl_benchmark(std::string_view text, const fs::path& file,
     pos = end + 1;
     ++line;
     if (trim(content).empty()) continue;
+    lines.emplace_back(line, json::parse(content, nullptr, /*allow_exceptions=*/false));
+  }
+  if (!options.kind && bench.kind == BenchKind::kGeneric) {
+    bool any_options = false, any_answer = false;
+    for (const auto& [n, j] : lines) {
+      if (!j.is_object()) continue;
+      any_options = any_options || j.contains("options");
+      any_answer = any_answer || j.contains("answer") || j.contains("answers");
+    }
+    if (!any_options && any_answer) bench.kind = BenchKind::kOpen;
+  }
+  const bool open = bench.kind == BenchKind::kOpen;
+  for (const auto& [n, j] : lines) {
     try {
-      json j = json::parse(content, nullptr, /*allow_exceptions=*/false);
       if (j.is_discarded()) throw RowError{"not valid JSON"};
-      bench.items.push_back(jsonl_item(j, line, folder, options));
+      bench.items.push_back(jsonl_item(j, n, folder, options, open));
     } catch (const RowError& e) {
-      handle_row_error(bench, options, line, e.what);
+      handle_row_error(bench, options, n, e.what);
     }
   }
   return bench;

@@ -1,6 +1,7 @@
 // Benchmark questions as the evaluation layer sees them, and readers for the two on-disk
 // formats: the TSV layout that public evaluation kits (VLMEvalKit) distribute for MMBench,
-// SEED-Bench, MMStar and MathVista, and a plain JSONL multiple-choice format with image files.
+// SEED-Bench, MMStar, MathVista and the open-answer VQA sets, and a plain JSONL format (multiple
+// choice or open answers; images as files or base64). Errors: oqvl::Error as "FILE: line N: what".
 // No torch here: the runner that drives a model builds on these types.
 #pragma once
 
@@ -26,6 +27,9 @@ struct McItem {
   std::string hint;  // empty when absent
   std::vector<std::pair<std::string, std::string>> options;
   std::string answer;  // the option letter, or the free-form answer text
+  // Open kind only (empty otherwise): every reference answer, e.g. VQAv2's 10 annotators';
+  // `answer` is then the file's `answer`, else the first of these.
+  std::vector<std::string> answers;
   std::string category, l2_category;
   std::string question_type = "multi_choice";  // multi_choice | free_form
   std::string answer_type = "text";            // text | integer | float | list
@@ -40,15 +44,19 @@ struct McItem {
   const std::string* option(std::string_view letter) const;
 };
 
-// Which benchmark a file holds: decides the prompt and the scoring rule.
-enum class BenchKind { kMMBench, kSEEDBench, kMMStar, kMathVista, kGeneric };
+// Which benchmark a file holds: decides the prompt and the scoring rule. kOpen: open-answer
+// questions (VQAv2, GQA, TextVQA style) scored by VQA-normalised exact match (vqa_answer.h).
+enum class BenchKind { kMMBench, kSEEDBench, kMMStar, kMathVista, kOpen, kGeneric };
 
-// "mmbench", "seedbench", "mmstar", "mathvista", "generic".
+// "mmbench", "seedbench", "mmstar", "mathvista", "open", "generic".
 std::string_view bench_kind_name(BenchKind kind);
-// Parses those names (case-insensitive; also "seed", "mathvista_mini"); throws oqvl::Error.
+// Parses those names (case-insensitive; also "seed", "mathvista_mini", and "vqa", "vqav2",
+// "gqa", "textvqa", "vizwiz", "okvqa" for open); throws oqvl::Error.
 BenchKind parse_bench_kind(std::string_view name);
 // From a file name as the kits name them (MMBench_DEV_EN.tsv, SEEDBench_IMG.tsv, MMStar.tsv,
-// MathVista_MINI.tsv; case-insensitive substring); kGeneric otherwise.
+// MathVista_MINI.tsv; VQAv2, GQA, TextVQA, VizWiz, OK-VQA -> kOpen; case-insensitive
+// substring); kGeneric otherwise. The readers also pick kOpen for a generic-named file whose
+// questions have no options but answers (no A-Z or choices column / no "options" key).
 BenchKind detect_bench_kind(const std::filesystem::path& file);
 
 enum class BenchFormat { kAuto, kTsv, kJsonl };

@@ -41,6 +41,7 @@ std::string build_prompt(const McItem& item, BenchKind kind, const PromptOptions
       return head(item, options) + item.question + short_tail;
     case BenchKind::kMMBench:
     case BenchKind::kSEEDBench:
+    case BenchKind::kOpen:
     case BenchKind::kGeneric:
       break;
   }

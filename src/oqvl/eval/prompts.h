@@ -32,8 +32,8 @@ struct PromptOptions {
 //    rebuilt that way when a TSV has them in A-D columns).
 //  MathVista: multiple choice like MMBench (options from `choices`); free-form
 //    "<image>\n{question}\n" + kShortAnswerInstruction + "\nAnswer:".
-//  Generic free-form (no options; the POPE/TextVQA form):
-//    "<image>\nQuestion: {question}\n" + kShortAnswerInstruction + "\nAnswer:".
+//  Open answers (VQAv2/GQA/TextVQA) and generic free-form (no options; the harness's
+//    POPE/TextVQA form): "<image>\nQuestion: {question}\n" + kShortAnswerInstruction + "\nAnswer:".
 // Only the options an item has are listed (the harness always printed A-D).
 std::string build_prompt(const McItem& item, BenchKind kind, const PromptOptions& options = {});
 

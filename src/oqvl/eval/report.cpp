@@ -19,21 +19,29 @@ std::vector<AccuracyStat> to_stats(const std::map<std::string, AccuracyStat>& by
   return out;
 }
 
-void count(std::map<std::string, AccuracyStat>& by_name, const std::string& name, bool correct) {
+void add(AccuracyStat& s, const Judgement& j) {
+  ++s.total;
+  if (j.correct) ++s.correct;
+  s.score += j.score;
+}
+
+void count(std::map<std::string, AccuracyStat>& by_name, const std::string& name, const Judgement& j) {
   if (name.empty()) return;
   AccuracyStat& s = by_name[name];
   s.name = name;
-  ++s.total;
-  if (correct) ++s.correct;
+  add(s, j);
 }
 
-json stat_json(const AccuracyStat& s) {
-  return json{{"correct", s.correct}, {"total", s.total}, {"accuracy", s.accuracy()}};
+// `open`: the open-answer kind, whose credit (VQA accuracy) can differ from exact match.
+json stat_json(const AccuracyStat& s, bool open = false) {
+  json out{{"correct", s.correct}, {"total", s.total}, {"accuracy", s.accuracy()}};
+  if (open) out["vqa_accuracy"] = s.mean_score();
+  return out;
 }
 
-json stats_json(const std::vector<AccuracyStat>& stats) {
+json stats_json(const std::vector<AccuracyStat>& stats, bool open = false) {
   json out = json::object();
-  for (const auto& s : stats) out[s.name] = stat_json(s);
+  for (const auto& s : stats) out[s.name] = stat_json(s, open);
   return out;
 }
 
@@ -62,12 +70,10 @@ Summary summarize(const Benchmark& bench, const std::vector<Judgement>& judgemen
   std::map<std::string, AccuracyStat> cats, l2;
   for (std::size_t i = 0; i < judgements.size(); ++i) {
     const McItem& item = bench.items[i];
-    bool ok = judgements[i].correct;
-    ++s.overall.total;
-    if (ok) ++s.overall.correct;
+    add(s.overall, judgements[i]);
     if (judgements[i].guessed) ++s.guessed;
-    count(cats, item.category, ok);
-    count(l2, item.l2_category, ok);
+    count(cats, item.category, judgements[i]);
+    count(l2, item.l2_category, judgements[i]);
   }
   s.categories = to_stats(cats);
   s.l2_categories = to_stats(l2);
@@ -86,9 +92,11 @@ Summary summarize(const Benchmark& bench, const std::vector<Judgement>& judgemen
     std::map<std::string, AccuracyStat> ccats;
     for (const std::string& key : order) {
       const auto& [ok, category] = groups[key];
-      ++s.circular_overall.total;
-      if (ok) ++s.circular_overall.correct;
-      count(ccats, category, ok);
+      Judgement group;
+      group.correct = ok;
+      group.score = ok ? 1.0 : 0.0;
+      add(s.circular_overall, group);
+      count(ccats, category, group);
     }
     s.circular_categories = to_stats(ccats);
   }
@@ -116,6 +124,10 @@ std::string predictions_jsonl(const std::vector<McItem>& items,
                  {"correct", judgements[i].correct},
                  {"category", item.category},
                  {"l2_category", item.l2_category}};
+    if (!item.answers.empty()) {
+      if (item.answers.size() > 1) line["answers"] = item.answers;
+      line["score"] = judgements[i].score;
+    }
     if (judgements[i].guessed) line["guessed"] = true;
     if (auto it = item.extra.find("circular_of"); it != item.extra.end()) line["circular_of"] = *it;
     out += line.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -125,11 +137,12 @@ std::string predictions_jsonl(const std::vector<McItem>& items,
 }
 
 json summary_json(const Summary& s) {
+  const bool open = s.kind == BenchKind::kOpen;
   json out = {{"benchmark", s.benchmark},
               {"kind", std::string(bench_kind_name(s.kind))},
-              {"overall", stat_json(s.overall)},
-              {"categories", stats_json(s.categories)},
-              {"l2_categories", stats_json(s.l2_categories)}};
+              {"overall", stat_json(s.overall, open)},
+              {"categories", stats_json(s.categories, open)},
+              {"l2_categories", stats_json(s.l2_categories, open)}};
   if (s.guessed) out["guessed"] = s.guessed;
   if (s.circular) {
     out["circular"] = {{"overall", stat_json(s.circular_overall)},
@@ -147,8 +160,10 @@ std::string summary_table(const Summary& s) {
   for (const auto& c : s.circular_categories) circular_by_name[c.name] = &c;
 
   std::string out = fmt::format("{} ({})\n", s.benchmark, bench_kind_name(s.kind));
+  const bool open = s.kind == BenchKind::kOpen;
   auto header = [&](std::string_view title) {
     out += fmt::format("{:<{}}  {:>7}  {:>11}", title, width, "acc %", "right/total");
+    if (open) out += fmt::format("  {:>7}", "vqa %");
     if (s.circular) out += fmt::format("  {:>10}", "circular %");
     out += "\n";
   };
@@ -156,6 +171,7 @@ std::string summary_table(const Summary& s) {
     std::string name = c.name.size() > width ? c.name.substr(0, width - 1) + "~" : c.name;
     out += fmt::format("{:<{}}  {:>7.2f}  {:>11}", name, width, 100.0 * c.accuracy(),
                        fmt::format("{}/{}", c.correct, c.total));
+    if (open) out += fmt::format("  {:>7.2f}", 100.0 * c.mean_score());
     if (s.circular)
       out +=
           circ ? fmt::format("  {:>10.2f}", 100.0 * circ->accuracy()) : fmt::format("  {:>10}", "");

@@ -18,9 +18,11 @@ struct AccuracyStat {
   std::string name;
   std::int64_t correct = 0;
   std::int64_t total = 0;
+  double score = 0;  // the judgements' credit summed (open kind: VQA accuracy; else = correct)
   double accuracy() const {
     return total ? static_cast<double>(correct) / static_cast<double>(total) : 0.0;
   }
+  double mean_score() const { return total ? score / static_cast<double>(total) : 0.0; }
 };
 
 struct Summary {
@@ -46,11 +48,14 @@ Summary summarize(const Benchmark& bench, const std::vector<Judgement>& judgemen
                   bool circular = false);
 
 // One JSON object per item and line: index, question, options, prediction, extracted,
-// answer, correct, category, l2_category (+ guessed, circular_of when set).
+// answer, correct, category, l2_category (+ guessed, circular_of when set; open-answer items
+// also answers when there are several, and score).
 std::string predictions_jsonl(const std::vector<McItem>& items,
                               const std::vector<std::string>& predictions,
                               const std::vector<Judgement>& judgements);
 
+// overall / categories / l2_categories as {correct, total, accuracy}; the open kind adds
+// vqa_accuracy (mean score) to each.
 nlohmann::json summary_json(const Summary& summary);
 
 // The console table: one line per category, then overall (and the circular columns).

@@ -4,10 +4,19 @@
 
 #include "oqvl/core/error.h"
 #include "oqvl/data/text/image_prompt.h"
-#include "oqvl/data/text/python_strip.h"
+#include "oqvl/data/text/special_tokens.h"
 #include "oqvl/model/generate.h"
 
 namespace oqvl::eval {
+
+std::vector<std::int64_t> stop_ids_for(BenchKind kind) {
+  std::vector<std::int64_t> ids = model::eval_stop_ids();
+  if (kind == BenchKind::kOpen) {
+    ids.push_back(data::kImEndId);
+    ids.push_back(data::kEndOfChunkId);
+  }
+  return ids;
+}
 
 RunResult run_benchmark(model::OpenQwen2VL& model, const data::Tokenizer& tokenizer, const Benchmark& bench,
                         const RunOptions& options, const std::function<void(std::size_t)>& on_batch) {
@@ -17,7 +26,7 @@ RunResult run_benchmark(model::OpenQwen2VL& model, const data::Tokenizer& tokeni
   const auto& weight = model->llm->model->embed_tokens->weight;
   model::GenerationConfig gen;
   gen.max_new_tokens = options.max_new_tokens;
-  gen.stop_ids = options.stop_ids.empty() ? model::eval_stop_ids() : options.stop_ids;
+  gen.stop_ids = options.stop_ids.empty() ? stop_ids_for(bench.kind) : options.stop_ids;
   gen.pad_id = cfg.pad_id;
   data::ImagePromptOptions po;
   po.bos_id = cfg.bos_id;
@@ -52,8 +61,7 @@ RunResult run_benchmark(model::OpenQwen2VL& model, const data::Tokenizer& tokeni
     auto results = model::generate_from_embeds(model->llm, prompts, gen);
     for (auto& r : results) {
       std::vector<std::int32_t> v(r.tokens.begin(), r.tokens.end());
-      out.predictions.push_back(
-          data::python_strip(tokenizer.decode(v, /*skip_special=*/true, /*skip_unknown=*/true)));
+      out.predictions.push_back(python_strip(tokenizer.decode(v, /*skip_special=*/true, /*skip_unknown=*/true)));
       out.new_tokens += static_cast<std::int64_t>(r.tokens.size());
       out.tokens.push_back(std::move(r.tokens));
     }

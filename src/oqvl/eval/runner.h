@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "oqvl/data/text/python_strip.h"
+#include "oqvl/data/text/python_str.h"
 #include "oqvl/data/text/tokenizer.h"
 #include "oqvl/eval/benchmark.h"
 #include "oqvl/eval/prompts.h"
@@ -23,7 +23,7 @@ namespace oqvl::eval {
 struct RunOptions {
   int batch_size = 8;
   std::int64_t max_new_tokens = 16;
-  std::vector<std::int64_t> stop_ids;  // empty = data::kEvalStopIds
+  std::vector<std::int64_t> stop_ids;  // empty = stop_ids_for(bench.kind)
   std::int64_t image_tokens = 0;       // 0 = the model folder's
   PromptOptions prompt;
 };
@@ -35,12 +35,18 @@ struct RunResult {
   double seconds = 0;
 };
 
+// The ids generation stops at for a benchmark kind: data::kEvalStopIds (the harness's list),
+// and for the open kind also <|im_end|> (the eos every oqvl sample ends with) and
+// <|endofchunk|> (the few-shot separator): decoding skips special tokens, so without them a model
+// that ends its answer there would run on into a second answer and spoil the exact match.
+std::vector<std::int64_t> stop_ids_for(BenchKind kind);
+
 // `on_batch(done)` is called after each batch (progress). oqvl::Error names the item whose image
 // is missing or does not decode.
 RunResult run_benchmark(model::OpenQwen2VL& model, const data::Tokenizer& tokenizer, const Benchmark& bench,
                         const RunOptions& options, const std::function<void(std::size_t)>& on_batch = {});
 
-// Python's str.strip() (answers are stripped as the harness does); defined in data/text.
+// Python's str.strip() (data/text/python_str.h), which the harness applies to every output.
 using data::python_strip;
 
 }  // namespace oqvl::eval

@@ -4,7 +4,7 @@
 
 #include "oqvl/core/error.h"
 #include "oqvl/data/text/image_prompt.h"
-#include "oqvl/data/text/python_strip.h"
+#include "oqvl/data/text/python_str.h"
 
 namespace oqvl::data {
 namespace {

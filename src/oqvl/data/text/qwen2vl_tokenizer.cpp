@@ -7,7 +7,7 @@ AddedTokenOverrides qwen2vl_added_tokens() {
   // 151665-151668 are <tool_response>, </tool_response>, <think>, </think> in Qwen3's file.
   overrides.remove = {kEndOfChunkId, kEndOfChunkId + 1, kEndOfChunkId + 2, kEndOfChunkId + 3};
   // <s> keeps its vocabulary id but becomes special: matched before BPE, skipped by decode.
-  overrides.define = {{kEndOfChunkId, "<|endofchunk|>", true}, {kBosId, "<s>", true}};
+  overrides.define = {{kEndOfChunkId, std::string(kEndOfChunkText), true}, {kBosId, "<s>", true}};
   return overrides;
 }
 

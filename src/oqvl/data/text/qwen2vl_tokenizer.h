@@ -5,11 +5,15 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <string_view>
 
 #include "oqvl/data/text/special_tokens.h"
 #include "oqvl/data/text/tokenizer.h"
 
 namespace oqvl::data {
+
+// The text of kEndOfChunkId, the separator of interleaved chunks and few-shot demonstrations.
+inline constexpr std::string_view kEndOfChunkText = "<|endofchunk|>";
 
 // The added-token changes that turn a Qwen2.5 / Qwen3 tokenizer.json into the Open-Qwen2VL
 // layout: ids 151665-151668 of the file are dropped, then <|endofchunk|> and <s> are defined.

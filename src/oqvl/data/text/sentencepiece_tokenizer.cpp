@@ -6,6 +6,7 @@
 
 #include "oqvl/core/error.h"
 #include "oqvl/core/files.h"
+#include "oqvl/data/text/python_str.h"
 #include "oqvl/data/text/unicode.h"
 #include "oqvl/data/text/unicode_lower.h"
 
@@ -19,14 +20,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::string_view kUnderline = "\xE2\x96\x81";  // U+2581, SentencePiece's space
-
-// Python's str.isspace() (= re's \s on str): what canonicalization folds and trims.
-bool is_python_space(char32_t cp) {
-  if (cp <= 0x20) return cp == 0x20 || (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x1F);
-  if (cp < 0x85) return false;
-  return cp == 0x85 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 ||
-         cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
-}
 
 // string.punctuation: the ASCII punctuation HF's remove_punctuation deletes.
 bool is_ascii_punctuation(char32_t cp) {
