@@ -6,7 +6,10 @@ Prismatic projector (tools/vlm_reference.py), Pillow preprocessing, torch.optim.
 paper's two parameter groups, transformers' get_cosine_schedule_with_warmup,
 torch.nn.utils.clip_grad_norm_, gradient accumulation with the token-weighted loss (sum of CE
 over the step's labelled tokens / their count) or the paper's mean of micro-batch means.
-Pre-training reads the `oqvl data mix` manifest's packed shards with tarfile + numpy.
+Pre-training reads the `oqvl data mix` manifest's packed shards with tarfile + numpy; SFT reads
+LLaVA-format JSONL conversations with images in a folder, tokenized by the transcription of the
+reference's prompt builder in tools/make_sft_goldens.py, in the epoch order oqvl documents
+(a SplitMix64 Fisher-Yates permutation of (seed, epoch), docs/sft.md).
 
 Usage: python tools/train_reference.py CONFIG.toml --steps N --out result.json [--weights W.safetensors]
 Writes {"losses": [...], "grad_norms": [...], "lrs": [...], "step_seconds": [...]} per optimizer
@@ -31,6 +34,53 @@ from transformers import get_cosine_schedule_with_warmup
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from vlm_reference import IMG, Reference  # noqa: E402
+from make_sft_goldens import plain_tokens, qwen2_tokens  # noqa: E402
+from make_tokenizer_goldens import qwen2vl_tokenizer  # noqa: E402
+
+MASK64 = (1 << 64) - 1
+
+
+class SplitMix64:
+    """core/random.h's generator."""
+
+    def __init__(self, seed):
+        self.state = seed & MASK64
+
+    def next(self):
+        self.state = (self.state + 0x9E3779B97F4A7C15) & MASK64
+        z = self.state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
+        return z ^ (z >> 31)
+
+    def below(self, n):
+        return self.next() % n
+
+
+def sft_rows(path, images, seed, template, quirk, max_ids):
+    """Rows of an SFT JSONL in training order: (ids, labels, [image bytes])."""
+    tok = qwen2vl_tokenizer()
+    samples = [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()]
+    epoch = 0
+    while True:
+        order = list(range(len(samples)))
+        rng = SplitMix64(seed * 0x9E3779B97F4A7C15 + epoch)
+        for i in range(len(order), 1, -1):
+            j = rng.below(i)
+            order[i - 1], order[j] = order[j], order[i - 1]
+        for k in order:
+            sample = samples[k]
+            if template == "qwen2":
+                out = qwen2_tokens(tok, sample, max_ids, quirk)
+            else:
+                out = plain_tokens(tok, sample, max_ids)
+            n_images = sum(1 for t in out["ids"] if t == IMG)
+            imgs = []
+            if n_images:
+                with open(os.path.join(images, sample["image"]), "rb") as f:
+                    imgs = [f.read()]
+            yield out["ids"], out["labels"], imgs
+        epoch += 1
 
 PLACEHOLDER_U32 = 0xFFFFFF38
 
@@ -163,15 +213,16 @@ def main():
 
     run, model_cfg, data, optim, batch = (cfg.get(k, {}) for k in ("run", "model", "data", "optim", "batch"))
     stage = run.get("stage", "pretrain")
-    assert stage in ("pretrain", "align", "full"), "the reference covers the packed stages"
+    assert stage in ("pretrain", "sft", "align", "full"), stage
+    train_vision = model_cfg.get("train_vision", stage == "full")
     torch.manual_seed(run.get("seed", 7))
-    model = Model(path(model_cfg["path"]), stage)
+    model = Model(path(model_cfg["path"]), "full" if train_vision else stage)
     grid = (model.ref.cfg["vision_config"]["image_size"] // model.ref.cfg["vision_config"]["patch_size"]) ** 2
-    tokens = model_cfg.get("image_tokens", 0) or min(144, grid)
+    tokens = model_cfg.get("image_tokens", 0) or min(729 if stage == "sft" else 144, grid)
     context = data.get("context", 4096)
-    lr = optim.get("lr", 1e-3 if stage == "align" else 5e-5)
-    wd = optim.get("weight_decay", 0.0 if stage == "align" else 0.01)
-    global_batch, micro = batch.get("global", 256), batch.get("micro", 1)
+    lr = optim.get("lr", {"align": 1e-3, "sft": 2e-5}.get(stage, 5e-5))
+    wd = optim.get("weight_decay", {"align": 0.0, "sft": 0.1}.get(stage, 0.01))
+    global_batch, micro = batch.get("global", 128 if stage == "sft" else 256), batch.get("micro", 1)
     accum = global_batch // micro
     token_loss = batch.get("loss", "token") == "token"
     named = model.named_trainable()
@@ -188,7 +239,11 @@ def main():
     assert optim.get("schedule", "cosine") == "cosine" and optim.get("min_lr_ratio", 0.0) == 0.0
     sched = get_cosine_schedule_with_warmup(opt, warmup, total)
     clip = optim.get("clip", 1.0)
-    rows = packed_rows(path(data["manifest"]))
+    if stage == "sft":
+        rows = sft_rows(path(data["sft"]), path(data["images"]), run.get("seed", 7),
+                        data.get("sft_template", "qwen2"), data.get("sft_strip_quirk", True), context)
+    else:
+        rows = ((ids, None, imgs) for ids, imgs, _ in packed_rows(path(data["manifest"])))
     out = {"losses": [], "grad_norms": [], "lrs": [], "step_seconds": []}
     params = [p for _, p in named]
     for step in range(args.steps):
@@ -196,7 +251,7 @@ def main():
         micro_batches = [[next(rows) for _ in range(micro)] for _ in range(accum)]
         results = []
         for mb in micro_batches:
-            results.append(model.loss_sum([(ids, None, imgs) for ids, imgs, _ in mb], tokens, context))
+            results.append(model.loss_sum(mb, tokens, context))
         step_tokens = sum(c for _, c in results)
         total_loss = 0.0
         for loss, count in results:

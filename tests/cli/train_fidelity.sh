@@ -2,8 +2,9 @@
 # `oqvl train` vs the PyTorch reference loop (tools/train_reference.py: Hugging Face modules,
 # torch.optim.AdamW, HF's cosine schedule, clip_grad_norm_, accumulation) on a tiny random model
 # and packed Fashion-MNIST captions: the losses of the first 20 optimizer steps agree within 1e-5
-# relative (fp32, CPU), and so do the weights after them. Pre-training (vision frozen) and the
-# full stage (vision trained too). Usage: train_fidelity.sh OQVL_BINARY REPO_ROOT
+# relative (fp32, CPU), and so do the weights after them. Pre-training (vision frozen), the full
+# stage (vision trained too) and SFT (the paper's qwen2 template with its quirk; multi-turn,
+# text-only and truncated conversations). Usage: train_fidelity.sh OQVL_BINARY REPO_ROOT
 set -euo pipefail
 oqvl=$1 repo=$2
 source "$(dirname "$0")/lib.sh"
@@ -17,7 +18,36 @@ python3 "$repo/tools/vlm_reference.py" make-tiny "$work/model" 5 >/dev/null
 "$oqvl" -q data make-demo --out "$work/demo" --train-samples 600 --test-samples 10 --shard-size 300 --threads 2
 "$oqvl" -q data pack "$work/demo/train/*.tar" --out "$work/packed" --context 160 --image-tokens 16 --threads 2
 "$oqvl" -q data mix --source "demo=$work/packed/*.tar" --seed 7 --out "$work/manifest.json"
-for stage in pretrain full; do
+# SFT conversations over the demo photos, extracted to a folder.
+python3 - "$work" <<'PY'
+import json, os, random, sys, tarfile
+work = sys.argv[1]
+os.makedirs(f"{work}/sft-images", exist_ok=True)
+rng = random.Random(5)
+out = open(f"{work}/sft.jsonl", "w")
+with tarfile.open(f"{work}/demo/train/00000.tar") as tar:
+    members = [m for m in tar.getmembers() if m.name.endswith(".jpg")][:120]
+    for i, m in enumerate(members):
+        with open(f"{work}/sft-images/{os.path.basename(m.name)}", "wb") as f:
+            f.write(tar.extractfile(m).read())
+        kind = i % 4
+        q = rng.choice(["What is shown?", "Describe the item.", "Which class is this?"])
+        a = " ".join(rng.choice(["a", "shoe", "bag", "red", "photo", "item", "the"]) for _ in range(rng.randint(1, 9)))
+        if kind == 0:
+            conv = [{"from": "human", "value": "<image>\n" + q}, {"from": "gpt", "value": a}]
+        elif kind == 1:  # two rounds, the image at the end of the first question
+            conv = [{"from": "human", "value": q + "\n<image>"}, {"from": "gpt", "value": a},
+                    {"from": "human", "value": "And its colour?"}, {"from": "gpt", "value": "grey"}]
+        elif kind == 2:  # text-only
+            conv = [{"from": "human", "value": q}, {"from": "gpt", "value": a}]
+        else:  # long: cut at the context
+            conv = [{"from": "human", "value": "<image>\n" + q}, {"from": "gpt", "value": " ".join([a] * 30)}]
+        sample = {"id": str(i), "conversations": conv}
+        if kind != 2:
+            sample["image"] = os.path.basename(m.name)
+        out.write(json.dumps(sample) + "\n")
+PY
+for stage in pretrain full sft; do
   cat > "$work/$stage.toml" <<TOML
 [run]
 stage = "$stage"
@@ -29,6 +59,8 @@ path = "model"
 image_tokens = 16
 [data]
 manifest = "manifest.json"
+sft = "sft.jsonl"
+images = "sft-images"
 context = 160
 [optim]
 lr = 2e-3

@@ -36,7 +36,7 @@ namespace fs = std::filesystem;
 
 struct DemoOptions {
   std::string out = "demo-run";
-  std::int64_t train_samples = 20000;
+  std::int64_t train_samples = 30000;
   std::int64_t test_samples = 1000;
   std::int64_t seed = 7;
   int threads = 0;
