@@ -37,3 +37,18 @@ require_skimage_data() {
     skip "scikit-image's sample photos not found (Debian python3-skimage; or set OQVL_SKIMAGE_DATA)"
   export OQVL_SKIMAGE_DATA
 }
+
+# packed_demo OQVL WORK SAMPLES SHARD_SIZE CONTEXT SEED: Fashion-MNIST demo shards of SAMPLES train
+# photos in WORK/demo, packed at CONTEXT positions (16 tokens per image) into WORK/packed, and a
+# seeded manifest WORK/manifest.json -- the packed pre-training data of the training tests.
+# Skips when Debian's Fashion-MNIST is missing.
+packed_demo() {
+  local oqvl=$1 work=$2 samples=$3 shard=$4 context=$5 seed=$6
+  [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] ||
+    skip "Debian's dataset-fashion-mnist is not installed (scripts/setup.sh installs it)"
+  "$oqvl" -q data make-demo --out "$work/demo" --train-samples "$samples" --test-samples 10 \
+    --shard-size "$shard" --threads 2 >/dev/null
+  "$oqvl" -q data pack "$work/demo/train/*.tar" --out "$work/packed" --context "$context" \
+    --image-tokens 16 --threads 2 >/dev/null
+  "$oqvl" -q data mix --source "demo=$work/packed/*.tar" --seed "$seed" --out "$work/manifest.json" >/dev/null
+}

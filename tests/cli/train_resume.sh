@@ -8,14 +8,10 @@ oqvl=$1 repo=$2
 source "$(dirname "$0")/lib.sh"
 require_libtorch "$oqvl"
 require_python_modules safetensors numpy
-[ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] ||
-  skip "Debian's dataset-fashion-mnist is not installed (scripts/setup.sh installs it)"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 "$repo/tools/vlm_reference.py" make-tiny "$work/model" 3 >/dev/null
-"$oqvl" -q data make-demo --out "$work/demo" --train-samples 300 --test-samples 10 --shard-size 100 --threads 2
-"$oqvl" -q data pack "$work/demo/train/*.tar" --out "$work/packed" --context 128 --image-tokens 16 --threads 2
-"$oqvl" -q data mix --source "demo=$work/packed/*.tar" --seed 3 --out "$work/manifest.json"
+packed_demo "$oqvl" "$work" 300 100 128 3
 cat > "$work/run.toml" <<TOML
 [run]
 device = "cpu"

@@ -1,5 +1,7 @@
 #include "oqvl/model/device.h"
 
+#include <c10/core/CachingDeviceAllocator.h>
+
 #include "oqvl/core/error.h"
 
 namespace oqvl::model {
@@ -23,6 +25,17 @@ torch::Dtype parse_dtype(const std::string& t, const torch::Device& device) {
   if (t == "f32" || t == "float32" || t == "fp32") return torch::kFloat32;
   if (t == "bf16" || t == "bfloat16") return torch::kBFloat16;
   fail("--dtype '{}' is not one of auto, f32, bf16", t);
+}
+
+std::int64_t peak_device_bytes(const torch::Device& device) {
+  if (device.is_cpu()) return -1;
+  const auto stats = c10::getDeviceAllocator(device.type())->getDeviceStats(device.index() < 0 ? 0 : device.index());
+  return stats.allocated_bytes[static_cast<std::size_t>(c10::CachingAllocator::StatType::AGGREGATE)].peak;
+}
+
+void reset_peak_device_bytes(const torch::Device& device) {
+  if (device.is_cpu()) return;
+  c10::getDeviceAllocator(device.type())->resetPeakStats(device.index() < 0 ? 0 : device.index());
 }
 
 }  // namespace oqvl::model

@@ -15,4 +15,9 @@ torch::Device parse_device(const std::string& device);
 // "auto" (bf16 on CUDA, f32 on CPU), "f32" / "float32" / "fp32", "bf16" / "bfloat16".
 torch::Dtype parse_dtype(const std::string& dtype, const torch::Device& device);
 
+// Peak bytes allocated on an accelerator since the last reset (torch's caching allocator, what
+// torch.cuda.max_memory_allocated reports); -1 on the CPU, where libtorch keeps no such count.
+std::int64_t peak_device_bytes(const torch::Device& device);
+void reset_peak_device_bytes(const torch::Device& device);
+
 }  // namespace oqvl::model

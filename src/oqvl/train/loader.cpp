@@ -83,6 +83,7 @@ MicroBatch collate(std::vector<Row>& rows, const model::VlmConfig& config, const
   mb.rows = B;
   mb.images = images;
   mb.label_tokens = mb.plan.loss_positions.size(0);
+  mb.positions = mb.plan.lengths.sum().item<std::int64_t>();
   return mb;
 }
 

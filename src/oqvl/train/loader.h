@@ -30,6 +30,7 @@ struct MicroBatch {
   model::AttentionLayout layout;  // host: positions [B,T'] and, per-sample, the mask
   std::int64_t rows = 0, samples = 0, images = 0;
   std::int64_t label_tokens = 0;  // positions with a counted label (plan.loss_positions)
+  std::int64_t positions = 0;     // valid positions after image expansion (what "tokens/s" counts)
   DataPosition after;             // the source position after this micro-batch
 };
 

@@ -173,6 +173,7 @@ StepResult Trainer::step() {
     micro.push_back(loader_->next(&waited));
     r.data_wait_s += waited;
     r.tokens += micro.back().label_tokens;
+    r.positions += micro.back().positions;
     r.images += micro.back().images;
     r.samples += micro.back().samples;
     r.rows += micro.back().rows;
@@ -231,7 +232,7 @@ std::vector<StepResult> Trainer::run() {
     results.push_back(r);
     window_s += r.seconds;
     window_wait += r.data_wait_s;
-    window_tokens += r.tokens;
+    window_tokens += r.positions;
     window_images += r.images;
     const bool last = state_.step == state_.total_steps;
     const bool stop = options_.stop_after > 0 && state_.step - first >= options_.stop_after;
@@ -245,11 +246,13 @@ std::vector<StepResult> Trainer::run() {
                      {"loss", r.loss},
                      {"lr", r.lr},
                      {"grad_norm", r.grad_norm},
-                     {"tokens", r.tokens},
+                     {"tokens", r.positions},
+                     {"labelled_tokens", r.tokens},
                      {"tokens_per_s", tps},
                      {"images_per_s", ips},
                      {"data_wait", wait},
                      {"elapsed_s", state_.elapsed_s},
+                     {"peak_mem_gib", device_.is_cpu() ? 0.0 : model::peak_device_bytes(device_) / 1073741824.0},
                      {"epoch", state_.data.epoch + 0.0}});
       if (!options_.quiet)
         log::info("step {}/{} loss {:.4f} lr {:.3g} grad-norm {:.3f} tok/s {:.0f} img/s {:.1f} data-wait {:.0f}% eta {}",

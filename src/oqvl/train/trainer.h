@@ -31,7 +31,9 @@ struct StepResult {
   double loss = 0;        // the step's loss (batch.loss rule)
   double lr = 0;          // rate used for this update
   double grad_norm = 0;   // before clipping
-  std::int64_t tokens = 0, images = 0, samples = 0, rows = 0;
+  std::int64_t tokens = 0;     // labelled tokens (the loss's denominator)
+  std::int64_t positions = 0;  // valid positions after image expansion (throughput counts these)
+  std::int64_t images = 0, samples = 0, rows = 0;
   double seconds = 0, data_wait_s = 0;
 };
 
