@@ -141,8 +141,21 @@ const std::vector<Binding>& bindings() {
                      &TrainConfig::manifest));
     v.push_back(make_binding("data.sft", "LLaVA-format conversations: .json, .jsonl or MAmmoTH index .jsonl (sft)",
                      &TrainConfig::sft));
-    v.push_back(make_binding("data.images", "sft images: a folder, or tar shards (glob, range or @list)",
-                     &TrainConfig::images));
+    {
+      // A folder or a shard spec: relative ones (globs and @lists too) are relative to the config
+      // file like every path.
+      auto images = make_binding("data.images", "sft images: a folder, or tar shards (glob, range or @list)",
+                                 &TrainConfig::images);
+      images.read = [](TrainConfig& c, const toml::node& n, const fs::path& base) {
+        if (!n.is_string()) wrong_type("data.images", "a string", n);
+        std::string spec = *n.value<std::string>();
+        const bool list = spec.starts_with("@");
+        fs::path p = list ? spec.substr(1) : spec;
+        if (!spec.empty() && !p.is_absolute()) spec = (list ? "@" : "") + (base / p).lexically_normal().string();
+        c.images = spec;
+      };
+      v.push_back(images);
+    }
     v.push_back(make_binding("data.context", "tokens per row after image expansion (longer rows are cut)",
                      &TrainConfig::context));
     v.push_back(make_binding("data.attention", "causal (the paper: plain causal over the packed row) | per_sample",

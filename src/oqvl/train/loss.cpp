@@ -60,10 +60,9 @@ struct LinearCrossEntropy : torch::autograd::Function<LinearCrossEntropy> {
       }
       if (need_hidden) grad_hidden.sub_(target_rows.to(acc));
       if (need_weight) grad_weight.index_add_(0, targets, h_acc, -1.0);
-    } else if (need_weight) {
-      grad_weight = torch::zeros({V, weight.size(1)}, weight.options().dtype(acc));
-    } else if (need_hidden) {
-      grad_hidden = torch::zeros({M, hidden.size(1)}, opts);
+    } else {  // nothing counted: zero gradients, still connected to the graph
+      if (need_weight) grad_weight = torch::zeros({V, weight.size(1)}, weight.options().dtype(acc));
+      if (need_hidden) grad_hidden = torch::zeros({M, hidden.size(1)}, opts);
     }
     ctx->saved_data["grad_hidden"] = need_hidden ? grad_hidden.to(hidden.scalar_type()) : torch::Tensor();
     ctx->saved_data["grad_weight"] = need_weight ? grad_weight.to(weight.scalar_type()) : torch::Tensor();
