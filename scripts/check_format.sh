@@ -7,7 +7,8 @@
 #         (`git merge-base HEAD main`, or origin/main); on main or a detached HEAD (CI's fresh clone), HEAD~1.
 #         Without that commit (a one-commit or shallow history) there is nothing to check.
 # Exit: 0 clean or nothing to check; 1 lines need formatting (files and the fix printed);
-#       2 usage or setup error. To fix: git clang-format --binary clang-format-14 BASE
+#       2 usage or setup error. To fix: git clang-format --binary clang-format-14 --extensions cpp,cc,h,hpp BASE
+#       (without --extensions it also reformats JSON fixtures)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -70,5 +71,5 @@ printf '%s\n' "$out"
 echo
 echo "check_format: changed lines need formatting in:"
 printf '  %s\n' $bad
-echo "fix with: git clang-format --binary $(basename "$cf") $short"
+echo "fix with: git clang-format --binary $(basename "$cf") --extensions cpp,cc,h,hpp $short"
 exit 1

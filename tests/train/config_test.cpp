@@ -48,15 +48,17 @@ TEST_F(ConfigFixture, DefaultsArePaperPretrainingAndPathsAreRelativeToTheFile) {
 }
 
 TEST_F(ConfigFixture, SftStageDefaultsAndOverridesWin) {
-  auto c = load_config(write("[run]\nout = \"r\"\nstage = \"sft\"\n[model]\npath = \"model\"\n[data]\nsft = \"sft.jsonl\"\n"),
-                       {"optim.lr=1e-4"});
+  auto c = load_config(
+      write("[run]\nout = \"r\"\nstage = \"sft\"\n[model]\npath = \"model\"\n[data]\nsft = \"sft.jsonl\"\n"),
+      {"optim.lr=1e-4"});
   EXPECT_EQ(c.lr, 1e-4);
   EXPECT_EQ(c.weight_decay, 0.1);
   EXPECT_EQ(c.global_batch, 128);
 }
 
 TEST_F(ConfigFixture, SetTakesTomlValuesAndBareWords) {
-  auto c = load_config(write(base()), {"batch.global=8", "batch.micro=2", "run.device=cpu", "data.attention=per_sample"});
+  auto c = load_config(write(base()),
+                       {"batch.global=8", "batch.micro=2", "run.device=cpu", "data.attention=per_sample"});
   EXPECT_EQ(c.global_batch, 8);
   EXPECT_EQ(c.grad_accum(), 4);
   EXPECT_EQ(c.device, "cpu");

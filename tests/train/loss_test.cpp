@@ -20,7 +20,8 @@ TEST(LinearCrossEntropy, MatchesFullLogitsCrossEntropyAndGradients) {
     auto w2 = w1.detach().clone().requires_grad_();
     auto ours = linear_cross_entropy_sum(h1, w1, t, chunk);
     auto ref = torch::nn::functional::cross_entropy(
-        torch::matmul(h2, w2.t()), t, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
+        torch::matmul(h2, w2.t()), t,
+        torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
     EXPECT_NEAR(ours.item<double>(), ref.item<double>(), 1e-9 * std::abs(ref.item<double>()));
     (ours * 0.5).backward();
     (ref * 0.5).backward();
@@ -44,8 +45,8 @@ TEST(LinearCrossEntropy, OnlyWeightNeedsGradient) {
   auto t = torch::tensor({0, 1, 2, 3, 6}, torch::kInt64);
   linear_cross_entropy_sum(h, w, t, 2).backward();
   auto w2 = w.detach().clone().requires_grad_();
-  torch::nn::functional::cross_entropy(torch::matmul(h, w2.t()), t,
-                                       torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+  torch::nn::functional::cross_entropy(
+      torch::matmul(h, w2.t()), t, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
       .backward();
   EXPECT_LT(test::relative_error(w.grad(), w2.grad()), 1e-5);
 }

@@ -25,10 +25,12 @@ TEST(AdamW, MatchesLibtorchAdamWOverSteps) {
   AdamW ours({{"layer.weight", a}, {"layer.bias", b}}, o);
   EXPECT_EQ(ours.decayed_count(), 1);
   std::vector<torch::optim::OptimizerParamGroup> groups;
-  groups.emplace_back(std::vector<torch::Tensor>{a2},
-                      std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(0.01).weight_decay(0.1)));
-  groups.emplace_back(std::vector<torch::Tensor>{b2},
-                      std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(0.01).weight_decay(0.0)));
+  groups.emplace_back(
+      std::vector<torch::Tensor>{a2},
+      std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(0.01).weight_decay(0.1)));
+  groups.emplace_back(
+      std::vector<torch::Tensor>{b2},
+      std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(0.01).weight_decay(0.0)));
   torch::optim::AdamW ref(groups, torch::optim::AdamWOptions(0.01));
   for (int step = 0; step < 10; ++step) {
     auto x = torch::randn({3, 6});
@@ -61,7 +63,9 @@ TEST(AdamW, StateDictRoundTripContinuesIdentically) {
   for (int k = 3; k < 6; ++k) grad_step(o2, p2, k);
   for (int k = 3; k < 6; ++k) grad_step(o3, p3, k);
   EXPECT_TRUE(torch::equal(p2, p3));
-  EXPECT_NE(test::error_of([&] { o3.load_state_dict({{"step", torch::tensor(1)}}); }).find("w.exp_avg"),
+  EXPECT_NE(test::error_of([&] {
+              o3.load_state_dict({{"step", torch::tensor(1)}});
+            }).find("w.exp_avg"),
             std::string::npos);
 }
 

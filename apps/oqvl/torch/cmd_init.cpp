@@ -44,17 +44,20 @@ void run_init(const InitOptions& o) {
   w.overwrite = o.overwrite;
   w.safetensors.dtype = dtype;
   model::write_vlm_folder(o.out, config, tensors, w);
-  log::info("init: wrote {} ({} preset, seed {}, {} parameters, {}x{} px images, {} image tokens, {} LLM layers x {})",
-            o.out, o.preset, o.seed, params, config.vision.image_size, config.vision.image_size, config.image_tokens,
-            config.llm.num_hidden_layers, config.llm.hidden_size);
+  log::info(
+      "init: wrote {} ({} preset, seed {}, {} parameters, {}x{} px images, {} image tokens, {} LLM layers x {})",
+      o.out, o.preset, o.seed, params, config.vision.image_size, config.vision.image_size,
+      config.image_tokens, config.llm.num_hidden_layers, config.llm.hidden_size);
 }
 
 }  // namespace
 
 void register_init(CLI::App& app) {
   auto o = std::make_shared<InitOptions>();
-  auto* cmd = app.add_subcommand("init", "Write a random-weight model folder from a preset (tiny, demo, 1.5b)");
-  cmd->add_option("--preset", o->preset, "tiny (tests), demo (the Fashion-MNIST demo), 1.5b (Open-Qwen2VL's shapes)")
+  auto* cmd = app.add_subcommand("init",
+                                 "Write a random-weight model folder from a preset (tiny, demo, 1.5b)");
+  cmd->add_option("--preset", o->preset,
+                  "tiny (tests), demo (the Fashion-MNIST demo), 1.5b (Open-Qwen2VL's shapes)")
       ->capture_default_str();
   cmd->add_option("--set", o->sets,
                   "override a config.json key: text_config.num_hidden_layers=4, vision_config.image_size=32, "

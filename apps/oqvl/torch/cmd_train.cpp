@@ -69,8 +69,8 @@ void run(const Options& o) {
   auto results = trainer.run();
   const auto& s = trainer.state();
   if (!results.empty())
-    log::info("train: done: step {}/{}, loss {:.4f}, {} samples, {} labelled tokens in {}", s.step, s.total_steps,
-              results.back().loss, s.samples, s.tokens, train::format_duration(s.elapsed_s));
+    log::info("train: done: step {}/{}, loss {:.4f}, {} samples, {} labelled tokens in {}", s.step,
+              s.total_steps, results.back().loss, s.samples, s.tokens, train::format_duration(s.elapsed_s));
 }
 
 }  // namespace
@@ -87,7 +87,8 @@ void register_train(CLI::App& app) {
   cmd->add_flag("--quiet", o->quiet, "no progress lines");
   cmd->add_option("--threads", o->threads, "libtorch CPU threads (0 = all cores)");
   cmd->callback([o] {
-    if (!o->keys && o->config.empty() && o->sets.empty()) fail("oqvl train: give --config FILE.toml (or --keys)");
+    if (!o->keys && o->config.empty() && o->sets.empty())
+      fail("oqvl train: give --config FILE.toml (or --keys)");
     run(*o);
   });
 }

@@ -39,7 +39,8 @@ class AutocastScope {
 };
 
 struct CheckpointFunction : torch::autograd::Function<CheckpointFunction> {
-  static torch::Tensor forward(AutogradContext* ctx, torch::Tensor x, c10::intrusive_ptr<BlockHolder> holder) {
+  static torch::Tensor forward(AutogradContext* ctx, torch::Tensor x,
+                               c10::intrusive_ptr<BlockHolder> holder) {
     ctx->save_for_backward({x});
     auto out = holder->block(x);  // autograd is off inside a Function's forward: nothing is kept
     ctx->saved_data["block"] = c10::IValue::make_capsule(std::move(holder));

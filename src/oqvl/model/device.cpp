@@ -29,7 +29,8 @@ torch::Dtype parse_dtype(const std::string& t, const torch::Device& device) {
 
 std::int64_t peak_device_bytes(const torch::Device& device) {
   if (device.is_cpu()) return -1;
-  const auto stats = c10::getDeviceAllocator(device.type())->getDeviceStats(device.index() < 0 ? 0 : device.index());
+  const auto stats =
+      c10::getDeviceAllocator(device.type())->getDeviceStats(device.index() < 0 ? 0 : device.index());
   return stats.allocated_bytes[static_cast<std::size_t>(c10::CachingAllocator::StatType::AGGREGATE)].peak;
 }
 

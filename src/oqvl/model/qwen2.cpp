@@ -284,20 +284,22 @@ torch::Tensor Qwen2ModelImpl::forward(const torch::Tensor& inputs_embeds, const 
   return forward_layout(inputs_embeds, layout);
 }
 
-torch::Tensor Qwen2ModelImpl::forward_layout(const torch::Tensor& inputs_embeds, const AttentionLayout& layout) {
+torch::Tensor Qwen2ModelImpl::forward_layout(const torch::Tensor& inputs_embeds,
+                                             const AttentionLayout& layout) {
   if (inputs_embeds.dim() != 3 || inputs_embeds.size(2) != config.hidden_size)
     fail("Qwen2: inputs_embeds must be [B, T, {}], got {}", config.hidden_size,
          fmt::format("{}", fmt::join(inputs_embeds.sizes(), ", ")));
   const int64_t B = inputs_embeds.size(0), T = inputs_embeds.size(1);
   if (layout.positions.sizes() != torch::IntArrayRef({B, T})) fail("Qwen2: positions must be [B, T]");
-  auto [cos, sin] = rope(layout.positions);                                    // [B,T,d] fp32
+  auto [cos, sin] = rope(layout.positions);  // [B,T,d] fp32
   const auto& mask = layout.mask;
   auto h = inputs_embeds;                                                      // [B,T,H]
   for (const auto& item : *layers) {
     auto layer = item->as<Qwen2DecoderLayer>();
     if (checkpoint_layers && torch::GradMode::is_enabled()) {
-      h = checkpointed([layer, c = cos, s = sin, mask](const torch::Tensor& x) { return layer->forward(x, c, s, mask); },
-                       h);
+      h = checkpointed(
+          [layer, c = cos, s = sin, mask](const torch::Tensor& x) { return layer->forward(x, c, s, mask); },
+          h);
     } else {
       h = layer->forward(h, cos, sin, mask);
     }

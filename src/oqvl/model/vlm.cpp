@@ -79,8 +79,8 @@ AssemblyPlan plan_assembly(const VlmBatch& batch, const VlmConfig& config, int64
         ++image;
       } else {
         if (id[b][t] < 0 || id[b][t] >= config.llm.vocab_size)
-          fail("VLM batch: token id {} at row {} position {} is outside the vocabulary ({})", id[b][t], b,
-               t, config.llm.vocab_size);
+          fail("VLM batch: token id {} at row {} position {} is outside the vocabulary ({})", id[b][t], b, t,
+               config.llm.vocab_size);
         index[b].push_back(b * T + t);
         label[b].push_back(label_data ? label_data[b * T + t] : id[b][t]);
       }

@@ -59,8 +59,8 @@ struct AssemblyPlan {
   torch::Tensor sample_lengths;  // [B, S] int64 clamped to the expanded rows, or undefined (causal)
   // Positions p (flat over [B, T']) whose next label is counted, and those labels: the loss is
   // CE(hidden[p] -> loss_targets) (HF's shift, without materialising [B, T', V] logits).
-  torch::Tensor loss_positions;  // [M] int64
-  torch::Tensor loss_targets;    // [M] int64
+  torch::Tensor loss_positions;               // [M] int64
+  torch::Tensor loss_targets;                 // [M] int64
   std::int64_t images = 0, image_tokens = 0;  // N, Q
   std::int64_t truncated_rows = 0;            // rows cut at max_length
 };

@@ -47,9 +47,15 @@ std::vector<std::pair<std::int64_t, fs::path>> checkpoints(const fs::path& run) 
 }  // namespace
 
 nlohmann::json TrainerState::to_json() const {
-  return {{"format", "oqvl-trainer-state"}, {"version", 1},      {"step", step},
-          {"total_steps", total_steps},    {"data", data.to_json()}, {"samples", samples},
-          {"rows", rows},                  {"tokens", tokens},    {"images", images},
+  return {{"format", "oqvl-trainer-state"},
+          {"version", 1},
+          {"step", step},
+          {"total_steps", total_steps},
+          {"data", data.to_json()},
+          {"samples", samples},
+          {"rows", rows},
+          {"tokens", tokens},
+          {"images", images},
           {"elapsed_s", elapsed_s}};
 }
 
@@ -82,7 +88,8 @@ fs::path save_checkpoint(const fs::path& run, model::OpenQwen2VLImpl& model, con
   // Temporaries of saves that were killed (AtomicDir names them DIR.tmp-XXXXXX / DIR.old-XXXXXX).
   for (const auto& e : fs::directory_iterator(root)) {
     const auto name = e.path().filename().string();
-    if (name.find(".tmp-") != std::string::npos || name.find(".old-") != std::string::npos) remove_tree(e.path());
+    if (name.find(".tmp-") != std::string::npos || name.find(".old-") != std::string::npos)
+      remove_tree(e.path());
   }
   const auto dir = checkpoint_dir(run, state.step);
   AtomicDir out(dir, /*overwrite=*/true);
@@ -99,7 +106,8 @@ fs::path save_checkpoint(const fs::path& run, model::OpenQwen2VLImpl& model, con
   write_file_atomic(out.temp() / "config.toml", config_toml);
   // Fault injection for the resume test (tests/cli/train_resume.sh): die as SIGKILL would, with
   // the checkpoint half written.
-  if (const char* kill_at = std::getenv("OQVL_FAULT_KILL_IN_SAVE"); kill_at && std::to_string(state.step) == kill_at)
+  if (const char* kill_at = std::getenv("OQVL_FAULT_KILL_IN_SAVE");
+      kill_at && std::to_string(state.step) == kill_at)
     std::raise(SIGKILL);
   write_file_atomic(out.temp() / kStateFile, state.to_json().dump(2) + "\n");  // last: marks it complete
   out.commit();

@@ -27,9 +27,9 @@ namespace oqvl::train {
 struct TrainerState {
   std::int64_t step = 0;  // optimizer steps done
   std::int64_t total_steps = 0;
-  DataPosition data;      // where the next step's data starts
+  DataPosition data;                                           // where the next step's data starts
   std::int64_t samples = 0, rows = 0, tokens = 0, images = 0;  // seen so far
-  double elapsed_s = 0;   // training time so far (over resumes)
+  double elapsed_s = 0;                                        // training time so far (over resumes)
 
   nlohmann::json to_json() const;
   static TrainerState from_json(const nlohmann::json& j);  // oqvl::Error on missing keys
@@ -47,6 +47,7 @@ std::optional<std::filesystem::path> latest_checkpoint(const std::filesystem::pa
 
 // Loads a checkpoint into the model (weights), optimizer and torch's CPU generator; returns its
 // state. oqvl::Error naming the file when something is missing or does not fit.
-TrainerState load_checkpoint(const std::filesystem::path& dir, model::OpenQwen2VLImpl& model, AdamW& optimizer);
+TrainerState load_checkpoint(const std::filesystem::path& dir, model::OpenQwen2VLImpl& model,
+                             AdamW& optimizer);
 
 }  // namespace oqvl::train

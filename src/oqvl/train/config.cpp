@@ -120,27 +120,32 @@ const std::vector<Binding>& bindings() {
     };
     stage.write = [](const TrainConfig& c) { return toml_string(stage_name(c.stage)); };
     v.push_back(stage);
-    v.push_back(make_binding("run.out", "run folder: metrics.jsonl, config.toml, checkpoints/ (required)", &TrainConfig::out));
+    v.push_back(make_binding("run.out", "run folder: metrics.jsonl, config.toml, checkpoints/ (required)",
+                             &TrainConfig::out));
     v.push_back(make_binding("run.name", "run name for logs and the report (default: the run folder's name)",
-                     &TrainConfig::name));
+                             &TrainConfig::name));
     v.push_back(make_binding("run.seed", "seed of data order and any randomness", &TrainConfig::seed));
     v.push_back(make_binding("run.device", "auto | cpu | cuda | cuda:N", &TrainConfig::device));
     v.push_back(make_binding("run.precision",
-                     "bf16 (autocast with fp32 master weights, CUDA; CPU runs fp32) | fp32",
-                     &TrainConfig::precision));
-    v.push_back(make_binding("model.path", "oqvl model folder to start from (oqvl init / convert assemble) (required)",
-                     &TrainConfig::model));
-    v.push_back(make_binding("model.image_tokens", "tokens per image; 0 = 729 for sft, else 144 (capped at the grid)",
-                     &TrainConfig::image_tokens));
+                             "bf16 (autocast with fp32 master weights, CUDA; CPU runs fp32) | fp32",
+                             &TrainConfig::precision));
+    v.push_back(make_binding("model.path",
+                             "oqvl model folder to start from (oqvl init / convert assemble) (required)",
+                             &TrainConfig::model));
+    v.push_back(make_binding("model.image_tokens",
+                             "tokens per image; 0 = 729 for sft, else 144 (capped at the grid)",
+                             &TrainConfig::image_tokens));
     v.push_back(make_binding("model.activation_checkpointing", "recompute each decoder layer in backward",
-                     &TrainConfig::activation_checkpointing));
+                             &TrainConfig::activation_checkpointing));
     v.push_back(make_binding("model.train_vision",
-                     "train the vision tower too (default: only in stage full; the paper freezes it)",
-                     &TrainConfig::train_vision));
-    v.push_back(make_binding("data.manifest", "`oqvl data mix` manifest of packed shards (pretrain, align, full)",
-                     &TrainConfig::manifest));
-    v.push_back(make_binding("data.sft", "LLaVA-format conversations: .json, .jsonl or MAmmoTH index .jsonl (sft)",
-                     &TrainConfig::sft));
+                             "train the vision tower too (default: only in stage full; the paper freezes it)",
+                             &TrainConfig::train_vision));
+    v.push_back(make_binding("data.manifest",
+                             "`oqvl data mix` manifest of packed shards (pretrain, align, full)",
+                             &TrainConfig::manifest));
+    v.push_back(make_binding("data.sft",
+                             "LLaVA-format conversations: .json, .jsonl or MAmmoTH index .jsonl (sft)",
+                             &TrainConfig::sft));
     {
       // A folder or a shard spec: relative ones (globs and @lists too) are relative to the config
       // file like every path.
@@ -151,57 +156,72 @@ const std::vector<Binding>& bindings() {
         std::string spec = *n.value<std::string>();
         const bool list = spec.starts_with("@");
         fs::path p = list ? spec.substr(1) : spec;
-        if (!spec.empty() && !p.is_absolute()) spec = (list ? "@" : "") + (base / p).lexically_normal().string();
+        if (!spec.empty() && !p.is_absolute())
+          spec = (list ? "@" : "") + (base / p).lexically_normal().string();
         c.images = spec;
       };
       v.push_back(images);
     }
     v.push_back(make_binding("data.context", "tokens per row after image expansion (longer rows are cut)",
-                     &TrainConfig::context));
-    v.push_back(make_binding("data.attention", "causal (the paper: plain causal over the packed row) | per_sample",
-                     &TrainConfig::attention));
-    v.push_back(make_binding("data.epochs", "passes over the data (fractional allowed); max_steps wins when set",
-                     &TrainConfig::epochs));
+                             &TrainConfig::context));
+    v.push_back(make_binding("data.attention",
+                             "causal (the paper: plain causal over the packed row) | per_sample",
+                             &TrainConfig::attention));
+    v.push_back(make_binding("data.epochs",
+                             "passes over the data (fractional allowed); max_steps wins when set",
+                             &TrainConfig::epochs));
     v.push_back(make_binding("data.loader_threads", "threads decoding and preprocessing images",
-                     &TrainConfig::loader_threads));
-    v.push_back(make_binding("data.prefetch", "micro-batches prepared ahead of the step", &TrainConfig::prefetch));
+                             &TrainConfig::loader_threads));
+    v.push_back(
+        make_binding("data.prefetch", "micro-batches prepared ahead of the step", &TrainConfig::prefetch));
     v.push_back(make_binding("data.sft_strip_quirk",
-                     "sft: drop the first token after each <image> as the reference code does",
-                     &TrainConfig::sft_strip_quirk));
-    v.push_back(make_binding("data.sft_skip_bad",
-                     "sft: skip (and count) malformed conversations and unreadable images instead of stopping",
-                     &TrainConfig::sft_skip_bad));
+                             "sft: drop the first token after each <image> as the reference code does",
+                             &TrainConfig::sft_strip_quirk));
+    v.push_back(make_binding(
+        "data.sft_skip_bad",
+        "sft: skip (and count) malformed conversations and unreadable images instead of stopping",
+        &TrainConfig::sft_skip_bad));
     v.push_back(make_binding("data.tokenizer",
-                     "tokenizer.json for sft (default: the model folder's, else the repo's assets)",
-                     &TrainConfig::tokenizer));
-    v.push_back(make_binding("data.sft_template",
+                             "tokenizer.json for sft (default: the model folder's, else the repo's assets)",
+                             &TrainConfig::tokenizer));
+    v.push_back(
+        make_binding("data.sft_template",
                      "sft prompt: qwen2 (the paper's chat template) | plain (`oqvl eval`/`generate`'s prompt "
                      "format, so a small model answers them as trained)",
                      &TrainConfig::sft_template));
     v.push_back(make_binding("optim.lr", "peak learning rate (AdamW)", &TrainConfig::lr));
     v.push_back(make_binding("optim.weight_decay", "decoupled weight decay on >=2-D non-bias weights",
-                     &TrainConfig::weight_decay));
+                             &TrainConfig::weight_decay));
     v.push_back(make_binding("optim.beta1", "AdamW beta1", &TrainConfig::beta1));
     v.push_back(make_binding("optim.beta2", "AdamW beta2", &TrainConfig::beta2));
     v.push_back(make_binding("optim.eps", "AdamW epsilon", &TrainConfig::eps));
-    v.push_back(make_binding("optim.warmup_ratio", "linear warmup as a share of the steps (int(steps * ratio))",
-                     &TrainConfig::warmup_ratio));
-    v.push_back(make_binding("optim.warmup_steps", "warmup steps; >= 0 overrides warmup_ratio", &TrainConfig::warmup_steps));
+    v.push_back(make_binding("optim.warmup_ratio",
+                             "linear warmup as a share of the steps (int(steps * ratio))",
+                             &TrainConfig::warmup_ratio));
+    v.push_back(make_binding("optim.warmup_steps", "warmup steps; >= 0 overrides warmup_ratio",
+                             &TrainConfig::warmup_steps));
     v.push_back(make_binding("optim.schedule", "cosine (to min_lr_ratio * lr) | constant, after warmup",
-                     &TrainConfig::schedule));
-    v.push_back(make_binding("optim.min_lr_ratio", "floor of the cosine as a share of lr", &TrainConfig::min_lr_ratio));
+                             &TrainConfig::schedule));
+    v.push_back(make_binding("optim.min_lr_ratio", "floor of the cosine as a share of lr",
+                             &TrainConfig::min_lr_ratio));
     v.push_back(make_binding("optim.clip", "max global gradient norm; 0 = no clipping", &TrainConfig::clip));
-    v.push_back(make_binding("batch.global", "rows (pretrain) or samples (sft) per optimizer step", &TrainConfig::global_batch));
+    v.push_back(make_binding("batch.global", "rows (pretrain) or samples (sft) per optimizer step",
+                             &TrainConfig::global_batch));
     v.push_back(make_binding("batch.micro", "rows per forward/backward; global must be a multiple",
-                     &TrainConfig::micro_batch));
-    v.push_back(make_binding("batch.max_steps", "optimizer steps; 0 = as many as the epochs give", &TrainConfig::max_steps));
-    v.push_back(make_binding("batch.loss",
+                             &TrainConfig::micro_batch));
+    v.push_back(make_binding("batch.max_steps", "optimizer steps; 0 = as many as the epochs give",
+                             &TrainConfig::max_steps));
+    v.push_back(
+        make_binding("batch.loss",
                      "token (sum over the step's labelled tokens / their count) | micro_mean (the paper's "
                      "mean of per-micro-batch means)",
                      &TrainConfig::loss));
-    v.push_back(make_binding("checkpoint.every", "save every N optimizer steps; 0 = only at the end", &TrainConfig::save_every));
-    v.push_back(make_binding("checkpoint.keep", "newest checkpoints kept (older ones are deleted)", &TrainConfig::keep));
-    v.push_back(make_binding("log.every", "progress line and metrics row every N steps", &TrainConfig::log_every));
+    v.push_back(make_binding("checkpoint.every", "save every N optimizer steps; 0 = only at the end",
+                             &TrainConfig::save_every));
+    v.push_back(make_binding("checkpoint.keep", "newest checkpoints kept (older ones are deleted)",
+                             &TrainConfig::keep));
+    v.push_back(
+        make_binding("log.every", "progress line and metrics row every N steps", &TrainConfig::log_every));
     TrainConfig defaults;
     for (auto& b : v) b.meta.value = b.write(defaults);
     return v;
@@ -319,11 +339,13 @@ void validate(const TrainConfig& c) {
     fail("model.path: '{}' is not an oqvl model folder (no config.json)", c.model.string());
   if (c.device != "auto" && c.device != "cpu" && !c.device.starts_with("cuda"))
     fail("run.device: '{}' is not auto, cpu, cuda or cuda:N", c.device);
-  if (c.precision != "bf16" && c.precision != "fp32") fail("run.precision: '{}' is not bf16 or fp32", c.precision);
+  if (c.precision != "bf16" && c.precision != "fp32")
+    fail("run.precision: '{}' is not bf16 or fp32", c.precision);
   if (c.image_tokens < 0) fail("model.image_tokens: must be >= 0");
   if (c.loads_packed()) {
-    if (c.manifest.empty()) fail("data.manifest: stage {} reads packed rows: give the `oqvl data mix` manifest",
-                                 stage_name(c.stage));
+    if (c.manifest.empty())
+      fail("data.manifest: stage {} reads packed rows: give the `oqvl data mix` manifest",
+           stage_name(c.stage));
     if (!fs::is_regular_file(c.manifest)) fail("data.manifest: '{}' does not exist", c.manifest.string());
   } else {
     if (c.sft.empty()) fail("data.sft: stage sft reads conversations: give the .json/.jsonl file");
@@ -331,7 +353,8 @@ void validate(const TrainConfig& c) {
   }
   if (c.sft_template != "qwen2" && c.sft_template != "plain")
     fail("data.sft_template: '{}' is not qwen2 or plain", c.sft_template);
-  if (c.stage == Stage::kAlign && c.train_vision) fail("model.train_vision: stage align trains the projector only");
+  if (c.stage == Stage::kAlign && c.train_vision)
+    fail("model.train_vision: stage align trains the projector only");
   if (c.context <= 0) fail("data.context: must be > 0, got {}", c.context);
   if (c.image_tokens > 0 && c.context < c.image_tokens + 2)
     fail("data.context: {} cannot hold one image ({} tokens) and its text", c.context, c.image_tokens);
@@ -342,7 +365,8 @@ void validate(const TrainConfig& c) {
   if (c.prefetch < 1) fail("data.prefetch: must be >= 1");
   if (!(c.lr >= 0)) fail("optim.lr: must be >= 0");
   if (!(c.weight_decay >= 0)) fail("optim.weight_decay: must be >= 0");
-  if (!(c.beta1 >= 0 && c.beta1 < 1) || !(c.beta2 >= 0 && c.beta2 < 1)) fail("optim.beta1/beta2: must be in [0, 1)");
+  if (!(c.beta1 >= 0 && c.beta1 < 1) || !(c.beta2 >= 0 && c.beta2 < 1))
+    fail("optim.beta1/beta2: must be in [0, 1)");
   if (!(c.eps > 0)) fail("optim.eps: must be > 0");
   if (!(c.warmup_ratio >= 0 && c.warmup_ratio <= 1)) fail("optim.warmup_ratio: must be in [0, 1]");
   if (c.schedule != "cosine" && c.schedule != "constant")
@@ -353,7 +377,8 @@ void validate(const TrainConfig& c) {
   if (c.global_batch < 1 || c.global_batch % c.micro_batch != 0)
     fail("batch.global: {} must be a positive multiple of batch.micro ({})", c.global_batch, c.micro_batch);
   if (c.max_steps < 0) fail("batch.max_steps: must be >= 0");
-  if (c.loss != "token" && c.loss != "micro_mean") fail("batch.loss: '{}' is not token or micro_mean", c.loss);
+  if (c.loss != "token" && c.loss != "micro_mean")
+    fail("batch.loss: '{}' is not token or micro_mean", c.loss);
   if (c.save_every < 0) fail("checkpoint.every: must be >= 0");
   if (c.keep < 1) fail("checkpoint.keep: must be >= 1");
   if (c.log_every < 1) fail("log.every: must be >= 1");

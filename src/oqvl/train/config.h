@@ -28,29 +28,31 @@ struct TrainConfig {
   std::string precision = "bf16";  // bf16 (autocast, fp32 master weights; CUDA only) | fp32
   std::string name;                // shown in logs and the report (default: the run folder's name)
   // [model]
-  std::filesystem::path model;  // oqvl model folder to start from
+  std::filesystem::path model;    // oqvl model folder to start from
   std::int64_t image_tokens = 0;  // per image; 0 = 729 for sft, else 144 (capped at the vision grid)
   bool activation_checkpointing = false;
-  bool train_vision = false;  // the vision tower trains too (stage full sets it; the paper's Table 6 ablation)
+  bool train_vision =
+      false;  // the vision tower trains too (stage full sets it; the paper's Table 6 ablation)
   // [data]
-  std::filesystem::path manifest;  // `oqvl data mix` manifest (pretrain/align/full)
-  std::filesystem::path sft;       // LLaVA-format conversations (JSON, JSONL or index JSONL)
-  std::string images;              // sft images: a folder, or tar shards (spec or @list)
-  std::int64_t context = 4096;     // expanded tokens per row (truncated after splicing)
+  std::filesystem::path manifest;    // `oqvl data mix` manifest (pretrain/align/full)
+  std::filesystem::path sft;         // LLaVA-format conversations (JSON, JSONL or index JSONL)
+  std::string images;                // sft images: a folder, or tar shards (spec or @list)
+  std::int64_t context = 4096;       // expanded tokens per row (truncated after splicing)
   std::string attention = "causal";  // causal (the paper) | per_sample (block-diagonal, positions reset)
   double epochs = 1.0;
   int loader_threads = 2;
-  int prefetch = 4;  // batches prepared ahead
+  int prefetch = 4;             // batches prepared ahead
   bool sft_strip_quirk = true;  // reproduce the reference's first-token stripping after <image>
-  std::string sft_template = "qwen2";  // qwen2 (the paper's SFT prompt) | plain (the eval/generate prompt format)
-  bool sft_skip_bad = false;           // skip malformed conversations and unreadable images (counted)
-  std::filesystem::path tokenizer;     // "" = the model folder's tokenizer.json, else the repo's assets
+  std::string sft_template =
+      "qwen2";                // qwen2 (the paper's SFT prompt) | plain (the eval/generate prompt format)
+  bool sft_skip_bad = false;  // skip malformed conversations and unreadable images (counted)
+  std::filesystem::path tokenizer;  // "" = the model folder's tokenizer.json, else the repo's assets
   // [optim]
   double lr = 5e-5;
   double weight_decay = 0.01;
   double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
   double warmup_ratio = 0.03;
-  std::int64_t warmup_steps = -1;  // >= 0 overrides warmup_ratio
+  std::int64_t warmup_steps = -1;   // >= 0 overrides warmup_ratio
   std::string schedule = "cosine";  // cosine | constant (after warmup)
   double min_lr_ratio = 0.0;
   double clip = 1.0;  // max global grad norm; 0 = off
@@ -58,7 +60,7 @@ struct TrainConfig {
   std::int64_t global_batch = 256;  // rows (pretrain) or samples (sft) per optimizer step
   std::int64_t micro_batch = 1;     // rows per forward/backward
   std::int64_t max_steps = 0;       // 0 = epochs over the data
-  std::string loss = "token";       // token (sum / labelled tokens of the step) | micro_mean (the paper's code)
+  std::string loss = "token";  // token (sum / labelled tokens of the step) | micro_mean (the paper's code)
   // [checkpoint]
   std::int64_t save_every = 0;  // optimizer steps; 0 = only at the end
   std::int64_t keep = 2;        // newest checkpoints kept

@@ -39,7 +39,8 @@ MicroBatch collate(std::vector<Row>& rows, const model::VlmConfig& config, const
       // Expanded length of each sample: its ids with every placeholder worth image_tokens.
       std::int64_t pos = 0;
       auto* out = sample_lengths.data_ptr<std::int64_t>() + b * S;
-      const auto& parts = r.sample_text_lengths.empty() ? std::vector<std::int64_t>{n} : r.sample_text_lengths;
+      const auto& parts = r.sample_text_lengths.empty() ? std::vector<std::int64_t>{n}
+                                                        : r.sample_text_lengths;
       for (std::size_t s = 0; s < parts.size(); ++s) {
         std::int64_t expanded = 0;
         for (std::int64_t t = pos; t < pos + parts[s]; ++t)
@@ -60,7 +61,8 @@ MicroBatch collate(std::vector<Row>& rows, const model::VlmConfig& config, const
     const auto& bytes = row->images[i];
     try {
       pixels[static_cast<std::int64_t>(k)].copy_(model::preprocess_for_vlm(
-          std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()), config));
+          std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()),
+          config));
     } catch (const Error& e) {
       fail("row '{}' image {}: {}", row->key, i, e.what());
     }

@@ -25,8 +25,8 @@
 namespace oqvl::train {
 
 struct MicroBatch {
-  model::VlmBatch batch;       // host tensors: input_ids, lengths, labels, pixels [N,3,S,S] fp32
-  model::AssemblyPlan plan;    // host
+  model::VlmBatch batch;          // host tensors: input_ids, lengths, labels, pixels [N,3,S,S] fp32
+  model::AssemblyPlan plan;       // host
   model::AttentionLayout layout;  // host: positions [B,T'] and, per-sample, the mask
   std::int64_t rows = 0, samples = 0, images = 0;
   std::int64_t label_tokens = 0;  // positions with a counted label (plan.loss_positions)

@@ -36,7 +36,7 @@ struct LinearCrossEntropy : torch::autograd::Function<LinearCrossEntropy> {
       run_sum.mul_((run_max - new_max).exp_()).add_(logits.sub_(new_max.unsqueeze(1)).exp_().sum(1));
       run_max = new_max;
     }
-    auto lse = run_max + run_sum.log();  // [M]
+    auto lse = run_max + run_sum.log();                  // [M]
     auto target_rows = weight.index_select(0, targets);  // [M, H]
     auto target_logit = (hidden.to(acc) * target_rows.to(acc)).sum(1);
     auto total = M > 0 ? (lse - target_logit).sum() : torch::zeros({}, opts);
@@ -74,7 +74,8 @@ struct LinearCrossEntropy : torch::autograd::Function<LinearCrossEntropy> {
     auto gh = ctx->saved_data["grad_hidden"].toTensor();
     auto gw = ctx->saved_data["grad_weight"].toTensor();
     return {gh.defined() ? gh * scale.to(gh.scalar_type()) : torch::Tensor(),
-            gw.defined() ? gw * scale.to(gw.scalar_type()) : torch::Tensor(), torch::Tensor(), torch::Tensor()};
+            gw.defined() ? gw * scale.to(gw.scalar_type()) : torch::Tensor(), torch::Tensor(),
+            torch::Tensor()};
   }
 };
 

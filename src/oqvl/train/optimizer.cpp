@@ -67,8 +67,8 @@ model::StateDict AdamW::state_dict() const {
   model::StateDict out;
   for (const auto& p : params_) {
     out[p.name + ".exp_avg"] = p.exp_avg.defined() ? p.exp_avg : torch::zeros_like(p.param, torch::kFloat32);
-    out[p.name + ".exp_avg_sq"] =
-        p.exp_avg_sq.defined() ? p.exp_avg_sq : torch::zeros_like(p.param, torch::kFloat32);
+    out[p.name + ".exp_avg_sq"] = p.exp_avg_sq.defined() ? p.exp_avg_sq
+                                                         : torch::zeros_like(p.param, torch::kFloat32);
   }
   out["step"] = torch::tensor(step_, torch::kInt64);
   return out;
@@ -92,7 +92,8 @@ void AdamW::load_state_dict(const model::StateDict& state) {
     }
   }
   for (const auto& [name, t] : state)
-    if (!used.count(name)) fail("optimizer state: unknown tensor '{}' (not a trainable parameter of this run)", name);
+    if (!used.count(name))
+      fail("optimizer state: unknown tensor '{}' (not a trainable parameter of this run)", name);
 }
 
 double clip_grad_norm(const std::vector<torch::Tensor>& params, double max_norm) {

@@ -52,15 +52,16 @@ void PackedSource::open_entry() {
     reader_->start_at(position_.offset);
   } else {
     for (std::int64_t i = 0; i < position_.index; ++i)
-      if (!reader_->next()) fail("packed shard '{}' has fewer than {} sequences", entry.shard, position_.index);
+      if (!reader_->next())
+        fail("packed shard '{}' has fewer than {} sequences", entry.shard, position_.index);
   }
 }
 
 void PackedSource::seek(const DataPosition& position) {
   if (position.entry < 0 || position.entry >= static_cast<std::int64_t>(mixture_.entries.size()) ||
       position.epoch < 0 || position.index < 0)
-    fail("data position (epoch {}, entry {}) is outside the manifest ({} entries)", position.epoch, position.entry,
-         mixture_.entries.size());
+    fail("data position (epoch {}, entry {}) is outside the manifest ({} entries)", position.epoch,
+         position.entry, mixture_.entries.size());
   position_ = position;
   reader_.reset();
 }
@@ -87,7 +88,8 @@ std::optional<Row> PackedSource::next() {
     row.key = seq->key;
     row.ids.reserve(seq->ids.size());
     for (auto id : seq->ids)
-      row.ids.push_back(id == seq->image_placeholder_id ? static_cast<std::int64_t>(data::kImagePlaceholderId) : static_cast<std::int64_t>(id));
+      row.ids.push_back(id == seq->image_placeholder_id ? static_cast<std::int64_t>(data::kImagePlaceholderId)
+                                                        : static_cast<std::int64_t>(id));
     for (auto n : seq->text_lengths) row.sample_text_lengths.push_back(n);
     row.samples = static_cast<std::int64_t>(seq->samples());
     row.images.reserve(seq->images.size());

@@ -29,10 +29,11 @@ struct DataPosition {
 struct Row {
   std::vector<std::int64_t> ids;     // placeholders (-200) where images go
   std::vector<std::int64_t> labels;  // empty: the ids themselves (pre-training); else one per id
-  std::vector<std::int64_t> sample_text_lengths;  // ids of each packed sample, in order (per-sample attention)
-  std::vector<std::string> images;   // encoded images, one per placeholder, in order
-  std::int64_t samples = 1;          // source samples in the row (captions or conversations)
-  std::string key;                   // for error messages
+  std::vector<std::int64_t>
+      sample_text_lengths;          // ids of each packed sample, in order (per-sample attention)
+  std::vector<std::string> images;  // encoded images, one per placeholder, in order
+  std::int64_t samples = 1;         // source samples in the row (captions or conversations)
+  std::string key;                  // for error messages
 };
 
 class RowSource {

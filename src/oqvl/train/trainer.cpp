@@ -107,7 +107,8 @@ Trainer::Trainer(TrainConfig config, TrainOptions options) : config_(std::move(c
                            ? config_.max_steps
                            : static_cast<std::int64_t>(std::ceil(config_.epochs * static_cast<double>(rows) /
                                                                  static_cast<double>(config_.global_batch)));
-  if (state_.total_steps < 1) fail("the data gives no optimizer step (rows {}, batch.global {})", rows, config_.global_batch);
+  if (state_.total_steps < 1)
+    fail("the data gives no optimizer step (rows {}, batch.global {})", rows, config_.global_batch);
   schedule_.peak = config_.lr;
   schedule_.total_steps = state_.total_steps;
   schedule_.warmup_steps = warmup_steps_for(state_.total_steps, config_.warmup_ratio, config_.warmup_steps);
@@ -123,8 +124,9 @@ Trainer::Trainer(TrainConfig config, TrainOptions options) : config_(std::move(c
     const auto total = state_.total_steps;
     state_ = load_checkpoint(*latest, *model_, *optimizer_);
     if (state_.total_steps != total)
-      fail("--resume: checkpoint '{}' was made for {} steps, this config gives {} (the schedule would change)",
-           latest->string(), state_.total_steps, total);
+      fail(
+          "--resume: checkpoint '{}' was made for {} steps, this config gives {} (the schedule would change)",
+          latest->string(), state_.total_steps, total);
     source->seek(state_.data);
     log::info("train: resuming from {} (step {} of {})", latest->string(), state_.step, state_.total_steps);
   } else if (options_.resume) {
@@ -157,7 +159,8 @@ torch::Tensor Trainer::micro_loss_sum(MicroBatch& mb) {
   if (mb.layout.mask.defined()) layout.mask = mb.layout.mask.to(device_, /*non_blocking=*/true);
   auto hidden = m.llm->model->forward_layout(assembled.inputs_embeds, layout);  // [B,T',H]
   auto selected = hidden.reshape({-1, H}).index_select(0, mb.plan.loss_positions.to(device_, true));
-  const auto& head = m.llm->config.tie_word_embeddings ? m.llm->model->embed_tokens->weight : m.llm->lm_head->weight;
+  const auto& head = m.llm->config.tie_word_embeddings ? m.llm->model->embed_tokens->weight
+                                                       : m.llm->lm_head->weight;
   return linear_cross_entropy_sum(selected, head, mb.plan.loss_targets.to(device_, true));
 }
 
@@ -221,8 +224,8 @@ std::vector<StepResult> Trainer::run() {
   for (const auto& t : trainable_) params += t.numel();
   if (!options_.quiet)
     log::info("train: {} stage {} on {}: {} steps of {} x {} rows, {} trainable parameters, {} image tokens",
-              config_.name, stage_name(config_.stage), device_.str(), state_.total_steps, config_.global_batch / config_.micro_batch,
-              config_.micro_batch, params, image_tokens_);
+              config_.name, stage_name(config_.stage), device_.str(), state_.total_steps,
+              config_.global_batch / config_.micro_batch, config_.micro_batch, params, image_tokens_);
   std::vector<StepResult> results;
   const auto first = state_.step;
   double window_s = 0, window_wait = 0;
@@ -241,27 +244,30 @@ std::vector<StepResult> Trainer::run() {
       const double ips = window_s > 0 ? window_images / window_s : 0;
       const double wait = window_s > 0 ? window_wait / window_s : 0;
       const double per_step = state_.elapsed_s / std::max<std::int64_t>(1, state_.step);
-      metrics.write({{"kind", "train"},
-                     {"step", r.step},
-                     {"loss", r.loss},
-                     {"lr", r.lr},
-                     {"grad_norm", r.grad_norm},
-                     {"tokens", r.positions},
-                     {"labelled_tokens", r.tokens},
-                     {"tokens_per_s", tps},
-                     {"images_per_s", ips},
-                     {"data_wait", wait},
-                     {"elapsed_s", state_.elapsed_s},
-                     {"peak_mem_gib", device_.is_cpu() ? 0.0 : model::peak_device_bytes(device_) / 1073741824.0},
-                     {"epoch", state_.data.epoch + 0.0}});
+      metrics.write(
+          {{"kind", "train"},
+           {"step", r.step},
+           {"loss", r.loss},
+           {"lr", r.lr},
+           {"grad_norm", r.grad_norm},
+           {"tokens", r.positions},
+           {"labelled_tokens", r.tokens},
+           {"tokens_per_s", tps},
+           {"images_per_s", ips},
+           {"data_wait", wait},
+           {"elapsed_s", state_.elapsed_s},
+           {"peak_mem_gib", device_.is_cpu() ? 0.0 : model::peak_device_bytes(device_) / 1073741824.0},
+           {"epoch", state_.data.epoch + 0.0}});
       if (!options_.quiet)
-        log::info("step {}/{} loss {:.4f} lr {:.3g} grad-norm {:.3f} tok/s {:.0f} img/s {:.1f} data-wait {:.0f}% eta {}",
-                  r.step, state_.total_steps, r.loss, r.lr, r.grad_norm, tps, ips, 100 * wait,
-                  format_duration(per_step * (state_.total_steps - state_.step)));
+        log::info(
+            "step {}/{} loss {:.4f} lr {:.3g} grad-norm {:.3f} tok/s {:.0f} img/s {:.1f} data-wait {:.0f}% eta {}",
+            r.step, state_.total_steps, r.loss, r.lr, r.grad_norm, tps, ips, 100 * wait,
+            format_duration(per_step * (state_.total_steps - state_.step)));
       window_s = window_wait = 0;
       window_tokens = window_images = 0;
     }
-    if (!std::isfinite(r.loss)) fail("step {}: the loss is {} (diverged); the last checkpoint is kept", r.step, r.loss);
+    if (!std::isfinite(r.loss))
+      fail("step {}: the loss is {} (diverged); the last checkpoint is kept", r.step, r.loss);
     if (last || stop || (config_.save_every > 0 && r.step % config_.save_every == 0)) {
       auto dir = save();
       if (!options_.quiet) log::info("train: saved {}", dir.string());

@@ -27,10 +27,10 @@
 namespace oqvl::train {
 
 struct StepResult {
-  std::int64_t step = 0;  // 1-based optimizer step just done
-  double loss = 0;        // the step's loss (batch.loss rule)
-  double lr = 0;          // rate used for this update
-  double grad_norm = 0;   // before clipping
+  std::int64_t step = 0;       // 1-based optimizer step just done
+  double loss = 0;             // the step's loss (batch.loss rule)
+  double lr = 0;               // rate used for this update
+  double grad_norm = 0;        // before clipping
   std::int64_t tokens = 0;     // labelled tokens (the loss's denominator)
   std::int64_t positions = 0;  // valid positions after image expansion (throughput counts these)
   std::int64_t images = 0, samples = 0, rows = 0;
@@ -38,9 +38,10 @@ struct StepResult {
 };
 
 struct TrainOptions {
-  bool resume = false;      // continue from the newest checkpoint of run.out
-  bool quiet = false;       // no progress lines
-  std::int64_t stop_after = 0;  // stop (with a checkpoint) after this many steps in this process; 0 = run to the end
+  bool resume = false;  // continue from the newest checkpoint of run.out
+  bool quiet = false;   // no progress lines
+  std::int64_t stop_after =
+      0;  // stop (with a checkpoint) after this many steps in this process; 0 = run to the end
 };
 
 class Trainer {
