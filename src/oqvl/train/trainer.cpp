@@ -168,33 +168,40 @@ StepResult Trainer::step() {
   const auto start = std::chrono::steady_clock::now();
   StepResult r;
   r.step = state_.step + 1;
-  // The whole step's micro-batches first: the token-weighted loss divides by the step's count.
-  std::vector<MicroBatch> micro;
+  // One micro-batch at a time (holding a step's worth of decoded images would take gigabytes at
+  // the paper's batch). token: backward of each micro-batch's summed loss, then the accumulated
+  // gradients divided by the step's labelled tokens (the same as dividing each loss: gradients
+  // are linear in it); micro_mean: each micro-batch's mean / accum, known per micro-batch.
   const auto accum = config_.grad_accum();
-  for (std::int64_t i = 0; i < accum; ++i) {
-    double waited = 0;
-    micro.push_back(loader_->next(&waited));
-    r.data_wait_s += waited;
-    r.tokens += micro.back().label_tokens;
-    r.positions += micro.back().positions;
-    r.images += micro.back().images;
-    r.samples += micro.back().samples;
-    r.rows += micro.back().rows;
-  }
   const bool token_mean = config_.loss == "token";
   auto loss_total = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat32).device(device_));
-  for (auto& mb : micro) {
-    // token: sum / the step's labelled tokens; micro_mean: each micro-batch's mean / accum.
-    const double denom = token_mean ? static_cast<double>(r.tokens)
-                                    : static_cast<double>(mb.label_tokens) * static_cast<double>(accum);
+  DataPosition after;
+  for (std::int64_t i = 0; i < accum; ++i) {
+    double waited = 0;
+    MicroBatch mb = loader_->next(&waited);
+    r.data_wait_s += waited;
+    r.tokens += mb.label_tokens;
+    r.positions += mb.positions;
+    r.images += mb.images;
+    r.samples += mb.samples;
+    r.rows += mb.rows;
+    after = mb.after;
     torch::Tensor loss;
     {
       AutocastGuard autocast(autocast_);
       loss = micro_loss_sum(mb);
     }
+    const double denom = token_mean ? 1.0 : static_cast<double>(mb.label_tokens) * static_cast<double>(accum);
     auto scaled = denom > 0 ? loss / denom : loss * 0.0;
     scaled.backward();
     loss_total += scaled.detach();
+  }
+  if (token_mean) {
+    torch::NoGradGuard no_grad;
+    const double scale = r.tokens > 0 ? 1.0 / static_cast<double>(r.tokens) : 0.0;
+    for (auto& t : trainable_)
+      if (t.grad().defined()) t.mutable_grad().mul_(scale);
+    loss_total.mul_(scale);
   }
   r.grad_norm = clip_grad_norm(trainable_, config_.clip);
   r.lr = schedule_.at(state_.step);
@@ -202,7 +209,7 @@ StepResult Trainer::step() {
   optimizer_->zero_grad();
   r.loss = loss_total.item<double>();
   state_.step = r.step;
-  state_.data = micro.back().after;
+  state_.data = after;
   state_.samples += r.samples;
   state_.rows += r.rows;
   state_.tokens += r.tokens;
