@@ -1,5 +1,5 @@
-// `oqvl convert`: Prismatic / Open-Qwen2VL checkpoints and LLaVA-style HF folders -> oqvl model folder, oqvl folder -> Hugging
-// Face folders, and a folder check (docs/checkpoints.md).
+// `oqvl convert`: Prismatic / Open-Qwen2VL checkpoints and LLaVA-style HF folders -> oqvl model folder, HF Qwen2 + SigLIP
+// folders -> a new model folder (assemble), oqvl folder -> Hugging Face folders, and a folder check (docs/checkpoints.md).
 #include <fmt/format.h>
 
 #include <map>
@@ -10,6 +10,7 @@
 #include "oqvl/core/error.h"
 #include "oqvl/core/log.h"
 #include "oqvl/data/text/special_tokens.h"
+#include "oqvl/model/io/assemble.h"
 #include "oqvl/model/io/hf_export.h"
 #include "oqvl/model/io/llava_import.h"
 #include "oqvl/model/io/prismatic_import.h"
@@ -119,6 +120,69 @@ void register_llava(CLI::App& convert) {
   });
 }
 
+void register_assemble(CLI::App& convert) {
+  struct Args {
+    std::string llm, vision, vision_config, vision_format = "auto", vision_gelu = "erf", dtype = "bf16",
+                                            tokenizer, out;
+    std::int64_t image_tokens = 144;
+    std::uint64_t seed = 7;
+    bool overwrite = false;
+    std::int64_t bos = -1, pad = -1, eos = -1;
+  };
+  auto a = std::make_shared<Args>();
+  auto* cmd = convert.add_subcommand(
+      "assemble", "Make the pre-training start: a Hugging Face Qwen2 LLM + a SigLIP tower + a "
+                  "fresh seeded projector");
+  cmd->add_option("--llm", a->llm, "HF Qwen2 folder (e.g. Qwen2.5-1.5B-Instruct: config.json + weights)")
+      ->required();
+  cmd->add_option("--vision", a->vision,
+                  "HF SigLIP folder (e.g. siglip-so400m-patch14-384), or a weight file")
+      ->required();
+  cmd->add_option("--vision-config", a->vision_config,
+                  "The tower's config.json (default: --vision/config.json)");
+  cmd->add_option("--vision-format", a->vision_format, "Names in --vision")
+      ->check(CLI::IsMember({"auto", "hf", "timm"}))
+      ->capture_default_str();
+  cmd->add_option("--vision-gelu", a->vision_gelu,
+                  "The tower's GELU: erf (Open-Qwen2VL's timm tower), tanh, or config (its hidden_act)")
+      ->check(CLI::IsMember({"erf", "tanh", "config"}))
+      ->capture_default_str();
+  cmd->add_option("--image-tokens", a->image_tokens,
+                  "Visual tokens per image (a square <= the tower's patches)")
+      ->capture_default_str();
+  cmd->add_option("--seed", a->seed, "Seed of the projector's initialisation")->capture_default_str();
+  cmd->add_option("--dtype", a->dtype, "Weight dtype in the folder")
+      ->check(CLI::IsMember({"bf16", "f32"}))
+      ->capture_default_str();
+  cmd->add_option("--tokenizer", a->tokenizer,
+                  "tokenizer.json to copy (default: the --llm folder's, if any)");
+  cmd->add_option("--bos-id", a->bos, fmt::format("Override the BOS token id (default {})", data::kBosId));
+  cmd->add_option("--pad-id", a->pad, fmt::format("Override the pad token id (default {})", data::kPadId));
+  cmd->add_option("--eos-id", a->eos, fmt::format("Override the EOS token id (default {})", data::kImEndId));
+  cmd->add_option("--out", a->out, "Output model folder")->required();
+  cmd->add_flag("--overwrite", a->overwrite, "Replace an existing non-empty output folder");
+  cmd->callback([a] {
+    m::AssembleOptions o;
+    o.llm = a->llm;
+    o.vision = a->vision;
+    o.vision_config = opt_path(a->vision_config);
+    o.vision_format = m::parse_vision_format(a->vision_format);
+    if (a->vision_gelu == "erf") o.vision_gelu = m::GeluKind::kErf;
+    if (a->vision_gelu == "tanh") o.vision_gelu = m::GeluKind::kTanh;
+    o.image_tokens = a->image_tokens;
+    o.seed = a->seed;
+    if (a->bos >= 0) o.bos_id = a->bos;
+    if (a->pad >= 0) o.pad_id = a->pad;
+    if (a->eos >= 0) o.eos_id = a->eos;
+    m::VlmWriteOptions w;
+    w.tokenizer_json = opt_path(a->tokenizer);
+    w.safetensors.dtype = m::parse_dtype_name(a->dtype);
+    w.overwrite = a->overwrite;
+    m::assemble_vlm_folder(o, a->out, w);
+    fmt::print("wrote {}\n", a->out);
+  });
+}
+
 void register_export_hf(CLI::App& convert) {
   struct Args {
     std::string model, part, out;
@@ -174,11 +238,13 @@ void register_check(CLI::App& convert) {
 }  // namespace
 
 void register_convert(CLI::App& app) {
-  auto* convert = app.add_subcommand("convert", "Model checkpoints: import Prismatic .pt or LLaVA folders, export to Hugging "
-                                                "Face, check a model folder");
+  auto* convert = app.add_subcommand(
+      "convert", "Model checkpoints: import Prismatic .pt or LLaVA folders, assemble HF towers, "
+                 "export to Hugging Face, check a model folder");
   convert->require_subcommand(1);
   register_prismatic(*convert);
   register_llava(*convert);
+  register_assemble(*convert);
   register_export_hf(*convert);
   register_check(*convert);
 }

@@ -12,6 +12,29 @@
 
 namespace oqvl::model {
 
+namespace {
+
+// nn.Linear's reset_parameters (kaiming_uniform, a = sqrt(5)) = U(+-1/sqrt(fan_in)), the same bound
+// for the bias from its weight's fan-in, drawn in named_parameters order (0.weight, 0.bias, ...).
+void init_projector_uniform(PoolingProjectorImpl& projector, at::Generator& gen) {
+  torch::NoGradGuard no_grad;
+  const auto params = projector.named_parameters(true);
+  for (const auto& item : params) {
+    auto p = item.value();
+    const auto& name = item.key();
+    std::int64_t fan_in = p.dim() >= 2 ? p.size(1) : 0;
+    if (p.dim() == 1) {
+      const auto weight_name = name.substr(0, name.size() - 4) + "weight";  // ".bias" -> ".weight"
+      if (const auto* w = params.find(weight_name)) fan_in = w->size(1);
+    }
+    if (fan_in <= 0) fail("init: projector tensor '{}' has no fan-in", name);
+    const double bound = 1.0 / std::sqrt(static_cast<double>(fan_in));
+    p.copy_(torch::empty(p.sizes(), torch::kFloat32).uniform_(-bound, bound, gen));
+  }
+}
+
+}  // namespace
+
 std::vector<std::string> init_preset_names() { return {"tiny", "demo", "1.5b"}; }
 
 VlmConfig init_preset(const std::string& name) {
@@ -93,23 +116,18 @@ void init_weights(OpenQwen2VLImpl& model, std::uint64_t seed, double initializer
     p.copy_(cpu);
   };
   for (auto& item : model.vision->named_parameters(true)) fill(item.value(), item.key());
-  // Projector: nn.Linear's reset_parameters (kaiming_uniform, a = sqrt(5)) = U(+-1/sqrt(fan_in)),
-  // the same bound for the bias, from its weight's fan-in.
-  for (auto& item : model.projector->named_parameters(true)) {
-    auto& p = item.value();
-    const auto& name = item.key();
-    std::int64_t fan_in = p.dim() >= 2 ? p.size(1) : 0;
-    if (p.dim() == 1) {
-      const auto weight_name = name.substr(0, name.size() - 4) + "weight";  // ".bias" -> ".weight"
-      for (auto& w : model.projector->named_parameters(true))
-        if (w.key() == weight_name) fan_in = w.value().size(1);
-    }
-    if (fan_in <= 0) fail("init: projector tensor '{}' has no fan-in", name);
-    const double bound = 1.0 / std::sqrt(static_cast<double>(fan_in));
-    auto cpu = torch::empty(p.sizes(), torch::kFloat32).uniform_(-bound, bound, gen);
-    p.copy_(cpu);
-  }
+  init_projector_uniform(*model.projector, gen);
   for (auto& item : model.llm->named_parameters(true)) fill(item.value(), item.key());
+}
+
+StateDict init_projector_tensors(const VlmConfig& config, std::uint64_t seed) {
+  PoolingProjector projector(config.vision.hidden_size, config.llm.hidden_size);
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  init_projector_uniform(*projector, gen);
+  StateDict out;
+  for (const auto& item : projector->named_parameters(true))
+    out[std::string(kProjectorPrefix) + item.key()] = item.value().detach().clone();
+  return out;
 }
 
 }  // namespace oqvl::model

@@ -33,4 +33,11 @@ VlmConfig apply_config_overrides(const VlmConfig& base, const std::vector<std::s
 // Re-initialises every parameter of `model` as described above.
 void init_weights(OpenQwen2VLImpl& model, std::uint64_t seed, double initializer_range = 0.02);
 
+// The projector alone, as folder tensors (projector.mlp_projector.{0,2}.{weight,bias}, fp32),
+// initialised as nn.Linear does from a fresh CPU generator seeded with `seed`: the bytes equal
+// Python's torch.empty(shape).uniform_(-b, b, generator=torch.Generator().manual_seed(seed))
+// drawn in that order with b = 1/sqrt(fan_in). What `oqvl convert assemble` puts between two
+// pretrained towers.
+StateDict init_projector_tensors(const VlmConfig& config, std::uint64_t seed);
+
 }  // namespace oqvl::model

@@ -5,43 +5,20 @@
 #include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "oqvl/core/error.h"
 #include "oqvl/core/json.h"
 #include "oqvl/core/strings.h"
 #include "oqvl/core/files.h"
 #include "oqvl/core/log.h"
+#include "oqvl/model/io/hf_weights.h"
 #include "oqvl/model/io/state_dict.h"
-#include "oqvl/model/io/torch_save.h"
 
 namespace oqvl::model {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-// Every tensor of the folder's weights, whichever of HF's four layouts it uses.
-StateDict load_folder_weights(const fs::path& dir) {
-  if (fs::exists(dir / "model.safetensors") || fs::exists(dir / "model.safetensors.index.json"))
-    return load_safetensors(dir);
-  if (fs::exists(dir / "pytorch_model.bin")) return load_torch_save(dir / "pytorch_model.bin").tensors;
-  const fs::path index = dir / "pytorch_model.bin.index.json";
-  if (fs::exists(index)) {
-    const auto j = read_json_file(index, "weight index");
-    if (!j.contains("weight_map") || !j["weight_map"].is_object())
-      fail("'{}' has no \"weight_map\" object", index.string());
-    std::set<std::string> shards;
-    for (const auto& [name, shard] : j["weight_map"].items()) shards.insert(shard.get<std::string>());
-    StateDict all;
-    for (const auto& shard : shards)
-      for (auto& [name, t] : load_torch_save(dir / shard).tensors) all[name] = t;
-    return all;
-  }
-  fail("'{}' holds no model.safetensors, model.safetensors.index.json, pytorch_model.bin or "
-       "pytorch_model.bin.index.json",
-       dir.string());
-}
 
 // The model settings from LLaVA's config.json; only what oqvl computes is accepted.
 void apply_llava_config(const nlohmann::json& j, const fs::path& file, const LlavaImportOptions& o,
@@ -119,7 +96,7 @@ LlavaImport load_llava(const LlavaImportOptions& o) {
 
   const std::string dir = o.folder.string();
   log::info("reading {}", dir);
-  StateDict weights = load_folder_weights(o.folder);
+  StateDict weights = load_hf_folder_weights(o.folder);
   StateDict vision_saved;
   std::vector<std::string> other;
   const std::string proj = "model.mm_projector.", tower = "model.vision_tower.";
