@@ -65,6 +65,16 @@ if(OQVL_WITH_TORCH)
   endif()
   find_package(Torch REQUIRED)
   message(STATUS "oqvl: libtorch ${Torch_VERSION} from ${Torch_DIR}")
+  # Multi-process training runs on libtorch's own c10d ProcessGroupGloo (the wheel exports it),
+  # but its header includes gloo headers the wheel does not ship: Debian's libgloo-dev provides
+  # them (headers only: libtorch carries gloo itself; nothing links Debian's libgloo). Without
+  # them oqvl trains in one process only.
+  find_path(GLOO_INCLUDE_DIR gloo/algorithm.h)
+  set(OQVL_HAVE_GLOO OFF)
+  if(GLOO_INCLUDE_DIR)
+    set(OQVL_HAVE_GLOO ON)
+  endif()
+  message(STATUS "oqvl: Gloo headers (multi-process training) ${OQVL_HAVE_GLOO}")
 endif()
 
 # xxHash (XXH3 for dedup by image bytes) is absent on the GPU machines: optional, with a

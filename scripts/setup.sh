@@ -23,13 +23,14 @@ done
 # System packages (Debian 12). dataset-fashion-mnist is the embedded demo data; skimage and
 # matplotlib-data ship the real photos used by the image goldens and benchmarks; python3-venv
 # makes the .venv; clang-format checks changed C++ files (scripts/check_format.sh); chromium
-# renders `oqvl plot`'s report headless in tests/cli/plot.sh (skipped without it).
+# renders `oqvl plot`'s report headless in tests/cli/plot.sh (skipped without it); libgloo-dev
+# gives the gloo headers that libtorch's ProcessGroupGloo header needs (multi-process training).
 apt_pkgs=(
   build-essential cmake ninja-build ccache pkg-config git clang-format python3-venv
   libjpeg62-turbo-dev libpng-dev libwebp-dev libpcre2-dev libxxhash-dev libzstd-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev libtomlplusplus-dev libsimdjson-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsentencepiece-dev libtbb-dev libopenblas-dev
-  dataset-fashion-mnist python3-skimage python-matplotlib-data chromium
+  dataset-fashion-mnist python3-skimage python-matplotlib-data chromium libgloo-dev
 )
 missing=()
 for p in "${apt_pkgs[@]}"; do

@@ -6,6 +6,7 @@
 #include "oqvl/commands.h"
 #include "oqvl/core/error.h"
 #include "oqvl/core/log.h"
+#include "oqvl/core/log_prefix.h"
 #include "oqvl/core/progress.h"
 
 namespace oqvl::cli {
@@ -28,6 +29,7 @@ int run_cli(int argc, char** argv, const ModelCommands* model) {
   register_version(app, model ? model->runtime_summary : nullptr);
   register_tokenize(app);
   register_plot(app);
+  register_launch(app);
   CLI::App* data = app.add_subcommand("data", "WebDataset shards: demo data, inspect, stats, filter, "
                                               "pack, mix, image preprocessing benchmark, "
                                               "benchmark TSVs");
@@ -50,10 +52,10 @@ int run_cli(int argc, char** argv, const ModelCommands* model) {
     app.exit(e);
     return kExitBadInput;
   } catch (const Error& e) {
-    std::fprintf(stderr, "oqvl: error: %s\n", e.what());
+    std::fprintf(stderr, "%soqvl: error: %s\n", log::prefix().c_str(), e.what());
     return kExitBadInput;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "oqvl: internal error: %s\n", e.what());
+    std::fprintf(stderr, "%soqvl: internal error: %s\n", log::prefix().c_str(), e.what());
     return kExitInternal;
   }
   return kExitOk;

@@ -12,6 +12,7 @@ namespace oqvl::cli {
 void register_version(CLI::App& app, std::string (*runtime_summary)());
 void register_tokenize(CLI::App& app);
 void register_plot(CLI::App& app);
+void register_launch(CLI::App& app);
 void register_data_inspect(CLI::App& data);
 void register_data_stats(CLI::App& data);
 void register_data_filter(CLI::App& data);

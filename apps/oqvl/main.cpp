@@ -28,7 +28,7 @@ std::string_view command_name(int argc, char** argv) {
 }
 
 bool is_torch_free(std::string_view command) {
-  return command == "data" || command == "tokenize" || command == "plot";
+  return command == "data" || command == "tokenize" || command == "plot" || command == "launch";
 }
 
 #ifdef OQVL_MODEL_LIBRARY

@@ -1,10 +1,23 @@
 // liboqvl_model_commands.so: the whole command tree plus the commands that run models, entered
 // through oqvl_model_main by the `oqvl` executable (apps/oqvl/main.cpp) when such a command runs.
+#include <fmt/format.h>
+
 #include "oqvl/cli.h"
 #include "oqvl/model/runtime.h"
 #include "oqvl/torch/model_commands.h"
+#include "oqvl/train/dist/comm.h"
 
 namespace oqvl::cli {
+
+namespace {
+// `oqvl version`'s libtorch lines: the runtime and whether multi-process training is built.
+std::string runtime_summary() {
+  return fmt::format("{}\ndistributed: {}", model::runtime_summary(),
+                     train::comm_available()
+                         ? "gloo (CPU ranks; oqvl launch / torchrun / srun / mpirun)"
+                         : "not built (one process; scripts/setup.sh installs libgloo-dev)");
+}
+}  // namespace
 
 void register_model_commands(CLI::App& app) {
   register_convert(app);
@@ -24,6 +37,6 @@ void register_model_commands(CLI::App& app) {
 
 extern "C" __attribute__((visibility("default"))) int oqvl_model_main(int argc, char** argv) {
   static const oqvl::cli::ModelCommands commands{&oqvl::cli::register_model_commands,
-                                                 &oqvl::model::runtime_summary};
+                                                 &oqvl::cli::runtime_summary};
   return oqvl::cli::run_cli(argc, argv, &commands);
 }

@@ -207,8 +207,9 @@ const std::vector<Binding>& bindings() {
     v.push_back(make_binding("optim.clip", "max global gradient norm; 0 = no clipping", &TrainConfig::clip));
     v.push_back(make_binding("batch.global", "rows (pretrain) or samples (sft) per optimizer step",
                              &TrainConfig::global_batch));
-    v.push_back(make_binding("batch.micro", "rows per forward/backward; global must be a multiple",
-                             &TrainConfig::micro_batch));
+    v.push_back(make_binding(
+        "batch.micro", "rows per forward/backward on each rank; global must be a multiple of micro x ranks",
+        &TrainConfig::micro_batch));
     v.push_back(make_binding("batch.max_steps", "optimizer steps; 0 = as many as the epochs give",
                              &TrainConfig::max_steps));
     v.push_back(
@@ -222,6 +223,17 @@ const std::vector<Binding>& bindings() {
                              &TrainConfig::keep));
     v.push_back(
         make_binding("log.every", "progress line and metrics row every N steps", &TrainConfig::log_every));
+    v.push_back(make_binding("dist.strategy",
+                             "ddp (every rank holds the weights; gradients all-reduced in buckets); "
+                             "zero2/full_shard/hybrid are not built yet",
+                             &TrainConfig::dist_strategy));
+    v.push_back(make_binding("dist.backend", "auto (gloo for CPU) | gloo", &TrainConfig::dist_backend));
+    v.push_back(make_binding("dist.timeout_s",
+                             "seconds a collective may wait for the other ranks before the run fails naming "
+                             "the rank",
+                             &TrainConfig::dist_timeout_s));
+    v.push_back(make_binding("dist.bucket_mb", "gradient all-reduce bucket size in MiB",
+                             &TrainConfig::dist_bucket_mb));
     TrainConfig defaults;
     for (auto& b : v) b.meta.value = b.write(defaults);
     return v;
@@ -374,6 +386,15 @@ void validate(const TrainConfig& c) {
   if (!(c.min_lr_ratio >= 0 && c.min_lr_ratio <= 1)) fail("optim.min_lr_ratio: must be in [0, 1]");
   if (!(c.clip >= 0)) fail("optim.clip: must be >= 0");
   if (c.micro_batch < 1) fail("batch.micro: must be >= 1");
+  if (c.dist_strategy != "ddp") {
+    if (c.dist_strategy == "zero2" || c.dist_strategy == "full_shard" || c.dist_strategy == "hybrid")
+      fail("dist.strategy: '{}' is not built yet (ddp is; docs/distributed.md)", c.dist_strategy);
+    fail("dist.strategy: unknown '{}' (ddp)", c.dist_strategy);
+  }
+  if (c.dist_backend != "auto" && c.dist_backend != "gloo")
+    fail("dist.backend: '{}' is not supported (auto, gloo)", c.dist_backend);
+  if (!(c.dist_timeout_s > 0)) fail("dist.timeout_s: must be > 0");
+  if (!(c.dist_bucket_mb > 0)) fail("dist.bucket_mb: must be > 0");
   if (c.global_batch < 1 || c.global_batch % c.micro_batch != 0)
     fail("batch.global: {} must be a positive multiple of batch.micro ({})", c.global_batch, c.micro_batch);
   if (c.max_steps < 0) fail("batch.max_steps: must be >= 0");

@@ -66,8 +66,14 @@ struct TrainConfig {
   std::int64_t keep = 2;        // newest checkpoints kept
   // [log]
   std::int64_t log_every = 1;
+  // [dist] (docs/distributed.md; the ranks come from the launcher's environment)
+  std::string dist_strategy = "ddp";  // ddp (replicated weights, gradients all-reduced)
+  std::string dist_backend = "auto";  // auto (gloo on CPU) | gloo
+  double dist_timeout_s = 300;        // a collective waiting longer fails the run, naming the rank
+  double dist_bucket_mb = 25;         // gradient all-reduce bucket size
 
-  std::int64_t grad_accum() const { return global_batch / micro_batch; }
+  // Micro-batches per optimizer step on each of `world` ranks.
+  std::int64_t grad_accum(std::int64_t world = 1) const { return global_batch / (micro_batch * world); }
   bool loads_packed() const { return stage != Stage::kSft; }
 };
 

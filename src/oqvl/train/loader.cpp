@@ -113,9 +113,11 @@ void Loader::produce() {
       }
       std::vector<Row> rows;
       for (std::int64_t i = 0; i < options_.micro_batch; ++i) {
-        auto row = source_->next();
-        if (!row) fail("the training data has no rows");
-        rows.push_back(std::move(*row));
+        for (int r = 0; r < options_.world; ++r) {
+          auto row = source_->next();
+          if (!row) fail("the training data has no rows");
+          if (r == options_.rank) rows.push_back(std::move(*row));
+        }
       }
       auto mb = collate(rows, config_, options_, &pool_);
       mb.after = source_->position();

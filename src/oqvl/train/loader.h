@@ -41,6 +41,10 @@ struct LoaderOptions {
   bool per_sample_attention = false;
   int threads = 2;
   int prefetch = 4;
+  // Data parallelism: of every `world` consecutive rows of the source this loader keeps the
+  // `rank`-th, so the ranks together see the single-process row stream, each row once, and the
+  // source position after a micro-batch is the same on every rank (resume needs one position).
+  int rank = 0, world = 1;
 };
 
 class Loader {

@@ -4,11 +4,16 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <thread>
 #include <cmath>
+#include <optional>
 
 #include "oqvl/core/error.h"
 #include "oqvl/core/files.h"
 #include "oqvl/core/log.h"
+#include "oqvl/core/log_prefix.h"
 #include "oqvl/model/device.h"
 #include "oqvl/train/loss.h"
 #include "oqvl/train/metrics.h"
@@ -73,10 +78,42 @@ std::unique_ptr<RowSource> make_source(const TrainConfig& c, const model::VlmCon
   return make_sft_source(o);
 }
 
+// Fault injection for the distributed tests (tests/cli/train_ddp.sh): OQVL_FAULT_RANK=kill:R:S
+// makes rank R die as SIGKILL would at the start of step S; hang:R:S makes it stop responding.
+void rank_fault_point(int rank, std::int64_t step) {
+  const char* spec = std::getenv("OQVL_FAULT_RANK");
+  if (!spec) return;
+  const std::string s(spec);
+  const auto a = s.find(':'), b = s.rfind(':');
+  if (a == std::string::npos || a == b) return;
+  if (s.substr(a + 1, b - a - 1) != std::to_string(rank) || s.substr(b + 1) != std::to_string(step)) return;
+  if (s.starts_with("kill")) std::raise(SIGKILL);
+  if (s.starts_with("hang"))
+    for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+}
+
 }  // namespace
 
 Trainer::Trainer(TrainConfig config, TrainOptions options) : config_(std::move(config)), options_(options) {
+  env_ = detect_dist_env();
+  if (env_.distributed()) {
+    log::set_prefix(fmt::format("[rank {}] ", env_.rank));
+    if (!leader()) options_.quiet = true;
+    const auto world = static_cast<std::int64_t>(env_.world);
+    if (config_.global_batch % (config_.micro_batch * world) != 0)
+      fail("batch.global: {} must be a multiple of batch.micro x ranks = {} x {}", config_.global_batch,
+           config_.micro_batch, world);
+  }
   device_ = model::parse_device(config_.device);
+  if (env_.distributed() && !device_.is_cpu())
+    fail("run.device '{}': {} ranks need NCCL for GPUs, which is not built yet (Gloo runs CPU ranks: "
+         "set run.device = \"cpu\")",
+         config_.device, env_.world);
+  CommOptions co;
+  co.backend = config_.dist_backend == "auto" ? "gloo" : config_.dist_backend;
+  co.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(config_.dist_timeout_s * 1000));
+  co.bucket_bytes = static_cast<std::int64_t>(config_.dist_bucket_mb * 1024 * 1024);
+  comm_ = make_comm(env_, co);
   autocast_ = device_.is_cuda() && config_.precision == "bf16";
   torch::manual_seed(config_.seed);
   model_ = model::load_vlm(config_.model, torch::kFloat32, device_);
@@ -139,6 +176,8 @@ Trainer::Trainer(TrainConfig config, TrainOptions options) : config_(std::move(c
   lo.per_sample_attention = config_.attention == "per_sample";
   lo.threads = config_.loader_threads;
   lo.prefetch = config_.prefetch;
+  lo.rank = env_.rank;
+  lo.world = env_.world;
   loader_ = std::make_unique<Loader>(std::move(source), mc, lo);
 }
 
@@ -168,11 +207,12 @@ StepResult Trainer::step() {
   const auto start = std::chrono::steady_clock::now();
   StepResult r;
   r.step = state_.step + 1;
+  rank_fault_point(env_.rank, r.step);
   // One micro-batch at a time (holding a step's worth of decoded images would take gigabytes at
   // the paper's batch). token: backward of each micro-batch's summed loss, then the accumulated
   // gradients divided by the step's labelled tokens (the same as dividing each loss: gradients
   // are linear in it); micro_mean: each micro-batch's mean / accum, known per micro-batch.
-  const auto accum = config_.grad_accum();
+  const auto accum = config_.grad_accum(env_.world);
   const bool token_mean = config_.loss == "token";
   auto loss_total = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat32).device(device_));
   DataPosition after;
@@ -195,6 +235,35 @@ StepResult Trainer::step() {
     auto scaled = denom > 0 ? loss / denom : loss * 0.0;
     scaled.backward();
     loss_total += scaled.detach();
+  }
+  if (env_.distributed()) {
+    // Sum gradients and the step's counts over the ranks. Every rank reduces the same tensors in
+    // the same order (a gradient this rank did not reach, e.g. the projector's in a text-only
+    // micro-batch, is zeros), else the collectives would pair up wrongly.
+    torch::NoGradGuard no_grad;
+    std::vector<torch::Tensor> reduce;
+    for (auto& t : trainable_) {
+      if (!t.grad().defined()) t.mutable_grad() = torch::zeros_like(t);
+      reduce.push_back(t.mutable_grad());
+    }
+    auto stats = torch::tensor(
+        {static_cast<double>(r.tokens), static_cast<double>(r.positions), static_cast<double>(r.images),
+         static_cast<double>(r.samples), static_cast<double>(r.rows), loss_total.item<double>()},
+        torch::kFloat64);
+    reduce.push_back(stats);
+    comm_->all_reduce_sum(reduce);
+    const auto* st = stats.data_ptr<double>();
+    r.tokens = static_cast<std::int64_t>(st[0]);
+    r.positions = static_cast<std::int64_t>(st[1]);
+    r.images = static_cast<std::int64_t>(st[2]);
+    r.samples = static_cast<std::int64_t>(st[3]);
+    r.rows = static_cast<std::int64_t>(st[4]);
+    loss_total.fill_(st[5]);
+    if (!token_mean) {  // micro_mean: the mean over all ranks' micro-batches
+      const double inv = 1.0 / static_cast<double>(env_.world);
+      for (auto& t : trainable_) t.mutable_grad().mul_(inv);
+      loss_total.mul_(inv);
+    }
   }
   if (token_mean) {
     torch::NoGradGuard no_grad;
@@ -220,19 +289,33 @@ StepResult Trainer::step() {
 }
 
 fs::path Trainer::save() {
-  return save_checkpoint(config_.out, *model_, *optimizer_, state_, config_toml_, config_.keep);
+  // Every rank holds the same weights and optimizer state (ddp): rank 0 writes, the others wait,
+  // so no rank runs ahead of a checkpoint that may still fail.
+  fs::path dir;
+  if (leader()) dir = save_checkpoint(config_.out, *model_, *optimizer_, state_, config_toml_, config_.keep);
+  comm_->barrier();
+  if (!leader()) dir = checkpoint_dir(config_.out, state_.step);
+  return dir;
 }
 
 std::vector<StepResult> Trainer::run() {
-  fs::create_directories(config_.out);
-  write_file_atomic(config_.out / "config.toml", config_toml_);
-  MetricsWriter metrics(config_.out / "metrics.jsonl");
+  std::optional<MetricsWriter> metrics;
+  if (leader()) {
+    fs::create_directories(config_.out);
+    write_file_atomic(config_.out / "config.toml", config_toml_);
+    metrics.emplace(config_.out / "metrics.jsonl");
+  }
   std::int64_t params = 0;
   for (const auto& t : trainable_) params += t.numel();
   if (!options_.quiet)
-    log::info("train: {} stage {} on {}: {} steps of {} x {} rows, {} trainable parameters, {} image tokens",
-              config_.name, stage_name(config_.stage), device_.str(), state_.total_steps,
-              config_.global_batch / config_.micro_batch, config_.micro_batch, params, image_tokens_);
+    log::info(
+        "train: {} stage {} on {}{}: {} steps of {} x {} rows{}, {} trainable parameters, {} image tokens",
+        config_.name, stage_name(config_.stage), device_.str(),
+        env_.distributed()
+            ? fmt::format(" x {} ranks ({}, {})", env_.world, config_.dist_strategy, env_.launcher)
+            : "",
+        state_.total_steps, config_.grad_accum(env_.world), config_.micro_batch,
+        env_.distributed() ? " per rank" : "", params, image_tokens_);
   std::vector<StepResult> results;
   const auto first = state_.step;
   double window_s = 0, window_wait = 0;
@@ -246,12 +329,12 @@ std::vector<StepResult> Trainer::run() {
     window_images += r.images;
     const bool last = state_.step == state_.total_steps;
     const bool stop = options_.stop_after > 0 && state_.step - first >= options_.stop_after;
-    if (r.step % config_.log_every == 0 || last || stop) {
+    if (metrics && (r.step % config_.log_every == 0 || last || stop)) {
       const double tps = window_s > 0 ? window_tokens / window_s : 0;
       const double ips = window_s > 0 ? window_images / window_s : 0;
       const double wait = window_s > 0 ? window_wait / window_s : 0;
       const double per_step = state_.elapsed_s / std::max<std::int64_t>(1, state_.step);
-      metrics.write(
+      metrics->write(
           {{"kind", "train"},
            {"step", r.step},
            {"loss", r.loss},

@@ -4,7 +4,12 @@
 // clipping, AdamW and the warmup-cosine schedule; writes metrics, progress and checkpoints, and
 // resumes exactly from the newest checkpoint.
 //
-// Single process, one device. Errors are oqvl::Error with one clear line.
+// One process, or one rank of a data-parallel job (docs/distributed.md): the launcher's
+// environment (dist/environment.h) gives the rank; every rank holds the weights, reads its share
+// of the rows (LoaderOptions::rank/world) and the gradients and step statistics are summed over
+// the ranks before clipping and the update, so W ranks compute the step one process would
+// (batch.global rows, token-weighted). Only rank 0 writes the run folder and prints progress.
+// Errors are oqvl::Error with one clear line.
 #pragma once
 
 #include <torch/torch.h>
@@ -20,6 +25,8 @@
 #include "oqvl/model/vlm.h"
 #include "oqvl/train/checkpoint.h"
 #include "oqvl/train/config.h"
+#include "oqvl/train/dist/comm.h"
+#include "oqvl/train/dist/environment.h"
 #include "oqvl/train/loader.h"
 #include "oqvl/train/lr_schedule.h"
 #include "oqvl/train/optimizer.h"
@@ -62,13 +69,17 @@ class Trainer {
   const TrainerState& state() const { return state_; }
   model::OpenQwen2VL& model() { return model_; }
   std::int64_t image_tokens() const { return image_tokens_; }
-  std::filesystem::path save();  // a checkpoint now
+  std::filesystem::path save();  // a checkpoint now (rank 0 writes; every rank returns its path)
+  const DistEnv& dist() const { return env_; }
 
  private:
   torch::Tensor micro_loss_sum(MicroBatch& mb);
+  bool leader() const { return env_.rank == 0; }
 
   TrainConfig config_;
   TrainOptions options_;
+  DistEnv env_;
+  std::unique_ptr<Comm> comm_;
   torch::Device device_{torch::kCPU};
   bool autocast_ = false;
   model::OpenQwen2VL model_{nullptr};
