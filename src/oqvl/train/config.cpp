@@ -291,7 +291,7 @@ std::vector<ConfigKey> config_keys() {
   return out;
 }
 
-TrainConfig load_config(const fs::path& file, const std::vector<std::string>& overrides) {
+TrainConfig load_config(const fs::path& file, const std::vector<std::string>& overrides, bool check_paths) {
   TrainConfig c;
   std::set<std::string> set;
   if (!file.empty()) {
@@ -340,14 +340,14 @@ TrainConfig load_config(const fs::path& file, const std::vector<std::string>& ov
     if (!set.count("optim.weight_decay")) c.weight_decay = 0.0;
   }
   if (c.name.empty()) c.name = c.out.filename().string();
-  validate(c);
+  validate(c, check_paths);
   return c;
 }
 
-void validate(const TrainConfig& c) {
+void validate(const TrainConfig& c, bool check_paths) {
   if (c.out.empty()) fail("run.out: the run folder is required");
   if (c.model.empty()) fail("model.path: the starting model folder is required");
-  if (!fs::is_regular_file(c.model / "config.json"))
+  if (check_paths && !fs::is_regular_file(c.model / "config.json"))
     fail("model.path: '{}' is not an oqvl model folder (no config.json)", c.model.string());
   if (c.device != "auto" && c.device != "cpu" && !c.device.starts_with("cuda"))
     fail("run.device: '{}' is not auto, cpu, cuda or cuda:N", c.device);
@@ -358,10 +358,11 @@ void validate(const TrainConfig& c) {
     if (c.manifest.empty())
       fail("data.manifest: stage {} reads packed rows: give the `oqvl data mix` manifest",
            stage_name(c.stage));
-    if (!fs::is_regular_file(c.manifest)) fail("data.manifest: '{}' does not exist", c.manifest.string());
+    if (check_paths && !fs::is_regular_file(c.manifest))
+      fail("data.manifest: '{}' does not exist", c.manifest.string());
   } else {
     if (c.sft.empty()) fail("data.sft: stage sft reads conversations: give the .json/.jsonl file");
-    if (!fs::is_regular_file(c.sft)) fail("data.sft: '{}' does not exist", c.sft.string());
+    if (check_paths && !fs::is_regular_file(c.sft)) fail("data.sft: '{}' does not exist", c.sft.string());
   }
   if (c.sft_template != "qwen2" && c.sft_template != "plain")
     fail("data.sft_template: '{}' is not qwen2 or plain", c.sft_template);

@@ -93,10 +93,12 @@ std::vector<ConfigKey> config_keys();
 // value in TOML syntax; a bare word is taken as a string). Stage defaults fill keys the file and
 // overrides leave unset (sft: lr 2e-5, weight_decay 0.1, global_batch 128). Relative paths are
 // resolved against the config file's folder (the current folder for overrides). Then validate().
-TrainConfig load_config(const std::filesystem::path& file, const std::vector<std::string>& overrides = {});
+// With check_paths false the model folder and data files need not exist (planning: --dry-run).
+TrainConfig load_config(const std::filesystem::path& file, const std::vector<std::string>& overrides = {},
+                        bool check_paths = true);
 
-// Checks values and data paths (exist, readable); oqvl::Error naming the key.
-void validate(const TrainConfig& config);
+// Checks values and, with check_paths, the model folder and data paths; oqvl::Error naming the key.
+void validate(const TrainConfig& config, bool check_paths = true);
 
 // The resolved config as TOML text (every key), and back (load_config of that text gives the same).
 std::string to_toml(const TrainConfig& config);

@@ -251,7 +251,9 @@ StepResult Trainer::step() {
          static_cast<double>(r.samples), static_cast<double>(r.rows), loss_total.item<double>()},
         torch::kFloat64);
     reduce.push_back(stats);
+    const auto comm_start = std::chrono::steady_clock::now();
     comm_->all_reduce_sum(reduce);
+    r.comm_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - comm_start).count();
     const auto* st = stats.data_ptr<double>();
     r.tokens = static_cast<std::int64_t>(st[0]);
     r.positions = static_cast<std::int64_t>(st[1]);
@@ -318,13 +320,14 @@ std::vector<StepResult> Trainer::run() {
         env_.distributed() ? " per rank" : "", params, image_tokens_);
   std::vector<StepResult> results;
   const auto first = state_.step;
-  double window_s = 0, window_wait = 0;
+  double window_s = 0, window_wait = 0, window_comm = 0;
   std::int64_t window_tokens = 0, window_images = 0;
   while (state_.step < state_.total_steps) {
     auto r = step();
     results.push_back(r);
     window_s += r.seconds;
     window_wait += r.data_wait_s;
+    window_comm += r.comm_s;
     window_tokens += r.positions;
     window_images += r.images;
     const bool last = state_.step == state_.total_steps;
@@ -333,6 +336,7 @@ std::vector<StepResult> Trainer::run() {
       const double tps = window_s > 0 ? window_tokens / window_s : 0;
       const double ips = window_s > 0 ? window_images / window_s : 0;
       const double wait = window_s > 0 ? window_wait / window_s : 0;
+      const double comm = window_s > 0 ? window_comm / window_s : 0;
       const double per_step = state_.elapsed_s / std::max<std::int64_t>(1, state_.step);
       metrics->write(
           {{"kind", "train"},
@@ -345,6 +349,7 @@ std::vector<StepResult> Trainer::run() {
            {"tokens_per_s", tps},
            {"images_per_s", ips},
            {"data_wait", wait},
+           {"comm", comm},
            {"elapsed_s", state_.elapsed_s},
            {"peak_mem_gib", device_.is_cpu() ? 0.0 : model::peak_device_bytes(device_) / 1073741824.0},
            {"epoch", state_.data.epoch + 0.0}});
@@ -353,7 +358,7 @@ std::vector<StepResult> Trainer::run() {
             "step {}/{} loss {:.4f} lr {:.3g} grad-norm {:.3f} tok/s {:.0f} img/s {:.1f} data-wait {:.0f}% eta {}",
             r.step, state_.total_steps, r.loss, r.lr, r.grad_norm, tps, ips, 100 * wait,
             format_duration(per_step * (state_.total_steps - state_.step)));
-      window_s = window_wait = 0;
+      window_s = window_wait = window_comm = 0;
       window_tokens = window_images = 0;
     }
     if (!std::isfinite(r.loss))

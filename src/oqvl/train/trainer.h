@@ -42,6 +42,7 @@ struct StepResult {
   std::int64_t positions = 0;  // valid positions after image expansion (throughput counts these)
   std::int64_t images = 0, samples = 0, rows = 0;
   double seconds = 0, data_wait_s = 0;
+  double comm_s = 0;  // in the gradient all-reduce (distributed runs)
 };
 
 struct TrainOptions {

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Data-parallel speed-up on CPU: the same training config (bench/run_train_bench.sh's model and
+# rows: 56 px images, 256-wide 4+4 layers, the real 151,936 vocabulary, 8 rows of 512 positions
+# per step) as 1 process with T threads and as `oqvl launch --nproc 2` with T/2 threads each, one
+# after the other. Prints the median step time of each (steps after the first two), the speed-up,
+# and the share of the 2-rank step spent in the gradient all-reduce (metrics.jsonl "comm").
+# Usage (repo root, after building): bash bench/run_ddp_bench.sh [build-dir] [threads] [steps]
+set -euo pipefail
+source "$(dirname "$0")/../scripts/python_env.sh"
+BUILD=${1:-build} THREADS=${2:-2} STEPS=${3:-8}
+oqvl=$(realpath "$BUILD/oqvl")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+"$oqvl" -q init --preset demo --seed 1 --out model \
+  --set vision_config.image_size=56 --set vision_config.patch_size=7 --set vision_config.hidden_size=256 \
+  --set vision_config.intermediate_size=1024 --set vision_config.num_hidden_layers=5 \
+  --set text_config.hidden_size=256 --set text_config.intermediate_size=1024 \
+  --set text_config.num_hidden_layers=4 --set text_config.head_dim=64 >/dev/null
+"$oqvl" -q data make-demo --out demo --train-samples 2000 --test-samples 10 --shard-size 1000 --threads "$THREADS"
+"$oqvl" -q data pack "demo/train/*.tar" --out packed --context 512 --image-tokens 16 --threads "$THREADS" >/dev/null
+"$oqvl" -q data mix --source "demo=packed/*.tar" --seed 7 --out manifest.json >/dev/null
+cat > run.toml <<TOML
+[run]
+device = "cpu"
+precision = "fp32"
+[model]
+path = "model"
+image_tokens = 16
+train_vision = true
+[data]
+manifest = "manifest.json"
+context = 512
+loader_threads = 1
+[optim]
+lr = 1e-3
+warmup_steps = 2
+[batch]
+global = 8
+micro = 2
+max_steps = $STEPS
+TOML
+half=$(( THREADS / 2 > 0 ? THREADS / 2 : 1 ))
+"$oqvl" train --config run.toml --set run.out=one --quiet --threads "$THREADS"
+"$oqvl" launch --nproc 2 -- oqvl train --config run.toml --set run.out=two --quiet --threads "$half"
+python3 - "$THREADS" "$half" <<'PY'
+import json, statistics, sys
+def steps(run):
+    rows = [json.loads(l) for l in open(f"{run}/metrics.jsonl")]
+    el = [r["elapsed_s"] for r in rows]
+    return [b - a for a, b in zip([0.0] + el[:-1], el)][2:], rows
+one, _ = steps("one")
+two, rows = steps("two")
+comm = statistics.median(r.get("comm", 0.0) for r in rows[2:])
+m1, m2 = statistics.median(one), statistics.median(two)
+print(f"ddp on CPU: 1 process x {sys.argv[1]} threads {m1 * 1000:.0f} ms/step, 2 ranks x {sys.argv[2]} thread(s) "
+      f"{m2 * 1000:.0f} ms/step -> speed-up x{m1 / m2:.2f}; all-reduce share of the 2-rank step {100 * comm:.1f}%")
+PY

@@ -1,0 +1,60 @@
+// `oqvl train --dry-run`: per-rank memory and the compute budget of a run for each sharding
+// strategy at a given number of ranks, from the model's shapes and the config, before any work.
+// Estimates from a stated formula (docs/distributed.md "Planning a run"), not measurements:
+//   T = trainable parameters, F = frozen ones, G = ranks a tensor is sharded over (ddp 1,
+//   zero2/full_shard all ranks, hybrid the ranks of one node), bf16 training with fp32 masters:
+//   parameters  ddp 4T + 2F | zero2 2T + 4T/G + 2F | full_shard, hybrid 4T/G + 2*2*Lmax + 2F
+//               (Lmax = the largest decoder layer, gathered with one prefetched)
+//   gradients   ddp 4T | sharded 4T/G          optimizer  ddp 8T | sharded 8T/G (Adam m, v)
+//   activations per micro-batch of B rows x S positions, bf16: with checkpointing
+//               2BSH*L + 2BS(6H + 3I), without L * 2BS(6H + 3I); plus the loss's fp32
+//               logit block 4BS*256
+//   FLOPs/token 6 * (trainable LLM + projector parameters) + 6*L*H*S (causal attention);
+//               the vision tower's FLOPs are not counted (they depend on images per token)
+//   GPU-hours   tokens * FLOPs/token / (MFU * peak FLOP/s) / 3600
+// Torch-free.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace oqvl::train {
+
+struct ModelSize {
+  std::int64_t vision = 0, projector = 0, llm = 0;  // parameters (vision: blocks that run)
+  std::int64_t layers = 0, hidden = 0, intermediate = 0;
+  std::int64_t largest_layer = 0;  // parameters of one decoder layer
+};
+
+struct PlanInput {
+  ModelSize model;
+  bool train_vision = false, train_llm = true;  // the projector always trains
+  std::int64_t global_batch = 256, micro_batch = 1, context = 4096;
+  bool activation_checkpointing = true;
+  int gpus_per_node = 8;
+  double mfu = 0.4;
+  double peak_flops = 989e12;  // H100 SXM dense bf16
+  double tokens = 5e9;         // the paper's pre-training budget
+};
+
+struct RankPlan {
+  std::string strategy;  // ddp | zero2 | full_shard | hybrid
+  int ranks = 1, shard = 1;
+  double params = 0, grads = 0, optimizer = 0, activations = 0;  // bytes per rank
+  double total() const { return params + grads + optimizer + activations; }
+  std::int64_t accumulation = 0;  // micro-batches per step per rank; 0 = batch.global does not divide
+};
+
+struct RunPlan {
+  std::int64_t trainable = 0, frozen = 0;
+  double tokens_per_step = 0, flops_per_token = 0, steps = 0, gpu_hours = 0;
+  std::vector<RankPlan> ranks;  // for each requested rank count, every strategy
+};
+
+RunPlan plan_run(const PlanInput& input, const std::vector<int>& rank_counts);
+
+// The strategies planned, in order.
+const std::vector<std::string>& plan_strategies();
+
+}  // namespace oqvl::train
