@@ -88,3 +88,15 @@ if(OQVL_WITH_SENTENCEPIECE AND SENTENCEPIECE_INCLUDE_DIR AND SENTENCEPIECE_LIBRA
   set(OQVL_HAVE_SENTENCEPIECE ON)
 endif()
 message(STATUS "oqvl: SentencePiece ${OQVL_HAVE_SENTENCEPIECE}")
+
+# libcurl (Debian's libcurl4-openssl-dev) for `oqvl data download` only: optional; without it
+# the command says it was not built with it (src/oqvl/data/download/http_fetch.cpp).
+option(OQVL_WITH_CURL "Use libcurl when it is installed (oqvl data download)" ON)
+set(OQVL_HAVE_CURL OFF)
+if(OQVL_WITH_CURL)
+  find_package(CURL QUIET)
+  if(CURL_FOUND)
+    set(OQVL_HAVE_CURL ON)
+  endif()
+endif()
+message(STATUS "oqvl: libcurl ${OQVL_HAVE_CURL}")
