@@ -22,6 +22,7 @@
 #include "oqvl/core/progress.h"
 #include "oqvl/core/sha256.h"
 #include "oqvl/core/thread_pool.h"
+#include "oqvl/data/io/parquet_table.h"
 #include "oqvl/data/io/tar_format.h"
 #include "oqvl/data/io/tar_writer.h"
 
@@ -43,6 +44,40 @@ int digits(std::uint64_t n) {
 std::string error_kind(const std::string& error) {
   if (error.starts_with("image decoding error")) return "image decoding error";
   return error;
+}
+
+// JSON rows as typed Parquet columns: a column of integers (and nulls) is int64, of numbers
+// double, anything else strings (non-string values as their JSON text).
+std::vector<ParquetColumn> json_columns(const std::vector<nlohmann::json>& rows,
+                                        const std::vector<std::string>& names) {
+  std::vector<ParquetColumn> out;
+  for (const auto& name : names) {
+    ParquetColumn c;
+    c.name = name;
+    bool ints = true, numbers = true;
+    for (const auto& r : rows) {
+      const auto& v = r[name];
+      if (v.is_null()) continue;
+      ints = ints && v.is_number_integer();
+      numbers = numbers && v.is_number();
+    }
+    c.type = ints      ? ParquetColumn::Type::kInt64
+             : numbers ? ParquetColumn::Type::kDouble
+                       : ParquetColumn::Type::kString;
+    for (const auto& r : rows) {
+      const auto& v = r[name];
+      c.valid.push_back(v.is_null() ? 0 : 1);
+      if (c.type == ParquetColumn::Type::kInt64) {
+        c.ints.push_back(v.is_null() ? 0 : v.get<std::int64_t>());
+      } else if (c.type == ParquetColumn::Type::kDouble) {
+        c.doubles.push_back(v.is_null() ? 0.0 : v.get<double>());
+      } else {
+        c.strings.push_back(v.is_null() ? "" : v.is_string() ? v.get<std::string>() : v.dump());
+      }
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
 }
 
 struct RowResult {
@@ -255,6 +290,7 @@ class Downloader {
   void write_shard(ShardState& st) {
     std::map<std::string, std::uint64_t> by_status, by_error;
     std::string table;
+    std::vector<nlohmann::json> metas;
     std::uint64_t successes = 0, image_bytes = 0;
     {
       ShardWriterOptions wo;
@@ -267,6 +303,7 @@ class Downloader {
         std::string key = fmt::format("{:0{}d}{:0{}d}", st.index, shard_width_, i, row_width_);
         nlohmann::json j = row_json(st, i, key);
         table += j.dump() + "\n";
+        if (parquet_available()) metas.push_back(j);
         ++by_status[r.status];
         ++by_error[r.error.empty() ? "success" : error_kind(r.error)];
         if (r.status != "success") continue;
@@ -285,6 +322,13 @@ class Downloader {
       if (successes == 0) write_file_atomic(shard_path(st.index, ".tar"), std::string(2 * tar::kBlock, '\0'));
     }
     write_file_atomic(shard_path(st.index, ".jsonl"), table);
+    if (parquet_available()) {
+      std::vector<std::string> names = {
+          "key",   "url",    "caption",        "status",          "error_message",
+          "width", "height", "original_width", "original_height", "sha256"};
+      names.insert(names.end(), o_.input.extra_cols.begin(), o_.input.extra_cols.end());
+      write_parquet(shard_path(st.index, ".parquet"), json_columns(metas, names));
+    }
     auto end = std::chrono::system_clock::now();
     nlohmann::json stats;
     stats["count"] = st.rows;
@@ -365,6 +409,7 @@ nlohmann::json DownloadReport::to_json() const {
 }
 
 DownloadReport run_download(const std::vector<std::string>& inputs, const DownloadOptions& options) {
+  if (!http_fetch_available()) fetch_urls(options.http, nullptr, nullptr);  // says why
   if (inputs.empty()) fail("no URL list given");
   if (options.out.empty()) fail("--out is required");
   if (options.shard_size < 1 || options.shard_size > 0xffffffffu) fail("--shard-size must be 1..4294967295");
@@ -377,7 +422,6 @@ DownloadReport run_download(const std::vector<std::string>& inputs, const Downlo
     std::vector<UrlRow> part = read_url_list(path, options.input);
     rows.insert(rows.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
   }
-  if (!http_fetch_available()) fetch_urls(options.http, nullptr, nullptr);  // says why
   ensure_writable_dir(options.out);
   nlohmann::json want = output_options(options, rows);
   fs::path marker = fs::path(options.out) / "download.json";

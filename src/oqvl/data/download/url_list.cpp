@@ -8,6 +8,7 @@
 #include "oqvl/core/error.h"
 #include "oqvl/core/strings.h"
 #include "oqvl/data/io/gzip_file.h"
+#include "oqvl/data/io/parquet_table.h"
 #include "oqvl/data/io/tsv.h"
 
 namespace oqvl::data {
@@ -95,6 +96,45 @@ std::vector<UrlRow> read_jsonl(std::string_view text, const std::string& source,
   return rows;
 }
 
+std::vector<UrlRow> read_parquet_list(const fs::path& path, const UrlListOptions& options) {
+  std::vector<ParquetColumn> all = read_parquet(path);
+  auto find = [&](const std::string& name) -> const ParquetColumn* {
+    for (const auto& c : all) {
+      if (c.name == name) return &c;
+    }
+    return nullptr;
+  };
+  auto names = [&] {
+    std::string s;
+    for (const auto& c : all) s += (s.empty() ? "" : ", ") + c.name;
+    return s;
+  };
+  const ParquetColumn* url = find(options.url_col);
+  if (!url) fail("{}: no column '{}' (columns: {}; see --url-col)", path.string(), options.url_col, names());
+  if (url->type != ParquetColumn::Type::kString)
+    fail("{}: column '{}' is not strings", path.string(), options.url_col);
+  const ParquetColumn* caption = options.caption_col.empty() ? nullptr : find(options.caption_col);
+  if (!caption && options.caption_col_required) {
+    fail("{}: no column '{}' (columns: {}; see --caption-col)", path.string(), options.caption_col, names());
+  }
+  std::vector<const ParquetColumn*> extra;
+  for (const auto& name : options.extra_cols) {
+    const ParquetColumn* c = find(name);
+    if (!c) fail("{}: no column '{}' (--save-additional-columns)", path.string(), name);
+    extra.push_back(c);
+  }
+  std::vector<UrlRow> rows(url->size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    rows[i].url = std::string(trim(url->text(i)));
+    if (caption && caption->valid[i]) {
+      rows[i].caption = caption->text(i);
+      rows[i].has_caption = true;
+    }
+    for (const ParquetColumn* c : extra) rows[i].extra.push_back(c->json(i));
+  }
+  return rows;
+}
+
 std::vector<UrlRow> read_txt(std::string_view text, const UrlListOptions& options) {
   std::vector<UrlRow> rows;
   std::size_t pos = 0;
@@ -121,13 +161,10 @@ std::string url_list_format(const fs::path& path) {
     if (name.ends_with(std::string(".") + ext)) return ext;
   }
   if (name.ends_with(".json")) return "jsonl";
-  if (name.ends_with(".parquet")) {
-    fail("{}: Parquet URL lists need a build with Apache Arrow (not in this build); convert it to "
-         "jsonl or csv",
-         path.string());
-  }
-  fail("{}: unknown URL list format (use .txt, .csv, .tsv, .jsonl, optionally .gz, or --input-format)",
-       path.string());
+  if (name.ends_with(".parquet")) return "parquet";
+  fail(
+      "{}: unknown URL list format (use .txt, .csv, .tsv, .jsonl (optionally .gz), .parquet, or --input-format)",
+      path.string());
 }
 
 std::vector<UrlRow> read_url_list(const fs::path& path, const UrlListOptions& options) {
@@ -140,13 +177,14 @@ std::vector<UrlRow> read_url_list(const fs::path& path, const UrlListOptions& op
     fail("{}: a txt URL list has no columns (--save-additional-columns needs csv, tsv or jsonl)",
          path.string());
   }
+  if (format == "parquet") return read_parquet_list(path, options);
   std::string text = read_gzip_file(path);
   const std::string source = path.string();
   if (format == "txt") return read_txt(text, options);
   if (format == "csv") return read_table(text, ',', source, options);
   if (format == "tsv") return read_table(text, '\t', source, options);
   if (format == "jsonl") return read_jsonl(text, source, options);
-  fail("unknown --input-format '{}' (auto, txt, csv, tsv, jsonl)", format);
+  fail("unknown --input-format '{}' (auto, txt, csv, tsv, jsonl, parquet)", format);
 }
 
 }  // namespace oqvl::data

@@ -7,6 +7,8 @@
 //   tsv    header row, tab-separated, the same quoting
 //   jsonl  one JSON object per line; column values may be any JSON (non-strings are kept as JSON
 //          in the extra columns; a caption or URL must be a string)
+//   parquet DataComp / LAION metadata (needs a build with Apache Arrow: parquet_table.h); extra
+//          columns keep their types, a null caption is no caption
 // Rows keep input order; an empty URL is kept (it fails to download, recorded, as img2dataset
 // does) so row numbers and keys stay aligned with the input.
 #pragma once
@@ -36,7 +38,7 @@ struct UrlRow {
   std::vector<nlohmann::json> extra;  // one value per UrlListOptions::extra_cols (null if absent)
 };
 
-// "txt", "csv", "tsv" or "jsonl" from the file name (a trailing ".gz" ignored); throws
+// "txt", "csv", "tsv", "jsonl" or "parquet" from the file name (a trailing ".gz" ignored); throws
 // oqvl::Error for an unknown extension (then --input-format is needed).
 std::string url_list_format(const std::filesystem::path& path);
 
