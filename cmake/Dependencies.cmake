@@ -98,3 +98,40 @@ if(OQVL_WITH_SENTENCEPIECE AND SENTENCEPIECE_INCLUDE_DIR AND SENTENCEPIECE_LIBRA
   set(OQVL_HAVE_SENTENCEPIECE ON)
 endif()
 message(STATUS "oqvl: SentencePiece ${OQVL_HAVE_SENTENCEPIECE}")
+
+# libcurl (Debian's libcurl4-openssl-dev) for `oqvl data download` only: optional; without it
+# the command says it was not built with it (src/oqvl/data/download/http_fetch.cpp).
+option(OQVL_WITH_CURL "Use libcurl when it is installed (oqvl data download)" ON)
+set(OQVL_HAVE_CURL OFF)
+if(OQVL_WITH_CURL)
+  find_package(CURL QUIET)
+  if(CURL_FOUND)
+    set(OQVL_HAVE_CURL ON)
+  endif()
+endif()
+message(STATUS "oqvl: libcurl ${OQVL_HAVE_CURL}")
+
+# Apache Arrow C++ (Parquet) from the pyarrow wheel, found through the project's Python as
+# libtorch is: the wheel ships libarrow/libparquet with their headers. Optional; without it
+# Parquet inputs and outputs say they are not built (src/oqvl/data/io/parquet_table.cpp).
+option(OQVL_WITH_ARROW "Use Apache Arrow C++ from the project's Python's pyarrow (Parquet)" ON)
+set(OQVL_HAVE_ARROW OFF)
+if(OQVL_WITH_ARROW AND OQVL_PYTHON_EXE)
+  execute_process(
+    COMMAND ${OQVL_PYTHON_EXE} -c "import pyarrow as pa; print(pa.get_include()); print(pa.get_library_dirs()[0])"
+    OUTPUT_VARIABLE _pyarrow OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET RESULT_VARIABLE _pyarrow_rc)
+  if(_pyarrow_rc EQUAL 0)
+    string(REPLACE "\n" ";" _pyarrow "${_pyarrow}")
+    list(GET _pyarrow 0 ARROW_INCLUDE_DIR)
+    list(GET _pyarrow 1 _pyarrow_libs)
+    # The wheel's libraries carry their ABI version only (libarrow.so.2600): link them by path.
+    file(GLOB _arrow_libs ${_pyarrow_libs}/libarrow.so.[0-9]*)
+    file(GLOB _parquet_libs ${_pyarrow_libs}/libparquet.so.[0-9]*)
+    if(_arrow_libs AND _parquet_libs AND EXISTS ${ARROW_INCLUDE_DIR}/parquet/arrow/reader.h)
+      list(GET _arrow_libs 0 ARROW_LIBRARY)
+      list(GET _parquet_libs 0 PARQUET_LIBRARY)
+      set(OQVL_HAVE_ARROW ON)
+    endif()
+  endif()
+endif()
+message(STATUS "oqvl: Apache Arrow (Parquet) ${OQVL_HAVE_ARROW} ${PARQUET_LIBRARY}")

@@ -42,6 +42,7 @@ int run_cli(int argc, char** argv, const ModelCommands* model) {
   register_data_preprocess_bench(*data);
   register_data_pack(*data);
   register_data_mix(*data);
+  register_data_download(*data);
   if (model) model->register_commands(app);
 
   try {

@@ -50,9 +50,10 @@ void register_data_filter(CLI::App& data) {
                   "'semantic_understanding >= 85 or uid in dfn.npy', 'caption_words >= 2' "
                   "(docs/filter.md)")
       ->allow_extra_args(false);  // one value per --keep: positional shards may follow
-  cmd->add_option("--scores", args->options.scores,
-                  "Score table FILE.csv|FILE.jsonl[:key=COLUMN], repeatable; its columns become "
-                  "names in --keep (key column: 'uid' matches the json uid, else the sample key)")
+  cmd->add_option(
+         "--scores", args->options.scores,
+         "Score table FILE.csv|.jsonl|.parquet, a folder or a glob of them [:key=COLUMN], repeatable; its columns become "
+         "names in --keep (key column: 'uid' matches the json uid, else the sample key)")
       ->allow_extra_args(false);
   cmd->add_option("--dedup", args->dedup,
                   "Drop later duplicates by uid, image (exact bytes, xxh3) or url_caption; "

@@ -21,5 +21,6 @@ void register_data_make_bench(CLI::App& data);
 void register_data_preprocess_bench(CLI::App& data);
 void register_data_pack(CLI::App& data);
 void register_data_mix(CLI::App& data);
+void register_data_download(CLI::App& data);
 
 }  // namespace oqvl::cli

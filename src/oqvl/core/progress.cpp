@@ -59,6 +59,7 @@ void Progress::report(bool final) {
   std::string line = fmt::format("{}: {}", label_, done);
   if (total_ > 0) line += fmt::format("/{} ({:.0f}%)", total_, 100.0 * done / total_);
   line += fmt::format(" {} {:.1f}/s {}", unit_, rate, format_duration(elapsed));
+  if (detail_) line += " " + detail_();
   if (!final && total_ > done && rate > 0) {
     line += " ETA " + format_duration(static_cast<double>(total_ - done) / rate);
   }

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 
@@ -19,6 +20,9 @@ class Progress {
   Progress& operator=(const Progress&) = delete;
 
   void add(std::uint64_t n = 1);
+  // Text appended to every line (e.g. "success 93.1%"); called under the progress lock from
+  // whichever thread reports. Set it before the work starts.
+  void set_detail(std::function<std::string()> detail) { detail_ = std::move(detail); }
   // Prints the final line (count, rate, elapsed). Called by the destructor if not before.
   void finish();
   double elapsed_seconds() const;
@@ -33,6 +37,7 @@ class Progress {
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point last_report_;
   std::mutex mutex_;
+  std::function<std::string()> detail_;
   bool tty_;
   bool finished_ = false;
 };

@@ -193,7 +193,11 @@ nlohmann::json options_json(const std::vector<std::string>& shards, const Filter
   for (const auto& s : shards) bytes += size(s);
   j["input_bytes"] = bytes;
   std::vector<std::uint64_t> table_bytes;
-  for (const auto& spec : o.scores) table_bytes.push_back(size(parse_score_table_spec(spec).path));
+  for (const auto& spec : o.scores) {
+    std::uint64_t n = 0;
+    for (const auto& f : score_table_files(parse_score_table_spec(spec).path)) n += size(f);
+    table_bytes.push_back(n);
+  }
   j["table_bytes"] = table_bytes;
   j["hash"] = content_hash_name();
   return j;

@@ -11,6 +11,8 @@
 
 #include "oqvl/core/error.h"
 #include "oqvl/core/files.h"
+#include "oqvl/data/io/parquet_table.h"
+#include "oqvl/data/io/shard_list.h"
 
 namespace oqvl::data {
 namespace {
@@ -32,6 +34,13 @@ double json_number(const nlohmann::json& v) {
   if (v.is_string()) return parse_number(v.get_ref<const std::string&>());
   if (v.is_boolean()) return v.get<bool>() ? 1.0 : 0.0;
   return kNaN;
+}
+
+bool is_table_file(const std::string& name) {
+  for (const char* ext : {".csv", ".jsonl", ".json", ".parquet"}) {
+    if (name.ends_with(ext)) return true;
+  }
+  return false;
 }
 
 std::string json_key(const nlohmann::json& v) {
@@ -121,16 +130,105 @@ void ScoreTable::add_row(const std::string& key, std::vector<double> row_values,
   ++rows_;
 }
 
-ScoreTable ScoreTable::load(const ScoreTableSpec& spec) {
+std::vector<std::string> score_table_files(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    std::vector<std::string> files;
+    for (const auto& e : fs::directory_iterator(path)) {
+      std::string name = e.path().filename().string();
+      if (e.is_regular_file() && !name.starts_with(".") && is_table_file(name))
+        files.push_back(e.path().string());
+    }
+    std::sort(files.begin(), files.end());
+    if (files.empty()) fail("score table folder {} has no .csv, .jsonl or .parquet files", path);
+    return files;
+  }
+  if (path.find_first_of("*?[{") != std::string::npos) return expand_shard_specs({path});
+  return {path};
+}
+
+ScoreTable ScoreTable::load_one(const ScoreTableSpec& spec) {
   std::string_view format;
   if (spec.path.ends_with(".csv")) {
     format = "csv";
   } else if (spec.path.ends_with(".jsonl") || spec.path.ends_with(".json")) {
     format = "jsonl";
+  } else if (spec.path.ends_with(".parquet")) {
+    return from_parquet(spec);
   } else {
-    fail("score table {}: unknown format (use .csv with a header row or .jsonl)", spec.path);
+    fail("score table {}: unknown format (use .csv with a header row, .jsonl or .parquet)", spec.path);
   }
   return parse(read_file(spec.path), format, spec);
+}
+
+ScoreTable ScoreTable::load(const ScoreTableSpec& spec) {
+  std::vector<std::string> files = score_table_files(spec.path);
+  if (files.size() == 1 && files[0] == spec.path) return load_one(spec);
+  // A folder or glob of tables (the scorers write one per shard): one table, rows in file order.
+  ScoreTable all;
+  for (std::size_t f = 0; f < files.size(); ++f) {
+    ScoreTable t = load_one(ScoreTableSpec{files[f], spec.key_column});
+    if (f == 0) {
+      all = std::move(t);
+      continue;
+    }
+    if (t.key_column_ != all.key_column_ || t.columns_ != all.columns_) {
+      fail("score tables {} and {} (both in {}) have different columns ({} vs {})", files[0], files[f],
+           spec.path, fmt::join(all.columns_, ", "), fmt::join(t.columns_, ", "));
+    }
+    auto offset = static_cast<std::int64_t>(all.rows_);
+    for (auto& [uid, row] : t.by_uid_rows_) all.by_uid_rows_.emplace_back(uid, row + offset);
+    for (auto& [key, row] : t.by_key_) {
+      if (!all.by_key_.emplace(key, row + offset).second)
+        fail("{}: key '{}' is also in an earlier table of {}", files[f], key, spec.path);
+    }
+    all.values_.insert(all.values_.end(), t.values_.begin(), t.values_.end());
+    all.rows_ += t.rows_;
+  }
+  all.path_ = spec.path;
+  all.finish();  // sorts the uids of all files and finds duplicates across them
+  return all;
+}
+
+ScoreTable ScoreTable::from_parquet(const ScoreTableSpec& spec) {
+  std::vector<ParquetColumn> columns = read_parquet(spec.path);
+  std::vector<std::string> header;
+  for (const auto& c : columns) header.push_back(c.name);
+  ScoreTable t;
+  t.path_ = spec.path;
+  t.choose_key(header, spec);
+  const ParquetColumn* key = nullptr;
+  std::vector<const ParquetColumn*> scores;
+  for (const auto& c : columns) {
+    if (c.name == t.key_column_) {
+      key = &c;
+    } else {
+      t.columns_.push_back(c.name);
+      scores.push_back(&c);
+    }
+  }
+  for (std::size_t i = 0; i < key->size(); ++i) {
+    if (!key->valid[i]) fail("{}: row {}: the key column '{}' is null", spec.path, i + 1, t.key_column_);
+    std::vector<double> row;
+    for (const ParquetColumn* c : scores) {
+      bool text = c->type == ParquetColumn::Type::kString;
+      row.push_back(text && c->valid[i] ? parse_number(c->strings[i]) : c->number(i));
+    }
+    t.add_row(key->text(i), std::move(row), i + 1);
+  }
+  t.finish();
+  return t;
+}
+
+void ScoreTable::choose_key(const std::vector<std::string>& header, const ScoreTableSpec& spec) {
+  auto has = [&](const std::string& c) { return std::find(header.begin(), header.end(), c) != header.end(); };
+  key_column_ = spec.key_column.empty() ? (has("uid") ? "uid" : "key") : spec.key_column;
+  if (!has(key_column_)) {
+    fail("score table {} has no key column '{}' (columns: {}); name it with {}:key=COLUMN", spec.path,
+         key_column_, fmt::join(header, ", "), spec.path);
+  }
+  by_uid_ = key_column_ == "uid";
 }
 
 ScoreTable ScoreTable::parse(std::string_view text, std::string_view format, const ScoreTableSpec& spec) {
@@ -143,20 +241,7 @@ ScoreTable ScoreTable::parse(std::string_view text, std::string_view format, con
     lines.push_back(text.substr(pos, nl - pos));
     pos = nl + 1;
   }
-  auto choose_key = [&](const std::vector<std::string>& header) {
-    auto has = [&](const std::string& c) {
-      for (const auto& h : header) {
-        if (h == c) return true;
-      }
-      return false;
-    };
-    t.key_column_ = spec.key_column.empty() ? (has("uid") ? "uid" : "key") : spec.key_column;
-    if (!has(t.key_column_)) {
-      fail("score table {} has no key column '{}' (columns: {}); name it with {}:key=COLUMN", spec.path,
-           t.key_column_, fmt::join(header, ", "), spec.path);
-    }
-    t.by_uid_ = t.key_column_ == "uid";
-  };
+  auto choose_key = [&](const std::vector<std::string>& header) { t.choose_key(header, spec); };
 
   if (format == "csv") {
     std::size_t first = 0;

@@ -1,5 +1,8 @@
 // Score tables for filtering: per-sample numbers (CLIP score, MLM-Filter metrics, ...) keyed by
-// the sample's key or uid, read from CSV (header row) or JSONL (one object per line).
+// the sample's key or uid, read from CSV (header row), JSONL (one object per line) or Parquet
+// (DataComp's metadata; needs a build with Apache Arrow, data/io/parquet_table.h). FILE may also
+// be a folder (every .csv/.jsonl/.parquet in it, sorted by name) or a glob / brace range of
+// tables: they are read as one table (same columns required, a key in two files is an error).
 //
 // A table is named on the command line as `FILE[:key=COLUMN]`. The key column is matched
 // against the sample's json "uid" when it is named "uid" (compared as 128-bit numbers, so hex
@@ -37,8 +40,9 @@ struct Uid128Hash {
 
 class ScoreTable {
  public:
-  // Reads a .csv or .jsonl/.json file (by extension). Throws oqvl::Error naming file and line
-  // for malformed input, a missing key column or a duplicate key.
+  // Reads a .csv, .jsonl/.json or .parquet file (by extension), or a folder / glob of them.
+  // Throws oqvl::Error naming file and line for malformed input, a missing key column or a
+  // duplicate key.
   static ScoreTable load(const ScoreTableSpec& spec);
   // Parses text already in memory; `format` is "csv" or "jsonl".
   static ScoreTable parse(std::string_view text, std::string_view format, const ScoreTableSpec& spec);
@@ -57,6 +61,10 @@ class ScoreTable {
   double value(std::int64_t row, int column) const { return values_[row * columns_.size() + column]; }
 
  private:
+  static ScoreTable load_one(const ScoreTableSpec& spec);
+  static ScoreTable from_parquet(const ScoreTableSpec& spec);
+  // Sets key_column_ / by_uid_ from the spec (or the default) and the header; throws when absent.
+  void choose_key(const std::vector<std::string>& header, const ScoreTableSpec& spec);
   void add_row(const std::string& key, std::vector<double> row_values, std::size_t line);
   void finish();
 
@@ -71,6 +79,10 @@ class ScoreTable {
   // a hash map three times that. Sorted (and checked for duplicates) by finish().
   std::vector<std::pair<Uid128, std::int64_t>> by_uid_rows_;
 };
+
+// The table files a spec's path names: itself, or a folder's / glob's table files (sorted).
+// Throws oqvl::Error when a folder has none or a glob matches nothing.
+std::vector<std::string> score_table_files(const std::string& path);
 
 // Splits one CSV record (RFC 4180 quoting: "a ""b""",c). `text` must hold exactly one line.
 std::vector<std::string> split_csv_line(std::string_view line);

@@ -1,10 +1,9 @@
 #include "oqvl/data/demo/fashion_mnist.h"
 
-#include <zlib.h>
-
 #include <string>
 
 #include "oqvl/core/error.h"
+#include "oqvl/data/io/gzip_file.h"
 
 namespace oqvl::data {
 namespace fs = std::filesystem;
@@ -14,18 +13,7 @@ std::string gunzip_file(const fs::path& path) {
   if (!fs::exists(path)) {
     fail("'{}' not found: install Debian's dataset-fashion-mnist (scripts/setup.sh does)", path.string());
   }
-  gzFile f = gzopen(path.c_str(), "rb");
-  if (!f) fail("cannot open '{}'", path.string());
-  std::string out;
-  char buf[1 << 16];
-  int n;
-  while ((n = gzread(f, buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
-  int errnum = 0;
-  const char* msg = gzerror(f, &errnum);
-  std::string why = (n < 0 && msg) ? msg : "";
-  gzclose(f);
-  if (n < 0) fail("'{}' is not a valid gzip file: {}", path.string(), why);
-  return out;
+  return read_gzip_file(path);
 }
 
 std::uint32_t read_be32(const std::string& data, std::size_t offset) {

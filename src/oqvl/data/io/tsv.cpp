@@ -8,6 +8,10 @@
 namespace oqvl::data {
 
 std::vector<TsvRecord> parse_tsv(std::string_view text, std::string_view source) {
+  return parse_delimited(text, '\t', source);
+}
+
+std::vector<TsvRecord> parse_delimited(std::string_view text, char sep, std::string_view source) {
   std::vector<TsvRecord> records;
   std::int64_t line = 1;
   std::size_t i = 0;
@@ -44,13 +48,13 @@ std::vector<TsvRecord> parse_tsv(std::string_view text, std::string_view source)
           field += c;
           ++i;
         }
-        if (i < n && text[i] != '\t' && text[i] != '\n' && text[i] != '\r') {
+        if (i < n && text[i] != sep && text[i] != '\n' && text[i] != '\r') {
           fail("{}: line {}: unexpected character after a closing quote", source, line);
         }
       } else {
         // Outside quotes a "\r" ends the record like "\n" (pandas' and csv's readers agree).
         std::size_t end = i;
-        while (end < n && text[end] != '\t' && text[end] != '\n' && text[end] != '\r') ++end;
+        while (end < n && text[end] != sep && text[end] != '\n' && text[end] != '\r') ++end;
         field.assign(text.substr(i, end - i));
         i = end;
       }
@@ -60,7 +64,7 @@ std::vector<TsvRecord> parse_tsv(std::string_view text, std::string_view source)
         if (i >= n || text[i] != '\n') break;  // a lone "\r": end of record, same line count
       }
       if (i >= n) break;
-      if (text[i] == '\t') {
+      if (text[i] == sep) {
         ++i;
         continue;
       }

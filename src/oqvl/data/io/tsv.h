@@ -23,6 +23,10 @@ struct TsvRecord {
 // after a closing quote.
 std::vector<TsvRecord> parse_tsv(std::string_view text, std::string_view source);
 
+// The same reader with another field separator (',' for CSV files as Python's csv module writes
+// them: the quoting rules are the same).
+std::vector<TsvRecord> parse_delimited(std::string_view text, char sep, std::string_view source);
+
 // One field quoted the way pandas/csv QUOTE_MINIMAL does it (unchanged when not needed). One
 // difference: a lone "\r" is quoted too (csv leaves it bare when the line terminator is "\n",
 // and then its own reader splits the record there).

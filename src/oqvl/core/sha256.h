@@ -1,0 +1,19 @@
+// SHA-256 (FIPS 180-4), for the content hashes img2dataset-style metadata records (the `sha256`
+// field of a downloaded sample: the hex digest of the bytes as they were downloaded). Pure
+// function, thread-safe.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace oqvl {
+
+// The 32-byte digest of `bytes`.
+std::array<std::uint8_t, 32> sha256(std::string_view bytes);
+
+// The same digest as 64 lower-case hex digits (Python's hashlib.sha256(b).hexdigest()).
+std::string sha256_hex(std::string_view bytes);
+
+}  // namespace oqvl
