@@ -185,14 +185,18 @@ def accuracy_cases(rng):
     pool = ["2", "two", "Two", "2.", "yes", "Yes", "yes.", "no", "red", "the red", "red car", "ankle boot",
             "ankle-boot", "dont", "don't", "1,000", "1000", "café", "CAFÉ", " 2 ", "2\n", "zero", "0", "none"]
     cases = []
-    for i in range(600):
-        n = 10 if i < 400 else rng.choice([1, 1, 2, 3, 5])
-        base = rng.choice(pool)
+    for i in range(2600):
+        # 2,000 ten-annotator sets (VQAv2 / TextVQA / VizWiz / OK-VQA), then shorter ones (GQA: 1).
+        n = 10 if i < 2000 else rng.choice([1, 1, 2, 3, 5])
+        # Every third set also draws from freshly generated answers (number words, punctuation,
+        # articles, contractions, Unicode), so the normaliser is exercised inside the scoring too.
+        local = pool + [random_answer(rng) for _ in range(3)] if i % 3 == 0 else pool
+        base = rng.choice(local)
         if i % 5 == 0:
             answers = [base] * n  # unanimous annotators
         else:
-            answers = [base if rng.random() < 0.5 else rng.choice(pool) for _ in range(n)]
-        pred = rng.choice(pool + answers)
+            answers = [base if rng.random() < 0.5 else rng.choice(local) for _ in range(n)]
+        pred = rng.choice(local + answers)
         if rng.random() < 0.1:
             pred = pred + END_OF_CHUNK + rng.choice(pool)
         norm, exact, score = score_open(pred, answers)

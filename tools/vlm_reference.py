@@ -177,8 +177,10 @@ class Reference:
 
     @torch.no_grad()
     def generate(self, prompt_ids_list, image_bytes_list, max_new_tokens, stop_ids):
-        """Greedy; one image per prompt; returns the new ids of each prompt (stop id included)."""
-        rows = [self.embed_prompt(ids, self.image_tokens([b])) for ids, b in zip(prompt_ids_list, image_bytes_list)]
+        """Greedy; one image per prompt (or a list of images, one per placeholder); returns the new
+        ids of each prompt (stop id included)."""
+        rows = [self.embed_prompt(ids, self.image_tokens(b if isinstance(b, list) else [b]))
+                for ids, b in zip(prompt_ids_list, image_bytes_list)]
         L = max(len(r) for r in rows)
         H = rows[0].shape[1]
         emb = torch.zeros(len(rows), L, H)
@@ -196,6 +198,12 @@ class Reference:
                     break
             result.append(row)
         return result
+
+    @torch.no_grad()
+    def next_logits(self, prompt_ids, image_bytes_list):
+        """float32 logits [V] of the token after one prompt (no padding): generate's first scores."""
+        row = self.embed_prompt(prompt_ids, self.image_tokens(image_bytes_list))
+        return self.llm(inputs_embeds=row.unsqueeze(0)).logits[0, -1].float()
 
     def decode(self, ids):
         return self.tok.decode(ids, skip_special_tokens=True)

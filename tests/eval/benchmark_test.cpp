@@ -226,7 +226,7 @@ TEST(BenchKinds, FromNamesAndFlags) {
   EXPECT_EQ(detect_bench_kind("easy_vqa_test.tsv"), BenchKind::kGeneric);
   EXPECT_EQ(parse_bench_kind("MMStar"), BenchKind::kMMStar);
   EXPECT_EQ(parse_bench_kind("seed"), BenchKind::kSEEDBench);
-  EXPECT_THROW(parse_bench_kind("pope"), oqvl::Error);
+  EXPECT_THROW(parse_bench_kind("nosuchbench"), oqvl::Error);
   EXPECT_EQ(detect_bench_format(kDir / "mc_sample.jsonl"), BenchFormat::kJsonl);
   EXPECT_EQ(detect_bench_format(kDir / "mmstar_sample.tsv"), BenchFormat::kTsv);
   EXPECT_EQ(parse_bench_format("TSV"), BenchFormat::kTsv);
@@ -330,7 +330,7 @@ TEST(BenchmarkOpen, JsonlWithSingleAndAnnotatorAnswersAndAnEmbeddedImage) {
 
 TEST(BenchmarkOpen, TsvByNameWithListAnswersAndByColumns) {
   Benchmark t = read_benchmark(kDir / "textvqa_val_sample.tsv");
-  EXPECT_EQ(t.kind, BenchKind::kOpen);
+  EXPECT_EQ(t.kind, BenchKind::kTextVQA);  // read like open answers, scored by the TextVQA rules
   ASSERT_EQ(t.items.size(), 2u);
   ASSERT_EQ(t.items[0].answers.size(), 10u);
   EXPECT_EQ(t.items[0].answers[2], "stop sign");
@@ -393,9 +393,9 @@ TEST(BenchmarkOpen, MalformedFilesNameFileAndLine) {
 TEST(BenchKinds, OpenNames) {
   EXPECT_EQ(parse_bench_kind("open"), BenchKind::kOpen);
   EXPECT_EQ(parse_bench_kind("VQAv2"), BenchKind::kOpen);
-  EXPECT_EQ(parse_bench_kind("textvqa"), BenchKind::kOpen);
+  EXPECT_EQ(parse_bench_kind("textvqa"), BenchKind::kTextVQA);
   EXPECT_EQ(bench_kind_name(BenchKind::kOpen), "open");
-  EXPECT_EQ(detect_bench_kind("TextVQA_VAL.tsv"), BenchKind::kOpen);
+  EXPECT_EQ(detect_bench_kind("TextVQA_VAL.tsv"), BenchKind::kTextVQA);
   EXPECT_EQ(detect_bench_kind("/d/GQA_TestDev_Balanced.tsv"), BenchKind::kOpen);
   EXPECT_EQ(detect_bench_kind("vqav2_val.jsonl"), BenchKind::kOpen);
 }

@@ -1,5 +1,5 @@
 // The VQA answer normaliser and open-answer scoring against goldens from
-// tools/make_vqa_answer_goldens.py (2,400 answers; 600 scoring cases, 400 with 10 annotators),
+// tools/make_vqa_answer_goldens.py (2,400 answers; 2,600 scoring cases, 2,000 with 10 annotators),
 // plus hand-checked cases that show each rule.
 #include "oqvl/eval/vqa_answer.h"
 
@@ -29,14 +29,17 @@ TEST(VqaAnswerGoldens, EveryAnswerNormalisesLikeThePythonTranscription) {
 
 TEST(VqaAnswerGoldens, EveryScoringCaseMatches) {
   const auto doc = oqvl::test::read_fixture_json("eval/vqa_answer_goldens.json");
-  ASSERT_GE(doc["scoring"].size(), 500u);
+  ASSERT_GE(doc["scoring"].size(), 2000u);
+  std::size_t ten = 0;
   for (const auto& c : doc["scoring"]) {
+    ten += c["answers"].size() == kVqaAnnotators;
     const auto s = score_open_answer(c["prediction"].get<std::string>(),
                                      c["answers"].get<std::vector<std::string>>());
     EXPECT_EQ(s.normalized, c["normalized"].get<std::string>()) << c.dump();
     EXPECT_EQ(s.exact, c["exact"].get<bool>()) << c.dump();
     EXPECT_NEAR(s.score, c["score"].get<double>(), 1e-12) << c.dump();
   }
+  EXPECT_GE(ten, 2000u);  // the bar: 2,000 ten-annotator answer/reference sets
 }
 
 TEST(VqaAnswer, PunctuationRules) {

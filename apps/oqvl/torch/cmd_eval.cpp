@@ -1,5 +1,6 @@
 // `oqvl eval`: a multiple-choice / short-answer benchmark (MMBench, SEED-Bench, MMStar, MathVista
-// TSVs as the benchmark kits ship them, open-answer VQAv2/GQA/TextVQA-style TSVs, or JSONL)
+// TSVs as the benchmark kits ship them, open-answer VQAv2/GQA/TextVQA-style TSVs, JSONL, or the
+// public VQAv2/OK-VQA/GQA/VizWiz/TextVQA question files)
 // through an oqvl model with the paper's prompts,
 // greedy decoding and scoring (docs/recipe.md §9.1; docs/eval.md). Writes OUT/predictions.jsonl and
 // OUT/metrics.json and prints the accuracy table.
@@ -31,10 +32,12 @@ struct Options {
   std::string format = "auto";
   std::string kind = "auto";
   std::string out;
+  std::string annotations, images;
   std::string rule = "paper";
   bool circular = false;
   bool make_circular = false;
   bool include_hint = false;
+  bool no_ocr = false;
   bool skip_malformed = false;
   int batch_size = 8;
   int64_t max_new_tokens = 16;
@@ -43,9 +46,9 @@ struct Options {
 
 void run(Options& o) {
   eval::ReadOptions ro;
-  if (o.format == "tsv") ro.format = eval::BenchFormat::kTsv;
-  else if (o.format == "jsonl") ro.format = eval::BenchFormat::kJsonl;
-  else if (o.format != "auto") fail("--format '{}' is not auto, tsv or jsonl", o.format);
+  ro.format = eval::parse_bench_format(o.format);
+  ro.annotations = o.annotations;
+  ro.images = o.images;
   if (o.kind != "auto") ro.kind = eval::parse_bench_kind(o.kind);
   ro.skip_malformed = o.skip_malformed;
   eval::ScoreOptions so;
@@ -58,7 +61,7 @@ void run(Options& o) {
   auto bench = eval::read_benchmark(o.bench, ro);
   if (bench.skipped > 0) log::warn("{}: skipped {} malformed row(s)", o.bench, bench.skipped);
   if (o.limit > 0 && bench.items.size() > o.limit) bench.items.resize(o.limit);
-  if ((o.circular || o.make_circular) && bench.kind == eval::BenchKind::kOpen)
+  if ((o.circular || o.make_circular) && !bench.items.empty() && !bench.items[0].multiple_choice())
     fail("{}: circular evaluation needs multiple-choice questions; this is an open-answer benchmark",
          o.bench);
   if (o.make_circular) bench.items = eval::make_circular(bench.items);
@@ -70,6 +73,7 @@ void run(Options& o) {
   run.max_new_tokens = o.max_new_tokens;
   run.image_tokens = m.image_tokens;
   run.prompt.include_hint = o.include_hint;
+  run.prompt.ocr = !o.no_ocr;
   Progress progress("eval", bench.items.size(), "questions");
   auto result = eval::run_benchmark(m.model, *m.tokenizer, bench, run, [&](size_t n) { progress.add(n); });
   progress.finish();
@@ -95,10 +99,17 @@ void register_eval(CLI::App& app) {
   cmd->add_option("--bench", o->bench,
                   "benchmark file: TSV (MMBench/SEED/MMStar/MathVista or open-answer layout) or JSONL")
       ->required();
-  cmd->add_option("--format", o->format, "auto | tsv | jsonl")->capture_default_str();
+  cmd->add_option("--format", o->format,
+                  "auto | tsv | jsonl | vqa-json (VQAv2/OK-VQA/GQA/VizWiz/TextVQA JSON)")
+      ->capture_default_str();
+  cmd->add_option("--annotations", o->annotations,
+                  "VQAv2 / OK-VQA: the annotations JSON that goes with the --bench questions file");
+  cmd->add_option("--images", o->images,
+                  "vqa-json: the folder with the images (default: the question file's)");
   cmd->add_option(
          "--kind", o->kind,
-         "auto (from the file name and columns) | mmbench | seedbench | mmstar | mathvista | open | generic")
+         "auto (from the file name and columns) | mmbench | seedbench | mmstar | mathvista | open | pope | ai2d | "
+         "textvqa | mmmu | generic")
       ->capture_default_str();
   cmd->add_option("--out", o->out, "folder for predictions.jsonl and metrics.json");
   cmd->add_option("--rule", o->rule, "paper (the harness's substring rule) | strict (option letter)")
@@ -106,6 +117,8 @@ void register_eval(CLI::App& app) {
   cmd->add_flag("--circular", o->circular, "MMBench circular evaluation over rotations already in the file");
   cmd->add_flag("--make-circular", o->make_circular, "ask every rotation of the options, score circularly");
   cmd->add_flag("--include-hint", o->include_hint, "put the hint column before the question (the paper's harness does not)");
+  cmd->add_flag("--no-ocr", o->no_ocr,
+                "TextVQA: leave the OCR tokens out of the prompt (the harness's 'Pure' run)");
   cmd->add_flag("--skip-malformed", o->skip_malformed, "skip and count malformed rows instead of stopping");
   cmd->add_option("--batch-size", o->batch_size, "questions per forward")->capture_default_str();
   cmd->add_option("--max-new-tokens", o->max_new_tokens, "generated tokens per answer (the paper: 16)")

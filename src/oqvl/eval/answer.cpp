@@ -10,6 +10,8 @@
 #include "oqvl/core/random.h"
 #include "oqvl/core/strings.h"
 #include "oqvl/eval/mathvista_answer.h"
+#include "oqvl/eval/pope.h"
+#include "oqvl/eval/textvqa_answer.h"
 #include "oqvl/eval/vqa_answer.h"
 
 namespace oqvl::eval {
@@ -124,7 +126,7 @@ namespace {
 Judgement judge_rule(const McItem& item, BenchKind kind, std::string_view output,
                      const ScoreOptions& options) {
   Judgement j;
-  if (kind == BenchKind::kMathVista || !item.multiple_choice()) {
+  if (kind == BenchKind::kMathVista || kind == BenchKind::kMMMU || !item.multiple_choice()) {
     if (item.multiple_choice()) {
       if (options.rule == McRule::kStrictLetter) {
         j.extracted = extract_option_letter(output, item.options);
@@ -163,10 +165,30 @@ Judgement judge_rule(const McItem& item, BenchKind kind, std::string_view output
 }  // namespace
 
 Judgement judge(const McItem& item, BenchKind kind, std::string_view output, const ScoreOptions& options) {
+  const auto refs = item.answers.empty() ? std::vector<std::string>{item.answer} : item.answers;
   if (kind == BenchKind::kOpen) {
-    const auto s = score_open_answer(
-        output, item.answers.empty() ? std::vector<std::string>{item.answer} : item.answers);
+    const auto s = score_open_answer(output, refs);
     return Judgement{s.normalized, s.exact, s.score};
+  }
+  if (kind == BenchKind::kTextVQA) {
+    const auto s = score_textvqa_answer(output, refs);
+    return Judgement{s.processed, s.exact, s.score};
+  }
+  if (kind == BenchKind::kPOPE) {
+    Judgement j;
+    j.extracted = pope_label(output);
+    j.correct = j.extracted == item.answer;
+    j.score = j.correct ? 1.0 : 0.0;
+    return j;
+  }
+  if (kind == BenchKind::kAI2D && options.rule == McRule::kPaper) {
+    // The runner's prediction is the most likely letter (runner.h); a free-text output is read
+    // with the strict extractor.
+    Judgement j;
+    j.extracted = item.option(output) ? std::string(output) : extract_option_letter(output, item.options);
+    j.correct = !j.extracted.empty() && j.extracted == item.answer;
+    j.score = j.correct ? 1.0 : 0.0;
+    return j;
   }
   Judgement j = judge_rule(item, kind, output, options);
   j.score = j.correct ? 1.0 : 0.0;

@@ -16,6 +16,7 @@
 #include "oqvl/data/image/image.h"
 #include "oqvl/data/io/tsv.h"
 #include "oqvl/eval/python_literal.h"
+#include "oqvl/eval/vqa_json.h"
 
 namespace oqvl::eval {
 namespace fs = std::filesystem;
@@ -27,8 +28,6 @@ struct RowError {
   std::string what;
 };
 
-constexpr std::size_t kMaxSkipReasons = 10;
-
 std::string letter(std::size_t i) {
   return std::string(1, static_cast<char>('A' + i));
 }
@@ -36,10 +35,7 @@ std::string letter(std::size_t i) {
 // Pushes a row's problem into the result or throws, per options.
 void handle_row_error(Benchmark& bench, const ReadOptions& options, std::int64_t line,
                       const std::string& what) {
-  std::string message = fmt::format("{}: line {}: {}", bench.file.string(), line, what);
-  if (!options.skip_malformed) throw Error(message);
-  ++bench.skipped;
-  if (bench.skip_reasons.size() < kMaxSkipReasons) bench.skip_reasons.push_back(message);
+  record_malformed(bench, options, fmt::format("{}: line {}: {}", bench.file.string(), line, what));
 }
 
 // Options from choice texts (MathVista): A, B, ... in order.
@@ -97,6 +93,16 @@ void set_open_answers(McItem& item, std::vector<std::string> answers, const Read
   item.question_type = "free_form";
 }
 
+// POPE's ground truth is "yes" or "no" (the harness asserts it); kept lower-case.
+void check_pope_answer(McItem& item, const ReadOptions& options) {
+  std::string a = ascii_lower(trim(item.answer));
+  if (a.empty() && !options.require_answer) return;
+  if (a != "yes" && a != "no")
+    throw RowError{fmt::format("POPE answer '{}' is neither yes nor no", item.answer)};
+  item.answer = a;
+  item.answers = {a};
+}
+
 // ---- TSV ----
 
 // An open-answer TSV: no option letter or choices column, an answer column.
@@ -140,7 +146,8 @@ int parse_precision(const std::string& text) {
 
 McItem tsv_item(const data::TsvRecord& r, const Columns& cols, const std::vector<std::string>& header,
                 const std::string& image_cell, const fs::path& folder, const ReadOptions& options,
-                bool open) {
+                BenchKind kind) {
+  const bool open = open_answer_kind(kind);
   McItem item;
   item.row = r.line;
   item.index = r.fields[*cols.find("index")];
@@ -148,7 +155,21 @@ McItem tsv_item(const data::TsvRecord& r, const Columns& cols, const std::vector
   item.question = cell(r, cols, "question");
   item.hint = cell(r, cols, "hint");
   if (cols.find("image")) {
-    item.image_bytes = decode_image(image_cell);
+    std::string_view t = trim(image_cell);
+    if (t.starts_with('[')) {
+      // VLMEvalKit's multi-image questions (MMMU): a list literal of base64 images.
+      std::vector<std::string> cells;
+      try {
+        cells = parse_python_list(t);
+      } catch (const Error& e) {
+        throw RowError{fmt::format("image list: {}", e.what())};
+      }
+      if (cells.empty()) throw RowError{"empty image list"};
+      item.image_bytes = decode_image(cells[0]);
+      for (std::size_t i = 1; i < cells.size(); ++i) item.more_images.push_back(decode_image(cells[i]));
+    } else {
+      item.image_bytes = decode_image(image_cell);
+    }
   } else {
     std::string path = cell(r, cols, "image_path");
     if (path.empty()) throw RowError{"empty image_path"};
@@ -168,6 +189,14 @@ McItem tsv_item(const data::TsvRecord& r, const Columns& cols, const std::vector
     std::string refs = cell(r, cols, "answers");
     set_open_answers(item, answer_list(refs.empty() ? item.answer : refs), options);
   }
+  if (kind == BenchKind::kPOPE) check_pope_answer(item, options);
+  if (std::string ocr = cell(r, cols, "ocr_tokens"); !ocr.empty()) {
+    try {
+      item.extra["ocr_tokens"] = parse_python_list(ocr);
+    } catch (const Error& e) {
+      throw RowError{fmt::format("ocr_tokens: {}", e.what())};
+    }
+  }
   item.category = cell(r, cols, "category");
   if (item.category.empty()) item.category = cell(r, cols, "task");  // MathVista
   item.l2_category = cell(r, cols, "l2-category");
@@ -179,6 +208,8 @@ McItem tsv_item(const data::TsvRecord& r, const Columns& cols, const std::vector
   // MathVista: choices as a Python list literal; the answer column holds the choice's text,
   // `answer_option` (when present) its letter.
   std::string qtype = cell(r, cols, "question_type");
+  if (qtype == "multiple-choice") qtype = "multi_choice";  // MMMU's names
+  if (qtype == "open") qtype = "free_form";
   std::string choices = cell(r, cols, "choices");
   if (!choices.empty() && qtype != "free_form") {
     if (!item.options.empty()) throw RowError{"both option columns and a choices list"};
@@ -219,9 +250,9 @@ McItem tsv_item(const data::TsvRecord& r, const Columns& cols, const std::vector
   check_answer(item, options);
 
   static const std::vector<std::string> kConsumed = {
-      "index",     "image",       "image_path",    "question",    "hint",
-      "answer",    "category",    "l2-category",   "l2_category", "unit",
-      "precision", "answer_type", "question_type", "choices",     "answer_option"};
+      "index",         "image",       "image_path",    "question",  "hint",      "answer",
+      "category",      "l2-category", "l2_category",   "unit",      "precision", "answer_type",
+      "question_type", "choices",     "answer_option", "ocr_tokens"};
   for (std::size_t i = 0; i < header.size(); ++i) {
     const std::string& name = header[i];
     if (name.size() == 1 && name[0] >= 'A' && name[0] <= 'Z') continue;
@@ -355,6 +386,12 @@ McItem jsonl_item(const json& j, std::int64_t line, const fs::path& folder, cons
 
 }  // namespace
 
+void record_malformed(Benchmark& bench, const ReadOptions& options, std::string message) {
+  if (!options.skip_malformed) throw Error(message);
+  ++bench.skipped;
+  if (bench.skip_reasons.size() < kMaxSkipReasons) bench.skip_reasons.push_back(std::move(message));
+}
+
 const std::string* McItem::option(std::string_view letter_) const {
   for (const auto& [l, text] : options)
     if (l == letter_) return &text;
@@ -374,8 +411,16 @@ std::string_view bench_kind_name(BenchKind kind) {
     case BenchKind::kOpen: return "open";
     case BenchKind::kGeneric:
       return "generic";
+    case BenchKind::kPOPE: return "pope";
+    case BenchKind::kAI2D: return "ai2d";
+    case BenchKind::kTextVQA: return "textvqa";
+    case BenchKind::kMMMU: return "mmmu";
   }
   return "generic";
+}
+
+bool open_answer_kind(BenchKind kind) {
+  return kind == BenchKind::kOpen || kind == BenchKind::kPOPE || kind == BenchKind::kTextVQA;
 }
 
 BenchKind parse_bench_kind(std::string_view name) {
@@ -384,11 +429,16 @@ BenchKind parse_bench_kind(std::string_view name) {
   if (n == "seedbench" || n == "seed" || n == "seedbench_img") return BenchKind::kSEEDBench;
   if (n == "mmstar") return BenchKind::kMMStar;
   if (n == "mathvista" || n == "mathvista_mini") return BenchKind::kMathVista;
-  if (n == "open" || n == "vqa" || n == "vqav2" || n == "gqa" || n == "textvqa" || n == "vizwiz" ||
-      n == "okvqa")
+  if (n == "open" || n == "vqa" || n == "vqav2" || n == "gqa" || n == "vizwiz" || n == "okvqa")
     return BenchKind::kOpen;
   if (n == "generic") return BenchKind::kGeneric;
-  fail("unknown benchmark kind '{}' (mmbench, seedbench, mmstar, mathvista, open, generic)", name);
+  if (n == "pope") return BenchKind::kPOPE;
+  if (n == "ai2d" || n == "ai2d_test") return BenchKind::kAI2D;
+  if (n == "textvqa" || n == "text_vqa" || n == "textvqa_val") return BenchKind::kTextVQA;
+  if (n == "mmmu" || n == "mmmu_dev_val" || n == "mmmu_val") return BenchKind::kMMMU;
+  fail("unknown benchmark kind '{}' (mmbench, seedbench, mmstar, mathvista, open, generic, pope, ai2d, "
+       "textvqa, mmmu)",
+       name);
 }
 
 BenchKind detect_bench_kind(const fs::path& file) {
@@ -398,7 +448,12 @@ BenchKind detect_bench_kind(const fs::path& file) {
     return BenchKind::kSEEDBench;
   if (n.find("mmstar") != std::string::npos) return BenchKind::kMMStar;
   if (n.find("mathvista") != std::string::npos) return BenchKind::kMathVista;
-  for (const char* open : {"vqav2", "vqa_v2", "gqa", "textvqa", "text_vqa", "vizwiz", "okvqa", "ok_vqa"})
+  if (n.find("pope") != std::string::npos) return BenchKind::kPOPE;
+  if (n.find("ai2d") != std::string::npos) return BenchKind::kAI2D;
+  if (n.find("mmmu") != std::string::npos) return BenchKind::kMMMU;
+  if (n.find("textvqa") != std::string::npos || n.find("text_vqa") != std::string::npos)
+    return BenchKind::kTextVQA;
+  for (const char* open : {"vqav2", "vqa_v2", "gqa", "vizwiz", "okvqa", "ok_vqa"})
     if (n.find(open) != std::string::npos) return BenchKind::kOpen;
   return BenchKind::kGeneric;
 }
@@ -408,13 +463,21 @@ BenchFormat parse_bench_format(std::string_view name) {
   if (n == "auto") return BenchFormat::kAuto;
   if (n == "tsv") return BenchFormat::kTsv;
   if (n == "jsonl") return BenchFormat::kJsonl;
-  fail("unknown benchmark format '{}' (auto, tsv, jsonl)", name);
+  if (n == "vqa-json" || n == "vqa_json") return BenchFormat::kVqaJson;
+  fail("unknown benchmark format '{}' (auto, tsv, jsonl, vqa-json)", name);
 }
 
 BenchFormat detect_bench_format(const fs::path& file) {
   std::string ext = ascii_lower(file.extension().string());
   if (ext == ".tsv") return BenchFormat::kTsv;
-  if (ext == ".jsonl" || ext == ".json") return BenchFormat::kJsonl;
+  if (ext == ".jsonl") return BenchFormat::kJsonl;
+  if (ext == ".json") {
+    // One JSON document in a public VQA layout, else JSONL (a one-line JSONL file parses as one
+    // document too, but has none of those layouts' keys).
+    const json doc = json::parse(read_file(file), nullptr, /*allow_exceptions=*/false);
+    return !doc.is_discarded() && detect_vqa_json_layout(doc) != VqaJsonLayout::kNone ? BenchFormat::kVqaJson
+                                                                                      : BenchFormat::kJsonl;
+  }
   std::string head(4096, '\0');
   {
     std::ifstream in(file, std::ios::binary);
@@ -452,7 +515,7 @@ Benchmark read_tsv_benchmark(std::string_view text, const fs::path& file,
     fail("{}: line 1: no 'image' (base64) or 'image_path' column in the header", file.string());
   if (!options.kind && bench.kind == BenchKind::kGeneric && open_columns(header))
     bench.kind = BenchKind::kOpen;
-  const bool open = bench.kind == BenchKind::kOpen;
+  const bool open = open_answer_kind(bench.kind);
   if (options.require_answer && !cols.find("answer") && !(open && cols.find("answers")))
     fail("{}: line 1: no 'answer' column in the header", file.string());
 
@@ -490,7 +553,7 @@ Benchmark read_tsv_benchmark(std::string_view text, const fs::path& file,
           }
         }
       }
-      bench.items.push_back(tsv_item(r, cols, header, image_cell, folder, options, open));
+      bench.items.push_back(tsv_item(r, cols, header, image_cell, folder, options, bench.kind));
     } catch (const RowError& e) {
       handle_row_error(bench, options, r.line, e.what);
     }
@@ -526,7 +589,7 @@ Benchmark read_jsonl_benchmark(std::string_view text, const fs::path& file,
     }
     if (!any_options && any_answer) bench.kind = BenchKind::kOpen;
   }
-  const bool open = bench.kind == BenchKind::kOpen;
+  const bool open = open_answer_kind(bench.kind);
   for (const auto& [n, j] : lines) {
     try {
       if (j.is_discarded()) throw RowError{"not valid JSON"};
@@ -543,8 +606,15 @@ Benchmark read_benchmark(const fs::path& file, const ReadOptions& options) {
   BenchFormat format =
       options.format == BenchFormat::kAuto ? detect_bench_format(file) : options.format;
   std::string text = read_file(file);
+  if (format == BenchFormat::kVqaJson) return read_vqa_json_benchmark(text, file, options);
   return format == BenchFormat::kTsv ? read_tsv_benchmark(text, file, options)
                                      : read_jsonl_benchmark(text, file, options);
+}
+
+std::vector<std::string> item_images(const McItem& item) {
+  std::vector<std::string> out{item_image_bytes(item)};
+  out.insert(out.end(), item.more_images.begin(), item.more_images.end());
+  return out;
 }
 
 std::string item_image_bytes(const McItem& item) {

@@ -23,6 +23,9 @@ struct McItem {
   std::string index;        // the file's question id, as written
   std::string image_bytes;  // encoded image (JPEG/PNG/WebP), decoded from base64; or empty...
   std::string image_path;   // ...and the image's file (absolute) instead
+  // Images 2..N of a multi-image question (MMMU: VLMEvalKit's image cell holding a list of
+  // base64 images), encoded; item_images() returns them after the first.
+  std::vector<std::string> more_images;
   std::string question;
   std::string hint;  // empty when absent
   std::vector<std::pair<std::string, std::string>> options;
@@ -45,25 +48,48 @@ struct McItem {
 };
 
 // Which benchmark a file holds: decides the prompt and the scoring rule. kOpen: open-answer
-// questions (VQAv2, GQA, TextVQA style) scored by VQA-normalised exact match (vqa_answer.h).
-enum class BenchKind { kMMBench, kSEEDBench, kMMStar, kMathVista, kOpen, kGeneric };
+// questions (VQAv2, GQA, VizWiz, OK-VQA style) scored by VQA-normalised exact match
+// (vqa_answer.h); kTextVQA: TextVQA val with the harness's m4c scoring (textvqa_answer.h) and
+// OCR tokens in the prompt; kPOPE: yes/no questions per split (pope.h); kAI2D: multiple choice
+// scored by the letter the model rates most likely; kMMMU: MMMU val (multi-image, MMMU's
+// parsers).
+enum class BenchKind {
+  kMMBench,
+  kSEEDBench,
+  kMMStar,
+  kMathVista,
+  kOpen,
+  kGeneric,
+  kPOPE,
+  kAI2D,
+  kTextVQA,
+  kMMMU
+};
 
-// "mmbench", "seedbench", "mmstar", "mathvista", "open", "generic".
+// "mmbench", "seedbench", "mmstar", "mathvista", "open", "generic", "pope", "ai2d", "textvqa",
+// "mmmu".
 std::string_view bench_kind_name(BenchKind kind);
-// Parses those names (case-insensitive; also "seed", "mathvista_mini", and "vqa", "vqav2",
-// "gqa", "textvqa", "vizwiz", "okvqa" for open); throws oqvl::Error.
+// Parses those names (case-insensitive; also "seed", "mathvista_mini", "vqa", "vqav2", "gqa",
+// "vizwiz", "okvqa" for open, "text_vqa", "ai2d_test", "mmmu_dev_val"); throws oqvl::Error.
 BenchKind parse_bench_kind(std::string_view name);
 // From a file name as the kits name them (MMBench_DEV_EN.tsv, SEEDBench_IMG.tsv, MMStar.tsv,
-// MathVista_MINI.tsv; VQAv2, GQA, TextVQA, VizWiz, OK-VQA -> kOpen; case-insensitive
-// substring); kGeneric otherwise. The readers also pick kOpen for a generic-named file whose
-// questions have no options but answers (no A-Z or choices column / no "options" key).
+// MathVista_MINI.tsv, POPE.tsv, AI2D_TEST.tsv, TextVQA_VAL.tsv, MMMU_DEV_VAL.tsv; VQAv2, GQA,
+// VizWiz, OK-VQA -> kOpen; case-insensitive substring); kGeneric otherwise. The readers also
+// pick kOpen for a generic-named file whose questions have no options but answers (no A-Z or
+// choices column / no "options" key).
 BenchKind detect_bench_kind(const std::filesystem::path& file);
 
-enum class BenchFormat { kAuto, kTsv, kJsonl };
-// "auto", "tsv", "jsonl"; throws oqvl::Error.
+// The kinds whose questions have no options and one or more reference answers (kOpen, kPOPE,
+// kTextVQA): read like open answers (McItem::answers).
+bool open_answer_kind(BenchKind kind);
+
+// kVqaJson: the public question files of VQAv2, OK-VQA, GQA, VizWiz, TextVQA (eval/vqa_json.h).
+enum class BenchFormat { kAuto, kTsv, kJsonl, kVqaJson };
+// "auto", "tsv", "jsonl", "vqa-json"; throws oqvl::Error.
 BenchFormat parse_bench_format(std::string_view name);
-// kTsv or kJsonl from the extension (.tsv / .jsonl, .json), else from the first line (a JSON
-// object or a tab-separated header); throws oqvl::Error when neither fits.
+// kTsv or kJsonl from the extension (.tsv / .jsonl; a .json file is kVqaJson when it is one JSON
+// document in one of those layouts, else JSONL), else from the first line (a JSON object or a
+// tab-separated header); throws oqvl::Error when neither fits.
 BenchFormat detect_bench_format(const std::filesystem::path& file);
 
 struct ReadOptions {
@@ -75,6 +101,10 @@ struct ReadOptions {
   // Multiple-choice items must have an answer among their option letters. Off for test
   // splits that ship without answers (the answer is then kept as written, possibly empty).
   bool require_answer = true;
+  // kVqaJson only: VQAv2 / OK-VQA's annotations file (the answers), and the folder holding the
+  // images (empty = the question file's folder).
+  std::filesystem::path annotations;
+  std::filesystem::path images;
 };
 
 struct Benchmark {
@@ -85,12 +115,20 @@ struct Benchmark {
   std::vector<std::string> skip_reasons;  // the first few, for the log
 };
 
+// A malformed entry: throws oqvl::Error(message), or with options.skip_malformed counts it in
+// bench.skipped and keeps the first few messages in bench.skip_reasons.
+void record_malformed(Benchmark& bench, const ReadOptions& options, std::string message);
+
+inline constexpr std::size_t kMaxSkipReasons = 10;
+
 // Reads a benchmark file.
 Benchmark read_benchmark(const std::filesystem::path& file, const ReadOptions& options = {});
 
 // The item's encoded image: image_bytes, or the contents of image_path (throws oqvl::Error
 // naming the file and the item when it cannot be read).
 std::string item_image_bytes(const McItem& item);
+// Every image of the item, in order: item_image_bytes(item), then more_images.
+std::vector<std::string> item_images(const McItem& item);
 
 // The two formats directly (text = the file's contents; `file` names it in errors and anchors
 // relative image paths).

@@ -22,7 +22,12 @@ struct PromptOptions {
   // goes on its own line before the question (as the issue's "{hint}{question}" form and the
   // LLaVA-style MMBench prompts do): "<image>\n{hint}\n{question}\n...".
   bool include_hint = false;
+  // TextVQA: put the question's OCR tokens in the prompt ("{question}\nReference OCR token: a,
+  // b, c", the harness's text-vqa-ocr variant); false = the question alone (its "Pure" variant).
+  bool ocr = true;
 };
+
+inline constexpr std::string_view kOcrMarker = "\nReference OCR token:";
 
 // The prompt for one item:
 //  MMBench, SEED-Bench, generic multiple choice:
@@ -34,8 +39,26 @@ struct PromptOptions {
 //    "<image>\n{question}\n" + kShortAnswerInstruction + "\nAnswer:".
 //  Open answers (VQAv2/GQA/TextVQA) and generic free-form (no options; the harness's
 //    POPE/TextVQA form): "<image>\nQuestion: {question}\n" + kShortAnswerInstruction + "\nAnswer:".
+//  POPE: as open answers. AI2D: as MMBench.
+//  TextVQA: as open answers, the question given by textvqa_question.
+//  MMMU: mmmu_prompt (no leading "<image>": the images sit where the question names them).
 // Only the options an item has are listed (the harness always printed A-D).
 std::string build_prompt(const McItem& item, BenchKind kind, const PromptOptions& options = {});
+
+// TextVQA's question: the text before any "\nReference OCR token:" line; with options.ocr and
+// the item's extra["ocr_tokens"] (a list), that text + "\nReference OCR token: " + the tokens
+// joined by ", " (the form of the harness's OCR question file); with options.ocr and no tokens,
+// the question as written.
+std::string textvqa_question(const McItem& item, const PromptOptions& options = {});
+
+// MMMU as the paper's harness builds it (mmmu.py format_example):
+//   "The following are multiple choice questions about" + " {w}" for each "_"-separated word of
+//   the subfield + ".\n\n" + question, then for multiple choice "\nA. {A}\nB. {B}..." +
+//   "\n" + kMcInstruction, else "\n" + kShortAnswerInstruction; + "\nAnswer:"; every
+//   "<image N>" tag (also "<image  N>", in options too) replaced with "<image>\n". The subfield
+//   is extra["subfield"], else the l2 category, else the category. A prompt left without any
+//   image tag gets "<image>\n" in front (our choice: the harness would show no image).
+std::string mmmu_prompt(const McItem& item);
 
 // MMStar's question with its options inline ("{stem}\nOptions: A: x, B: y, C: z, D: w"); the
 // question unchanged when it already has an "Options:" line or the item has no options.

@@ -77,6 +77,16 @@ Summary summarize(const Benchmark& bench, const std::vector<Judgement>& judgemen
   }
   s.categories = to_stats(cats);
   s.l2_categories = to_stats(l2);
+  if (bench.kind == BenchKind::kPOPE) {
+    std::vector<std::string> labels, truth, split;
+    for (std::size_t i = 0; i < judgements.size(); ++i) {
+      labels.push_back(judgements[i].extracted);
+      truth.push_back(bench.items[i].answer);
+      split.push_back(bench.items[i].category);
+    }
+    s.has_pope = true;
+    s.pope = pope_summary(labels, truth, split);
+  }
 
   if (circular) {
     s.circular = true;
@@ -137,13 +147,14 @@ std::string predictions_jsonl(const std::vector<McItem>& items,
 }
 
 json summary_json(const Summary& s) {
-  const bool open = s.kind == BenchKind::kOpen;
+  const bool open = s.kind == BenchKind::kOpen || s.kind == BenchKind::kTextVQA;
   json out = {{"benchmark", s.benchmark},
               {"kind", std::string(bench_kind_name(s.kind))},
               {"overall", stat_json(s.overall, open)},
               {"categories", stats_json(s.categories, open)},
               {"l2_categories", stats_json(s.l2_categories, open)}};
   if (s.guessed) out["guessed"] = s.guessed;
+  if (s.has_pope) out["pope"] = s.pope.to_json();
   if (s.circular) {
     out["circular"] = {{"overall", stat_json(s.circular_overall)},
                        {"categories", stats_json(s.circular_categories)}};
@@ -160,7 +171,7 @@ std::string summary_table(const Summary& s) {
   for (const auto& c : s.circular_categories) circular_by_name[c.name] = &c;
 
   std::string out = fmt::format("{} ({})\n", s.benchmark, bench_kind_name(s.kind));
-  const bool open = s.kind == BenchKind::kOpen;
+  const bool open = s.kind == BenchKind::kOpen || s.kind == BenchKind::kTextVQA;
   auto header = [&](std::string_view title) {
     out += fmt::format("{:<{}}  {:>7}  {:>11}", title, width, "acc %", "right/total");
     if (open) out += fmt::format("  {:>7}", "vqa %");
@@ -190,9 +201,17 @@ std::string summary_table(const Summary& s) {
   }
   if (s.categories.empty() && s.l2_categories.empty()) header("");
   row(s.overall, s.circular ? &s.circular_overall : nullptr);
-  if (s.guessed)
-    out += fmt::format("({} MathVista answers were random picks: no option letter found)\n",
-                       s.guessed);
+  if (s.guessed) out += fmt::format("({} answers were random picks: no option letter found)\n", s.guessed);
+  if (s.has_pope) {
+    out += fmt::format("{:<{}}  {:>7}  {:>7}  {:>7}  {:>7}  {:>7}\n", "pope split", width, "acc %", "prec %",
+                       "rec %", "f1 %", "yes %");
+    for (const PopeStats& p : s.pope.splits)
+      out += fmt::format("{:<{}}  {:>7.2f}  {:>7.2f}  {:>7.2f}  {:>7.2f}  {:>7.2f}\n", p.split, width,
+                         100 * p.accuracy(), 100 * p.precision(), 100 * p.recall(), 100 * p.f1(),
+                         100 * p.yes_ratio());
+    out += fmt::format("{:<{}}  {:>7.2f}  {:>7}  {:>7}  {:>7.2f}\n", "final (mean)", width,
+                       100 * s.pope.accuracy, "", "", 100 * s.pope.f1);
+  }
   return out;
 }
 

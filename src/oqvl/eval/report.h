@@ -11,6 +11,7 @@
 
 #include "oqvl/eval/answer.h"
 #include "oqvl/eval/benchmark.h"
+#include "oqvl/eval/pope.h"
 
 namespace oqvl::eval {
 
@@ -36,6 +37,10 @@ struct Summary {
   bool circular = false;
   AccuracyStat circular_overall{"overall"};
   std::vector<AccuracyStat> circular_categories;
+  // POPE: accuracy / precision / recall / F1 / yes-ratio per split (the item's category) and the
+  // harness's final means.
+  bool has_pope = false;
+  PopeSummary pope;
 };
 
 // Judges every prediction (predictions[i] is the raw output for items[i]); throws
@@ -54,8 +59,8 @@ std::string predictions_jsonl(const std::vector<McItem>& items,
                               const std::vector<std::string>& predictions,
                               const std::vector<Judgement>& judgements);
 
-// overall / categories / l2_categories as {correct, total, accuracy}; the open kind adds
-// vqa_accuracy (mean score) to each.
+// overall / categories / l2_categories as {correct, total, accuracy}; the open and TextVQA kinds
+// add vqa_accuracy (mean score) to each; POPE adds a "pope" block (pope.h).
 nlohmann::json summary_json(const Summary& summary);
 
 // The console table: one line per category, then overall (and the circular columns).

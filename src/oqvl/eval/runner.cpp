@@ -1,21 +1,56 @@
 #include "oqvl/eval/runner.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "oqvl/core/error.h"
 #include "oqvl/data/text/image_prompt.h"
 #include "oqvl/data/text/special_tokens.h"
 #include "oqvl/model/generate.h"
+#include "oqvl/model/kv_cache.h"
 
 namespace oqvl::eval {
 
 std::vector<std::int64_t> stop_ids_for(BenchKind kind) {
   std::vector<std::int64_t> ids = model::eval_stop_ids();
-  if (kind == BenchKind::kOpen) {
+  if (open_answer_kind(kind)) {
     ids.push_back(data::kImEndId);
     ids.push_back(data::kEndOfChunkId);
   }
   return ids;
+}
+
+std::vector<std::string> scored_letters(const McItem& item) {
+  std::vector<std::string> out = {"A", "B", "C", "D"};
+  for (const auto& [letter, text] : item.options)
+    if (std::find(out.begin(), out.end(), letter) == out.end()) out.push_back(letter);
+  return out;
+}
+
+std::string most_likely_letter(model::Qwen2ForCausalLM& llm, const data::Tokenizer& tokenizer,
+                               const torch::Tensor& prompt_embeds, const McItem& item) {
+  // The prefill of one prompt (no padding, as the harness's batch of 1), last position's logits
+  // in float32 as generation computes them.
+  model::KVCache cache;
+  const auto L = prompt_embeds.size(0);
+  auto x = prompt_embeds.unsqueeze(0);
+  auto positions = torch::arange(L, torch::dtype(torch::kInt64).device(x.device())).unsqueeze(0);
+  auto valid = torch::ones({1, L}, torch::dtype(torch::kBool).device(x.device()));
+  cache.reserve(L + 1);
+  auto logits =
+      llm->forward_cached(x, positions, valid, cache, /*last_only=*/true).view({-1}).to(torch::kFloat32);
+  std::string best;
+  float best_logit = 0;
+  for (const std::string& letter : scored_letters(item)) {
+    const auto id = tokenizer.encode(letter);
+    if (id.size() != 1) fail("ai2d: the letter '{}' is not one token", letter);
+    const float v = logits[id[0]].item<float>();
+    if (best.empty() || v > best_logit) {  // the first of equal maxima, like np.argmax
+      best = letter;
+      best_logit = v;
+    }
+  }
+  return best;
 }
 
 RunResult run_benchmark(model::OpenQwen2VL& model, const data::Tokenizer& tokenizer, const Benchmark& bench,
@@ -36,34 +71,53 @@ RunResult run_benchmark(model::OpenQwen2VL& model, const data::Tokenizer& tokeni
   out.predictions.reserve(bench.items.size());
   const auto t0 = std::chrono::steady_clock::now();
   torch::InferenceMode inference;
+  const bool letters = bench.kind == BenchKind::kAI2D;
   for (std::size_t start = 0; start < bench.items.size(); start += options.batch_size) {
     const std::size_t end = std::min(bench.items.size(), start + options.batch_size);
     std::vector<torch::Tensor> pixels;
     std::vector<std::vector<std::int64_t>> ids;
+    std::vector<std::int64_t> first_image;  // prompt k's images: [first_image[k], first_image[k + 1])
     for (std::size_t i = start; i < end; ++i) {
       const auto& item = bench.items[i];
       const auto prompt = build_prompt(item, bench.kind, options.prompt);
-      if (data::count_image_markers(prompt) != 1)
-        fail("{}: item {}: the prompt needs exactly one image", bench.file.string(), item.index);
+      const std::size_t markers = data::count_image_markers(prompt);
+      if (markers == 0) fail("{}: item {}: the prompt has no image", bench.file.string(), item.index);
       ids.push_back(data::tokenize_image_prompt(tokenizer, prompt, po));
-      std::string bytes;
+      first_image.push_back(static_cast<std::int64_t>(pixels.size()));
       try {
-        bytes = item_image_bytes(item);
-        pixels.push_back(model::preprocess_for_vlm(
-            {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}, cfg));
+        // One image per placeholder, in order; fewer images than placeholders are cycled (as
+        // the MMMU harness does), extra images are left out.
+        const std::vector<std::string> images = item_images(item);
+        for (std::size_t k = 0; k < markers; ++k) {
+          const std::string& bytes = images[k % images.size()];
+          pixels.push_back(model::preprocess_for_vlm(
+              {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}, cfg));
+        }
       } catch (const Error& e) {
         fail("{}: item {} (line {}): image: {}", bench.file.string(), item.index, item.row, e.what());
       }
     }
+    first_image.push_back(static_cast<std::int64_t>(pixels.size()));
     auto tokens = model->encode_images(torch::stack(pixels).to(weight.device(), weight.scalar_type()), image_tokens);
     std::vector<torch::Tensor> prompts;
-    for (std::size_t k = 0; k < ids.size(); ++k) prompts.push_back(model->prompt_embeds(ids[k], tokens.narrow(0, k, 1)));
-    auto results = model::generate_from_embeds(model->llm, prompts, gen);
-    for (auto& r : results) {
-      std::vector<std::int32_t> v(r.tokens.begin(), r.tokens.end());
-      out.predictions.push_back(python_strip(tokenizer.decode(v, /*skip_special=*/true, /*skip_unknown=*/true)));
-      out.new_tokens += static_cast<std::int64_t>(r.tokens.size());
-      out.tokens.push_back(std::move(r.tokens));
+    for (std::size_t k = 0; k < ids.size(); ++k)
+      prompts.push_back(model->prompt_embeds(
+          ids[k], tokens.narrow(0, first_image[k], first_image[k + 1] - first_image[k])));
+    if (letters) {
+      for (std::size_t k = 0; k < prompts.size(); ++k) {
+        out.predictions.push_back(
+            most_likely_letter(model->llm, tokenizer, prompts[k], bench.items[start + k]));
+        out.tokens.emplace_back();
+      }
+    } else {
+      auto results = model::generate_from_embeds(model->llm, prompts, gen);
+      for (auto& r : results) {
+        std::vector<std::int32_t> v(r.tokens.begin(), r.tokens.end());
+        out.predictions.push_back(
+            python_strip(tokenizer.decode(v, /*skip_special=*/true, /*skip_unknown=*/true)));
+        out.new_tokens += static_cast<std::int64_t>(r.tokens.size());
+        out.tokens.push_back(std::move(r.tokens));
+      }
     }
     if (on_batch) on_batch(end - start);
   }

@@ -41,6 +41,19 @@ struct RunResult {
 // that ends its answer there would run on into a second answer and spoil the exact match.
 std::vector<std::int64_t> stop_ids_for(BenchKind kind);
 
+// AI2D (the harness asks for the probabilities of "A".."D" after the prompt and takes the
+// argmax): the letters compared, A-D plus any further option letters of the item.
+std::vector<std::string> scored_letters(const McItem& item);
+
+// The letter among scored_letters(item) whose token has the highest next-token logit after
+// `prompt_embeds` [L, H] (one prefill, float32 logits; the first of equal maxima). The
+// normalised probabilities the harness compares have the same order.
+std::string most_likely_letter(model::Qwen2ForCausalLM& llm, const data::Tokenizer& tokenizer,
+                               const torch::Tensor& prompt_embeds, const McItem& item);
+
+// Every placeholder of a prompt gets one of the item's images in order (cycled when the item has
+// fewer, as MMMU's harness does). kAI2D items get most_likely_letter as their prediction (no
+// generation, RunResult::tokens empty for them); the others greedy generation.
 // `on_batch(done)` is called after each batch (progress). oqvl::Error names the item whose image
 // is missing or does not decode.
 RunResult run_benchmark(model::OpenQwen2VL& model, const data::Tokenizer& tokenizer, const Benchmark& bench,

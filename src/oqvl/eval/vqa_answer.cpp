@@ -173,10 +173,15 @@ double vqa_accuracy(std::string_view prediction, const std::vector<std::string>&
     for (std::string& r : refs) r = normalize_vqa_answer(r);
     pred = normalize_vqa_answer(pred);
   }
-  // Leave-one-out: answer i's subset misses exactly that one answer.
-  const auto matches = static_cast<double>(std::count(refs.begin(), refs.end(), pred));
+  return leave_one_out_accuracy(pred, refs);
+}
+
+double leave_one_out_accuracy(std::string_view prediction, const std::vector<std::string>& refs) {
+  if (refs.empty()) return 0;
+  // Answer i's subset misses exactly that one answer.
+  const auto matches = static_cast<double>(std::count(refs.begin(), refs.end(), prediction));
   double total = 0;
-  for (const std::string& r : refs) total += std::min(1.0, (matches - (r == pred ? 1 : 0)) / 3.0);
+  for (const std::string& r : refs) total += std::min(1.0, (matches - (r == prediction ? 1 : 0)) / 3.0);
   return total / static_cast<double>(refs.size());
 }
 

@@ -41,6 +41,11 @@ std::string_view cut_at_end_of_chunk(std::string_view prediction);
 // min(1, #{j != i : answer_j == prediction} / 3). 0 for no answers.
 double vqa_accuracy(std::string_view prediction, const std::vector<std::string>& answers);
 
+// The accuracy over the leave-one-out annotator subsets (10 choose 9 for 10 answers): the mean
+// over i of min(1, #{j != i : refs[j] == prediction} / 3), on texts already normalised as the
+// caller's scorer wants. 0 for no refs.
+double leave_one_out_accuracy(std::string_view prediction, const std::vector<std::string>& refs);
+
 struct OpenAnswerScore {
   std::string normalized;  // the normalised prediction (after the <|endofchunk|> cut)
   bool exact = false;      // equals the normalisation of one of the references
