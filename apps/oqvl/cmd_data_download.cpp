@@ -49,10 +49,11 @@ void register_data_download(CLI::App& data) {
   auto& o = args->options;
   auto* cmd = data.add_subcommand("download",
                                   "Download URL lists into WebDataset shards (img2dataset's layout)");
-  cmd->add_option("inputs", args->inputs, "URL lists: .txt, .csv, .tsv, .jsonl (optionally .gz)")->required();
-  cmd->add_option("--out", o.out, "Output folder: {00000..}.tar, .jsonl status tables, _stats.json")
+  cmd->add_option("inputs", args->inputs, "URL lists: .txt, .csv, .tsv, .jsonl (optionally .gz), .parquet")
       ->required();
-  cmd->add_option("--input-format", o.input.format, "auto|txt|csv|tsv|jsonl")->capture_default_str();
+  cmd->add_option("--out", o.out, "Output folder: {00000..}.tar, .jsonl/.parquet status tables, _stats.json")
+      ->required();
+  cmd->add_option("--input-format", o.input.format, "auto|txt|csv|tsv|jsonl|parquet")->capture_default_str();
   cmd->add_option("--url-col", o.input.url_col, "URL column")->capture_default_str();
   args->caption_col = cmd->add_option("--caption-col", o.input.caption_col,
                                       "Caption column (default 'caption' when the table has one)");

@@ -428,6 +428,7 @@ DownloadReport run_download(const std::vector<std::string>& inputs, const Downlo
     fail("--shard-index {} is not in 0..{}", options.job.index, options.job.count - 1);
   }
   validate(options.resize);
+  validate(options.http);
   std::vector<UrlRow> rows;
   for (const auto& path : inputs) {
     std::vector<UrlRow> part = read_url_list(path, options.input);
