@@ -135,3 +135,15 @@ if(OQVL_WITH_ARROW AND OQVL_PYTHON_EXE)
   endif()
 endif()
 message(STATUS "oqvl: Apache Arrow (Parquet) ${OQVL_HAVE_ARROW} ${PARQUET_LIBRARY}")
+
+# OpenSSL's libcrypto (Debian libssl-dev) for SHA-256 with the CPU's SHA extensions
+# (src/oqvl/core/sha256.cpp); optional, a portable implementation otherwise.
+option(OQVL_WITH_OPENSSL "Use OpenSSL's libcrypto for SHA-256 when it is installed" ON)
+set(OQVL_HAVE_OPENSSL OFF)
+if(OQVL_WITH_OPENSSL)
+  find_package(OpenSSL QUIET COMPONENTS Crypto)
+  if(OPENSSL_CRYPTO_LIBRARY)
+    set(OQVL_HAVE_OPENSSL ON)
+  endif()
+endif()
+message(STATUS "oqvl: OpenSSL libcrypto ${OQVL_HAVE_OPENSSL}")

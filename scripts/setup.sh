@@ -27,7 +27,7 @@ done
 # gives the gloo headers that libtorch's ProcessGroupGloo header needs (multi-process training).
 apt_pkgs=(
   build-essential cmake ninja-build ccache pkg-config git clang-format python3-venv
-  libjpeg62-turbo-dev libpng-dev libwebp-dev libcurl4-openssl-dev libpcre2-dev libxxhash-dev libzstd-dev
+  libjpeg62-turbo-dev libpng-dev libwebp-dev libcurl4-openssl-dev libssl-dev libpcre2-dev libxxhash-dev libzstd-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev libtomlplusplus-dev libsimdjson-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsentencepiece-dev libtbb-dev libopenblas-dev
   dataset-fashion-mnist python3-skimage python-matplotlib-data chromium libgloo-dev

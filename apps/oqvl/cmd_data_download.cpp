@@ -42,16 +42,18 @@ void register_data_download(CLI::App& data) {
     std::vector<std::string> disallowed;
     bool allow_opted_out = false;
     bool json = false;
+    bool exact_decode = false;
     CLI::Option* caption_col = nullptr;
   };
   auto args = std::make_shared<Args>();
   auto& o = args->options;
   auto* cmd = data.add_subcommand("download",
                                   "Download URL lists into WebDataset shards (img2dataset's layout)");
-  cmd->add_option("inputs", args->inputs, "URL lists: .txt, .csv, .tsv, .jsonl (optionally .gz)")->required();
-  cmd->add_option("--out", o.out, "Output folder: {00000..}.tar, .jsonl status tables, _stats.json")
+  cmd->add_option("inputs", args->inputs, "URL lists: .txt, .csv, .tsv, .jsonl (optionally .gz), .parquet")
       ->required();
-  cmd->add_option("--input-format", o.input.format, "auto|txt|csv|tsv|jsonl")->capture_default_str();
+  cmd->add_option("--out", o.out, "Output folder: {00000..}.tar, .jsonl/.parquet status tables, _stats.json")
+      ->required();
+  cmd->add_option("--input-format", o.input.format, "auto|txt|csv|tsv|jsonl|parquet")->capture_default_str();
   cmd->add_option("--url-col", o.input.url_col, "URL column")->capture_default_str();
   args->caption_col = cmd->add_option("--caption-col", o.input.caption_col,
                                       "Caption column (default 'caption' when the table has one)");
@@ -70,6 +72,9 @@ void register_data_download(CLI::App& data) {
                 "Leave images already within --image-size as they are");
   cmd->add_option("--resize-filter", args->filter, "bilinear|bicubic|lanczos (Pillow's antialiased filters)")
       ->capture_default_str();
+  cmd->add_flag("--exact-decode", args->exact_decode,
+                "Decode JPEGs at full size before resizing (default: DCT-domain downscaled decode to "
+                "no less than the target, faster for large photos)");
   cmd->add_option("--min-image-size", o.resize.min_image_size,
                   "Smallest side below this fails (failed_to_resize)")
       ->capture_default_str();
@@ -98,6 +103,7 @@ void register_data_download(CLI::App& data) {
     data::DownloadOptions options = args->options;
     options.input.caption_col_required = args->caption_col->count() > 0;
     options.resize.mode = data::parse_resize_mode(args->resize_mode);
+    options.resize.scaled_decode = !args->exact_decode;
     options.resize.filter = data::parse_resample_filter(args->filter);
     if (args->allow_opted_out) {
       if (!args->disallowed.empty())

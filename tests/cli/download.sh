@@ -219,5 +219,7 @@ expect_fail "no column 'nope'" data download "$tmp/list.csv" --out "$tmp/x" --ca
 expect_fail "unknown resize mode" data download "$tmp/list.csv" --out "$tmp/x" --resize-mode squash
 expect_fail "unknown URL list format" data download "$tmp/photos/$(ls "$tmp/photos" | head -1)" --out "$tmp/x"
 expect_fail "other options" data download "$tmp/list.csv" --out "$tmp/o" --shard-size 9
+expect_fail "connections must be" data download "$tmp/list.csv" --out "$tmp/x" --connections 0
+expect_fail "timeout must be" data download "$tmp/list.csv" --out "$tmp/x" --timeout 0
 [ ! -e "$tmp/x" ] || { echo "FAIL: a refused run wrote $tmp/x"; exit 1; }
 echo "download: all checks passed"

@@ -2,7 +2,7 @@
 
 Usage: download_server.py PHOTO_DIR PORT_FILE LOG_FILE
 Binds 127.0.0.1 on a free port, writes the port to PORT_FILE, logs each request path to LOG_FILE.
-Routes (NAME is a file in PHOTO_DIR):
+Routes (NAME is a file in PHOTO_DIR; a query string is ignored):
   /img/NAME            the file, with its content type
   /wrongtype/NAME      the file as text/plain (a downloader sniffs the bytes: success)
   /redirect/NAME       302 to /img/NAME
@@ -68,7 +68,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         with log_lock, open(log_file, "a") as f:
             f.write(self.path + "\n")
-        parts = self.path.split("/", 2)
+        path = self.path.split("?", 1)[0]  # a query string (?i=N) only makes URLs distinct
+        parts = path.split("/", 2)
         route = parts[1] if len(parts) > 1 else ""
         arg = parts[2] if len(parts) > 2 else ""
         if route == "img":
@@ -145,8 +146,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             except OSError:
                 pass
             return
-        if self.path in GENERATED:
-            return self.send(200, GENERATED[self.path], "image/png")
+        if path in GENERATED:
+            return self.send(200, GENERATED[path], "image/png")
         return self.send(404, b"no such route")
 
 

@@ -22,5 +22,13 @@ TEST(Sha256, MatchesHashlib) {
             "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3");
 }
 
+TEST(Sha256, PortableEqualsTheLibrary) {
+  for (std::size_t n : {0, 1, 55, 56, 63, 64, 65, 1000, 100000}) {
+    std::string s(n, '\0');
+    for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>(i * 31 + 7);
+    EXPECT_EQ(detail::sha256_portable(s), sha256(s)) << n;
+  }
+}
+
 }  // namespace
 }  // namespace oqvl

@@ -2,6 +2,10 @@
 
 #include <cstring>
 
+#ifdef OQVL_HAVE_OPENSSL
+#include <openssl/evp.h>
+#endif
+
 namespace oqvl {
 namespace {
 
@@ -55,7 +59,8 @@ void compress(std::uint32_t state[8], const std::uint8_t block[64]) {
 
 }  // namespace
 
-std::array<std::uint8_t, 32> sha256(std::string_view bytes) {
+namespace detail {
+std::array<std::uint8_t, 32> sha256_portable(std::string_view bytes) {
   // Initial state: the first 32 bits of the fractional parts of the square roots of the first
   // 8 primes.
   std::uint32_t state[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
@@ -78,6 +83,21 @@ std::array<std::uint8_t, 32> sha256(std::string_view bytes) {
     for (int k = 0; k < 4; ++k) digest[4 * i + k] = static_cast<std::uint8_t>(state[i] >> (24 - 8 * k));
   }
   return digest;
+}
+}  // namespace detail
+
+std::array<std::uint8_t, 32> sha256(std::string_view bytes) {
+#ifdef OQVL_HAVE_OPENSSL
+  // OpenSSL's SHA-256 uses the CPU's SHA extensions where present (several times faster than
+  // the portable code: it was 14% of a download's CPU time).
+  std::array<std::uint8_t, 32> digest{};
+  unsigned int size = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), digest.data(), &size, EVP_sha256(), nullptr) == 1 &&
+      size == 32) {
+    return digest;
+  }
+#endif
+  return detail::sha256_portable(bytes);
 }
 
 std::string sha256_hex(std::string_view bytes) {

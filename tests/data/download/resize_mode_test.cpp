@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <vector>
 
 #include "oqvl/core/error.h"
@@ -87,6 +90,41 @@ TEST(ResizeMode, Checks) {
   std::string cut = png(64, 64);
   cut.resize(cut.size() / 2);
   EXPECT_FALSE(resize_downloaded(cut, ResizeOptions{}).ok);
+}
+
+TEST(ResizeMode, ScaledJpegDecodeStaysCloseToTheFullDecode) {
+  // A smooth photo-like 1024x768 JPEG; to 256 px the 1/2-scale DCT decode is used.
+  int w = 1024, h = 768;
+  std::vector<std::uint8_t> px(static_cast<std::size_t>(w) * h * 3);
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) {
+      std::uint8_t* p = &px[(static_cast<std::size_t>(y) * w + x) * 3];
+      p[0] = static_cast<std::uint8_t>(128 + 100 * std::sin(x / 37.0));
+      p[1] = static_cast<std::uint8_t>(128 + 100 * std::cos(y / 23.0));
+      p[2] = static_cast<std::uint8_t>((x + y) / 8);
+    }
+  }
+  std::string jpeg = encode_jpeg(px, w, h, 3, 95);
+  ResizeOptions o;
+  o.mode = ResizeMode::kKeepRatio;
+  o.encode_format = "png";  // lossless output: the comparison sees the resize only
+  auto fast = resize_downloaded(jpeg, o);
+  o.scaled_decode = false;
+  auto exact = resize_downloaded(jpeg, o);
+  ASSERT_TRUE(fast.ok && exact.ok);
+  EXPECT_EQ(fast.width, 341);
+  EXPECT_EQ(fast.height, 256);
+  EXPECT_EQ(exact.width, 341);
+  Image a = decode_image(as_bytes(fast.bytes)), b = decode_image(as_bytes(exact.bytes));
+  double sum = 0;
+  int worst = 0;
+  for (std::size_t i = 0; i < a.rgb.size(); ++i) {
+    int d = std::abs(a.rgb[i] - b.rgb[i]);
+    sum += d;
+    worst = std::max(worst, d);
+  }
+  EXPECT_LT(sum / static_cast<double>(a.rgb.size()), 1.0);
+  EXPECT_LT(worst, 24);
 }
 
 TEST(ResizeMode, Names) {

@@ -109,15 +109,18 @@ class WorkQueue {
     {
       std::lock_guard lock(mutex_);
       items_.push_back(std::move(item));
+      size_.store(items_.size());
     }
     cv_.notify_one();
   }
+  std::size_t size() const { return size_.load(); }
   bool pop(WorkItem& item) {
     std::unique_lock lock(mutex_);
     cv_.wait(lock, [&] { return closed_ || !items_.empty(); });
     if (items_.empty()) return false;
     item = std::move(items_.front());
     items_.pop_front();
+    size_.store(items_.size());
     return true;
   }
   void close() {
@@ -132,6 +135,7 @@ class WorkQueue {
   std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<WorkItem> items_;
+  std::atomic<std::size_t> size_{0};
   bool closed_ = false;
 };
 
@@ -188,6 +192,8 @@ class Downloader {
     std::uint64_t max_open = std::max<std::uint64_t>(
         2, (2 * o_.http.connections + o_.shard_size - 1) / o_.shard_size);
     int threads = resolve_thread_count(o_.threads);
+    const std::size_t max_queued = static_cast<std::size_t>(o_.http.connections) +
+                                   4 * static_cast<std::size_t>(threads);
     std::vector<std::thread> workers;
     for (int i = 0; i < threads; ++i) workers.emplace_back([this] { work(); });
     std::size_t cursor = 0;      // shard being admitted
@@ -199,6 +205,9 @@ class Downloader {
             if (failed_.load()) return NextRequest::kDone;  // a worker's exception ends the run
             if (cursor == pending_.size()) return NextRequest::kDone;
             if (cursor >= finished_shards_.load() + max_open) return NextRequest::kWait;
+            // Downloaded bodies waiting for a worker: when decoding is the bottleneck, stop
+            // starting transfers instead of piling bodies up in memory.
+            if (queue_.size() >= max_queued) return NextRequest::kWait;
             ShardState& st = *pending_[cursor];
             if (next_row == 0) {
               st.start = std::chrono::system_clock::now();
@@ -387,6 +396,8 @@ nlohmann::json output_options(const DownloadOptions& o, const std::vector<UrlRow
           {"resize_mode", std::string(resize_mode_name(z.mode))},
           {"image_size", z.image_size},
           {"resize_only_if_bigger", z.resize_only_if_bigger},
+          {"resize_filter", static_cast<int>(z.filter)},
+          {"scaled_decode", z.scaled_decode},
           {"min_image_size", z.min_image_size},
           {"max_aspect_ratio",
            std::isinf(z.max_aspect_ratio) ? nlohmann::json("inf") : nlohmann::json(z.max_aspect_ratio)},
@@ -417,6 +428,7 @@ DownloadReport run_download(const std::vector<std::string>& inputs, const Downlo
     fail("--shard-index {} is not in 0..{}", options.job.index, options.job.count - 1);
   }
   validate(options.resize);
+  validate(options.http);
   std::vector<UrlRow> rows;
   for (const auto& path : inputs) {
     std::vector<UrlRow> part = read_url_list(path, options.input);

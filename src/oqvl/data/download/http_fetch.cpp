@@ -18,6 +18,15 @@
 
 namespace oqvl::data {
 
+void validate(const HttpOptions& o) {
+  if (o.connections < 1) fail("--connections must be >= 1 (got {})", o.connections);
+  if (!(o.timeout_s > 0)) fail("--timeout must be > 0 seconds (got {})", o.timeout_s);
+  if (o.retries < 0) fail("--retries must be >= 0 (got {})", o.retries);
+  if (!(o.retry_backoff_s >= 0)) fail("--retry-backoff must be >= 0 seconds (got {})", o.retry_backoff_s);
+  if (o.max_redirects < 0) fail("--max-redirects must be >= 0 (got {})", o.max_redirects);
+  if (o.max_body_bytes < 1) fail("--max-body-bytes must be >= 1 (got {})", o.max_body_bytes);
+}
+
 #ifndef OQVL_HAVE_CURL
 
 bool http_fetch_available() { return false; }
@@ -175,9 +184,7 @@ bool http_fetch_available() { return true; }
 void fetch_urls(const HttpOptions& options, const std::function<NextRequest(HttpRequest&)>& next,
                 const std::function<void(HttpRequest&&, HttpResult&&)>& done) {
   static Global global;  // curl_global_init once, before any thread uses libcurl
-  if (options.connections < 1) fail("--connections must be >= 1 (got {})", options.connections);
-  if (!(options.timeout_s > 0)) fail("--timeout must be > 0 seconds (got {})", options.timeout_s);
-  if (options.retries < 0) fail("--retries must be >= 0 (got {})", options.retries);
+  validate(options);
   const std::string user_agent = options.user_agent.empty()
                                      ? fmt::format("oqvl/{} (img2dataset-compatible downloader)",
                                                    OQVL_VERSION)

@@ -50,6 +50,10 @@ enum class NextRequest { kReady, kWait, kDone };
 
 bool http_fetch_available();
 
+// Checks the options (connections >= 1, timeout > 0, retries >= 0, ...); oqvl::Error naming the
+// flag. fetch_urls() checks them too; callers check first so nothing is written for bad flags.
+void validate(const HttpOptions& options);
+
 // Fetches until `next` says kDone and every transfer has finished; `done` gets each request's
 // final result (after its retries) exactly once. An exception from `next` or `done` stops the
 // transfers and propagates.

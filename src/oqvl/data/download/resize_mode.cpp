@@ -13,12 +13,12 @@ namespace {
 // Python's round(x) for the sizes albumentations computes (half to even), at least 1.
 int py_round_size(double x) { return std::max(1, static_cast<int>(std::nearbyint(x))); }
 
-// Scales so that `side` (the smaller or the larger one) becomes `size`.
-Image scale_side(const Image& img, int size, bool smallest, ResampleFilter filter) {
-  int side = smallest ? std::min(img.width, img.height) : std::max(img.width, img.height);
+// The size scaling (w, h) so that its smaller (or larger) side becomes `size`, as
+// albumentations' SmallestMaxSize / LongestMaxSize compute it.
+std::pair<int, int> scaled_size(int w, int h, int size, bool smallest) {
+  int side = smallest ? std::min(w, h) : std::max(w, h);
   double scale = static_cast<double>(size) / side;
-  int w = py_round_size(img.width * scale), h = py_round_size(img.height * scale);
-  return resize(img, w, h, filter);
+  return {py_round_size(w * scale), py_round_size(h * scale)};
 }
 
 Image center_crop(const Image& img, int size) {
@@ -87,23 +87,21 @@ void validate(const ResizeOptions& o) {
 
 ResizedImage resize_downloaded(std::string_view bytes, const ResizeOptions& o) {
   ResizedImage r;
-  Image img;
-  ImageFormat format = ImageFormat::kUnknown;
+  ImageInfo info;
   try {
-    format = probe_image(as_bytes(bytes)).format;
-    img = decode_image(as_bytes(bytes));
+    info = probe_image(as_bytes(bytes));
   } catch (const Error& e) {
     r.error = fmt::format("image decoding error ({})", e.what());
     return r;
   }
-  r.original_width = img.width;
-  r.original_height = img.height;
-  int small = std::min(img.width, img.height), large = std::max(img.width, img.height);
+  r.original_width = info.width;
+  r.original_height = info.height;
+  int small = std::min(info.width, info.height), large = std::max(info.width, info.height);
   if (small < o.min_image_size) {
     r.error = "image too small";
     return r;
   }
-  if (static_cast<std::int64_t>(img.width) * img.height > o.max_image_area) {
+  if (static_cast<std::int64_t>(info.width) * info.height > o.max_image_area) {
     r.error = "image area too large";
     return r;
   }
@@ -111,30 +109,37 @@ ResizedImage resize_downloaded(std::string_view bytes, const ResizeOptions& o) {
     r.error = "aspect ratio too large";
     return r;
   }
-  bool changed = false;
-  switch (o.mode) {
-    case ResizeMode::kNo: break;
-    case ResizeMode::kKeepRatio:
-    case ResizeMode::kCenterCrop:
-      if (!o.resize_only_if_bigger || small > o.image_size) {
-        img = scale_side(img, o.image_size, /*smallest=*/true, o.filter);
-        if (o.mode == ResizeMode::kCenterCrop) img = center_crop(img, o.image_size);
-        changed = true;
-      }
-      break;
-    case ResizeMode::kKeepRatioLargest:
-    case ResizeMode::kBorder:
-      if (!o.resize_only_if_bigger || large > o.image_size) {
-        img = scale_side(img, o.image_size, /*smallest=*/false, o.filter);
-        if (o.mode == ResizeMode::kBorder) img = pad_white(img, o.image_size);
-        changed = true;
-      }
-      break;
+  // The resized size, from the header's size; then a JPEG is decoded with DCT-domain
+  // downscaling to no less than that (libjpeg's scaled decode: most of the decode cost of
+  // large photos saved, the result within the resize accuracy budget, docs/download.md).
+  bool resized = false;
+  bool smallest = o.mode == ResizeMode::kKeepRatio || o.mode == ResizeMode::kCenterCrop;
+  std::pair<int, int> target{info.width, info.height};
+  if (o.mode != ResizeMode::kNo && (!o.resize_only_if_bigger || (smallest ? small : large) > o.image_size)) {
+    target = scaled_size(info.width, info.height, o.image_size, smallest);
+    resized = true;
+  }
+  Image img;
+  try {
+    DecodeOptions d;
+    if (resized && o.scaled_decode) {
+      d.min_width = target.first;
+      d.min_height = target.second;
+    }
+    img = decode_image(as_bytes(bytes), d);
+  } catch (const Error& e) {
+    r.error = fmt::format("image decoding error ({})", e.what());
+    return r;
+  }
+  if (resized) {
+    img = resize(img, target.first, target.second, o.filter);
+    if (o.mode == ResizeMode::kCenterCrop) img = center_crop(img, o.image_size);
+    if (o.mode == ResizeMode::kBorder) img = pad_white(img, o.image_size);
   }
   r.width = img.width;
   r.height = img.height;
-  std::string_view kept_ext = ext_of(format);
-  if (!changed && kept_ext == o.encode_format) {
+  std::string_view kept_ext = ext_of(info.format);
+  if (!resized && kept_ext == o.encode_format) {
     r.bytes.assign(bytes);
     r.ext = kept_ext;
   } else if (o.encode_format == "png") {

@@ -37,6 +37,9 @@ struct ResizeOptions {
   int min_image_size = 0;
   double max_aspect_ratio = std::numeric_limits<double>::infinity();
   std::int64_t max_image_area = std::numeric_limits<std::int64_t>::max();
+  // JPEGs at least twice the resized size are decoded at 1/2, 1/4 or 1/8 scale in the DCT
+  // domain (never below the resized size) before the resize; false: full decode, then resize.
+  bool scaled_decode = true;
   std::string encode_format = "jpg";  // jpg | png
   int encode_quality = 95;            // jpg
 };
