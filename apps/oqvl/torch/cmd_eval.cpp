@@ -123,7 +123,7 @@ void run(Options& o) {
   auto bench = eval::read_benchmark(o.bench, ro);
   if (bench.skipped > 0) log::warn("{}: skipped {} malformed row(s)", o.bench, bench.skipped);
   if (o.limit > 0 && bench.items.size() > o.limit) bench.items.resize(o.limit);
-  if ((o.circular || o.make_circular) && !bench.items.empty() && !bench.items[0].multiple_choice())
+  if ((o.circular || o.make_circular) && eval::open_answer_kind(bench.kind))
     fail("{}: circular evaluation needs multiple-choice questions; this is an open-answer benchmark",
          o.bench);
   if (o.make_circular) bench.items = eval::make_circular(bench.items);
