@@ -21,15 +21,22 @@ A public VQA question file (BENCH.json: VQAv2 / OK-VQA questions + ANNOTATIONS, 
 TextVQA; images under IMAGES) is open-answer too, read here independently of oqvl's reader, and
 scored with make_vqa_answer_goldens.score_open against all its references (VQA accuracy with 10).
 
-Usage: python tools/eval_reference.py MODEL_DIR BENCH.tsv|BENCH.json OUT.jsonl [BATCH [ANNOTATIONS|- [IMAGES]]]
+Few-shot (`--shots K --seed S`): K demonstrations drawn from the benchmark itself with oqvl's
+seeded sampler (SplitMix64 Fisher-Yates, transcribed below), each
+"<image>\nQuestion: {q}\nAnswer the question using a single word or phrase.\nAnswer: {a}<|endofchunk|>"
+(a = the most common reference), before every prompt; their images first.
+
+Usage: python tools/eval_reference.py MODEL_DIR BENCH.tsv|BENCH.json OUT.jsonl [BATCH [ANNOTATIONS|- [IMAGES]]] [--shots K --seed S]
 """
 import ast
+from collections import Counter
 import base64
 import csv
 import json
 import os
 import re
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from make_textvqa_answer_goldens import accuracy as textvqa_accuracy  # noqa: E402
@@ -122,7 +129,36 @@ def images_of(r, by_index):
     return [base64.b64decode(image)]
 
 
+M64 = (1 << 64) - 1
+
+
+def draw_demonstrations(n, k, seed):
+    """oqvl's eval::draw_demonstrations: the first k of a SplitMix64-driven Fisher-Yates shuffle."""
+    state, order = seed, list(range(n))
+    for i in range(k):
+        state = (state + 0x9E3779B97F4A7C15) & M64
+        z = state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+        z ^= z >> 31
+        j = i + z % (n - i)
+        order[i], order[j] = order[j], order[i]
+    return order[:k]
+
+
+def refs_of(r):
+    if r.get("answers"):
+        return r["answers"]
+    a = r["answer"]
+    return ast.literal_eval(a) if a.startswith("[") else [a]
+
+
 def main():
+    shots, seed = 0, 0
+    if "--shots" in sys.argv:  # few-shot: --shots K --seed S (the harness's TextVQA demonstrations)
+        at = sys.argv.index("--shots")
+        shots, seed = int(sys.argv[at + 1]), int(sys.argv[at + 3])
+        del sys.argv[at:at + 4]
     model_dir, bench, out = sys.argv[1], sys.argv[2], sys.argv[3]
     batch = int(sys.argv[4]) if len(sys.argv) > 4 else 8
     ref = Reference(model_dir)
@@ -134,14 +170,20 @@ def main():
         rows = read_tsv(bench)
     kind = kind_of(bench, rows)
     by_index = {r["index"]: r for r in rows}
+    prefix, prefix_images = "", []
+    for d in (rows[i] for i in draw_demonstrations(len(rows), shots, seed)):
+        answer = Counter(refs_of(d)).most_common(1)[0][0]
+        prefix += "<image>\nQuestion: " + d["question"] + SHORT + " " + answer + "<|endofchunk|>"
+        prefix_images.append(images_of(d, by_index)[0])
     prompts, images = [], []
     for r in rows:
         prompt = prompt_of(kind, r)
-        prompts.append(ref.prompt_ids(prompt))
+        prompts.append(ref.prompt_ids(prefix + prompt))
         imgs = images_of(r, by_index)
         n = prompt.count("<image>")
-        images.append([imgs[k % len(imgs)] for k in range(n)])  # cycled, as the MMMU harness does
+        images.append(prefix_images + [imgs[k % len(imgs)] for k in range(n)])  # cycled, as the MMMU harness does
     preds = []
+    t0 = time.perf_counter()
     if kind == "ai2d":  # argmax of the first-step scores over the letters' tokens
         for r, ids, imgs in zip(rows, prompts, images):
             logits = ref.next_logits(ids, imgs)
@@ -153,6 +195,8 @@ def main():
         for s in range(0, len(rows), batch):
             new = ref.generate(prompts[s:s + batch], images[s:s + batch], 16, stops)
             preds += [ref.decode(ids).strip() for ids in new]
+    seconds = time.perf_counter() - t0
+    print(f"reference: {len(rows)} questions in {seconds:.2f} s ({len(rows) / seconds:.2f} questions/s)", file=sys.stderr)
     right = 0
     with open(out, "w", encoding="utf-8") as f:
         for r, p in zip(rows, preds):

@@ -6,6 +6,8 @@
 // OUT/metrics.json and prints the accuracy table.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 
@@ -17,6 +19,7 @@
 #include "oqvl/eval/answer.h"
 #include "oqvl/eval/benchmark.h"
 #include "oqvl/eval/circular.h"
+#include "oqvl/eval/few_shot.h"
 #include "oqvl/eval/report.h"
 #include "oqvl/eval/runner.h"
 #include "oqvl/torch/model_flags.h"
@@ -39,10 +42,69 @@ struct Options {
   bool include_hint = false;
   bool no_ocr = false;
   bool skip_malformed = false;
+  std::size_t shots = 0;
+  int seeds = 1;
+  std::string support;
+  std::int64_t context = 4096;
   int batch_size = 8;
   int64_t max_new_tokens = 16;
   size_t limit = 0;
 };
+
+// --shots K --seeds S: one run per seed (seed s draws its K demonstrations with
+// eval::draw_demonstrations(support size, K, s)); OUT/seed-{s}/ holds that run's report, OUT/metrics.json
+// the per-seed scores with their mean and spread.
+void run_few_shot(const Options& o, const eval::Benchmark& bench, const eval::Benchmark& support,
+                  LoadedModel& m, eval::RunOptions run, const eval::ScoreOptions& so) {
+  nlohmann::json seeds = nlohmann::json::array();
+  std::vector<double> scores;
+  double seconds = 0;
+  for (int seed = 0; seed < o.seeds; ++seed) {
+    const auto drawn = eval::draw_demonstrations(support.items.size(), o.shots,
+                                                 static_cast<std::uint64_t>(seed));
+    run.demonstrations.clear();
+    nlohmann::json demo_ids = nlohmann::json::array();
+    for (std::size_t i : drawn) {
+      run.demonstrations.push_back(&support.items[i]);
+      demo_ids.push_back(support.items[i].index);
+    }
+    Progress progress(fmt::format("eval seed {}", seed), bench.items.size(), "questions");
+    auto result = eval::run_benchmark(m.model, *m.tokenizer, bench, run, [&](size_t n) { progress.add(n); });
+    progress.finish();
+    seconds += result.seconds;
+    const auto judgements = eval::judge_all(bench.items, result.predictions, bench.kind, so);
+    const auto summary = eval::summarize(bench, judgements);
+    if (!o.out.empty())
+      eval::write_report(fs::path(o.out) / fmt::format("seed-{}", seed), bench, result.predictions,
+                         judgements, summary);
+    std::cout << fmt::format("seed {} ({} shots: {})\n", seed, o.shots, demo_ids.dump())
+              << eval::summary_table(summary);
+    scores.push_back(summary.overall.mean_score());
+    seeds.push_back({{"seed", seed},
+                     {"demonstrations", demo_ids},
+                     {"accuracy", summary.overall.accuracy()},
+                     {"score", summary.overall.mean_score()}});
+  }
+  double mean = 0, var = 0;
+  for (double x : scores) mean += x / static_cast<double>(scores.size());
+  for (double x : scores) var += (x - mean) * (x - mean);
+  const double std_dev = scores.size() > 1 ? std::sqrt(var / static_cast<double>(scores.size() - 1)) : 0.0;
+  const auto [lo, hi] = std::minmax_element(scores.begin(), scores.end());
+  nlohmann::json metrics = {{"benchmark", bench.file.filename().string()},
+                            {"kind", std::string(eval::bench_kind_name(bench.kind))},
+                            {"shots", o.shots},
+                            {"support", o.support.empty() ? bench.file.string() : o.support},
+                            {"seeds", seeds},
+                            {"mean", mean},
+                            {"std", std_dev},
+                            {"min", *lo},
+                            {"max", *hi}};
+  if (!o.out.empty()) write_file_atomic(fs::path(o.out) / "metrics.json", metrics.dump(2) + "\n");
+  std::cout << fmt::format("{} shots over {} seeds: score {:.2f} % (std {:.2f}, min {:.2f}, max {:.2f})\n",
+                           o.shots, o.seeds, 100 * mean, 100 * std_dev, 100 * *lo, 100 * *hi);
+  log::info("{} questions x {} seeds in {:.1f} s ({:.2f} questions/s)", bench.items.size(), o.seeds, seconds,
+            static_cast<double>(bench.items.size() * o.seeds) / std::max(seconds, 1e-9));
+}
 
 void run(Options& o) {
   eval::ReadOptions ro;
@@ -61,19 +123,35 @@ void run(Options& o) {
   auto bench = eval::read_benchmark(o.bench, ro);
   if (bench.skipped > 0) log::warn("{}: skipped {} malformed row(s)", o.bench, bench.skipped);
   if (o.limit > 0 && bench.items.size() > o.limit) bench.items.resize(o.limit);
-  if ((o.circular || o.make_circular) && !bench.items.empty() && !bench.items[0].multiple_choice())
+  if ((o.circular || o.make_circular) && eval::open_answer_kind(bench.kind))
     fail("{}: circular evaluation needs multiple-choice questions; this is an open-answer benchmark",
          o.bench);
   if (o.make_circular) bench.items = eval::make_circular(bench.items);
   if (bench.items.empty()) fail("{}: no questions", o.bench);
 
+  if (o.shots > 0 && !eval::open_answer_kind(bench.kind))
+    fail("{}: --shots needs an open-answer benchmark (open, textvqa, pope); this one is {}", o.bench,
+         eval::bench_kind_name(bench.kind));
+  if (o.seeds <= 0) fail("--seeds must be > 0");
+  eval::Benchmark support;
+  if (o.shots > 0) {
+    eval::ReadOptions sro = ro;
+    sro.kind = bench.kind;
+    support = o.support.empty() ? bench : eval::read_benchmark(o.support, sro);
+    if (support.items.size() < o.shots)
+      fail("{}: {} demonstrations asked, the support set has {} questions",
+           o.support.empty() ? o.bench : o.support, o.shots, support.items.size());
+  }
+
   auto m = load_model(o.model);
   eval::RunOptions run;
+  run.max_context = o.context;
   run.batch_size = o.batch_size;
   run.max_new_tokens = o.max_new_tokens;
   run.image_tokens = m.image_tokens;
   run.prompt.include_hint = o.include_hint;
   run.prompt.ocr = !o.no_ocr;
+  if (o.shots > 0) return run_few_shot(o, bench, support, m, run, so);
   Progress progress("eval", bench.items.size(), "questions");
   auto result = eval::run_benchmark(m.model, *m.tokenizer, bench, run, [&](size_t n) { progress.add(n); });
   progress.finish();
@@ -120,6 +198,16 @@ void register_eval(CLI::App& app) {
   cmd->add_flag("--no-ocr", o->no_ocr,
                 "TextVQA: leave the OCR tokens out of the prompt (the harness's 'Pure' run)");
   cmd->add_flag("--skip-malformed", o->skip_malformed, "skip and count malformed rows instead of stopping");
+  cmd->add_option(
+         "--shots", o->shots,
+         "few-shot: K demonstrations (seeded, from the benchmark or --support) before every question")
+      ->capture_default_str();
+  cmd->add_option("--seeds", o->seeds,
+                  "few-shot: runs with seeds 0..S-1, reported with their mean and spread")
+      ->capture_default_str();
+  cmd->add_option("--support", o->support, "few-shot: the benchmark file to draw demonstrations from");
+  cmd->add_option("--context", o->context, "few-shot: positions a prompt + answer may take (the paper: 4096)")
+      ->capture_default_str();
   cmd->add_option("--batch-size", o->batch_size, "questions per forward")->capture_default_str();
   cmd->add_option("--max-new-tokens", o->max_new_tokens, "generated tokens per answer (the paper: 16)")
       ->capture_default_str();

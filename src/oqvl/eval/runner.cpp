@@ -6,6 +6,7 @@
 #include "oqvl/core/error.h"
 #include "oqvl/data/text/image_prompt.h"
 #include "oqvl/data/text/special_tokens.h"
+#include "oqvl/eval/few_shot.h"
 #include "oqvl/model/generate.h"
 #include "oqvl/model/kv_cache.h"
 
@@ -72,6 +73,8 @@ RunResult run_benchmark(model::OpenQwen2VL& model, const data::Tokenizer& tokeni
   const auto t0 = std::chrono::steady_clock::now();
   torch::InferenceMode inference;
   const bool letters = bench.kind == BenchKind::kAI2D;
+  const std::size_t demos = options.demonstrations.size();
+  const std::string prefix = few_shot_prefix(options.demonstrations);
   for (std::size_t start = 0; start < bench.items.size(); start += options.batch_size) {
     const std::size_t end = std::min(bench.items.size(), start + options.batch_size);
     std::vector<torch::Tensor> pixels;
@@ -79,17 +82,28 @@ RunResult run_benchmark(model::OpenQwen2VL& model, const data::Tokenizer& tokeni
     std::vector<std::int64_t> first_image;  // prompt k's images: [first_image[k], first_image[k + 1])
     for (std::size_t i = start; i < end; ++i) {
       const auto& item = bench.items[i];
-      const auto prompt = build_prompt(item, bench.kind, options.prompt);
+      const auto prompt = prefix + build_prompt(item, bench.kind, options.prompt);
       const std::size_t markers = data::count_image_markers(prompt);
-      if (markers == 0) fail("{}: item {}: the prompt has no image", bench.file.string(), item.index);
+      if (markers <= demos) fail("{}: item {}: the prompt has no image", bench.file.string(), item.index);
       ids.push_back(data::tokenize_image_prompt(tokenizer, prompt, po));
+      if (demos > 0) {
+        const auto positions = static_cast<std::int64_t>(ids.back().size()) +
+                               static_cast<std::int64_t>(markers) * (image_tokens - 1);
+        if (positions + options.max_new_tokens > options.max_context)
+          fail("{}: item {}: with {} demonstrations the prompt takes {} positions (+{} to answer), more than "
+               "the context of {}; use fewer --shots or a larger --context",
+               bench.file.string(), item.index, demos, positions, options.max_new_tokens,
+               options.max_context);
+      }
       first_image.push_back(static_cast<std::int64_t>(pixels.size()));
       try {
-        // One image per placeholder, in order; fewer images than placeholders are cycled (as
-        // the MMMU harness does), extra images are left out.
+        // One image per placeholder, in order: the demonstrations' first, then the item's
+        // (cycled when it has fewer than its placeholders, as the MMMU harness does; extra
+        // images are left out).
         const std::vector<std::string> images = item_images(item);
         for (std::size_t k = 0; k < markers; ++k) {
-          const std::string& bytes = images[k % images.size()];
+          const std::string bytes = k < demos ? item_image_bytes(*options.demonstrations[k])
+                                              : images[(k - demos) % images.size()];
           pixels.push_back(model::preprocess_for_vlm(
               {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}, cfg));
         }

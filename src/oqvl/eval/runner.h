@@ -26,6 +26,11 @@ struct RunOptions {
   std::vector<std::int64_t> stop_ids;  // empty = stop_ids_for(bench.kind)
   std::int64_t image_tokens = 0;       // 0 = the model folder's
   PromptOptions prompt;
+  // Few-shot (few_shot.h): these questions' blocks go before every prompt, their images first.
+  std::vector<const McItem*> demonstrations;
+  // With demonstrations: a prompt (image tokens included) plus max_new_tokens must fit in this
+  // many positions (the paper trains at 4096), else oqvl::Error naming the item.
+  std::int64_t max_context = 4096;
 };
 
 struct RunResult {
