@@ -26,12 +26,43 @@ std::optional<std::filesystem::path> opt_path(const std::string& s) {
   return std::filesystem::path(s);
 }
 
+// The flags every importer shares: the output folder and how it is written, and the special
+// token ids (tiny test models need other ones than the Qwen2 tokenizer's).
+struct FolderFlags {
+  std::string dtype = "bf16", tokenizer, out;
+  bool overwrite = false;
+  std::int64_t bos = -1, pad = -1, eos = -1;
+
+  void add(CLI::App* cmd, const char* tokenizer_help) {
+    cmd->add_option("--dtype", dtype, "Weight dtype in the folder")
+        ->check(CLI::IsMember({"bf16", "f32"}))
+        ->capture_default_str();
+    cmd->add_option("--tokenizer", tokenizer, tokenizer_help);
+    cmd->add_option("--bos-id", bos, fmt::format("Override the BOS token id (default {})", data::kBosId));
+    cmd->add_option("--pad-id", pad, fmt::format("Override the pad token id (default {})", data::kPadId));
+    cmd->add_option("--eos-id", eos, fmt::format("Override the EOS token id (default {})", data::kImEndId));
+    cmd->add_option("--out", out, "Output model folder")->required();
+    cmd->add_flag("--overwrite", overwrite, "Replace an existing non-empty output folder");
+  }
+  template <typename Options>
+  void apply_ids(Options& o) const {
+    if (bos >= 0) o.bos_id = bos;
+    if (pad >= 0) o.pad_id = pad;
+    if (eos >= 0) o.eos_id = eos;
+  }
+  m::VlmWriteOptions write() const {
+    m::VlmWriteOptions w;
+    w.tokenizer_json = opt_path(tokenizer);
+    w.safetensors.dtype = m::parse_dtype_name(dtype);
+    w.overwrite = overwrite;
+    return w;
+  }
+};
+
 void register_prismatic(CLI::App& convert) {
   struct Args {
     std::string checkpoint, run_config, vision, vision_format = "auto", llm_config, vision_config;
-    std::string dtype = "bf16", tokenizer, out;
-    bool overwrite = false;
-    std::int64_t bos = -1, pad = -1, eos = -1;
+    FolderFlags folder;
   };
   auto a = std::make_shared<Args>();
   auto* cmd = convert.add_subcommand("prismatic", "Import a Prismatic / Open-Qwen2VL .pt checkpoint into an oqvl "
@@ -47,15 +78,7 @@ void register_prismatic(CLI::App& convert) {
   cmd->add_option("--llm-config", a->llm_config, "HF Qwen2 config.json (default: Qwen2.5-1.5B)");
   cmd->add_option("--vision-config", a->vision_config,
                   "HF SigLIP vision config.json (default: so400m-384 with exact GELU, as trained)");
-  cmd->add_option("--dtype", a->dtype, "Weight dtype in the folder")
-      ->check(CLI::IsMember({"bf16", "f32"}))
-      ->capture_default_str();
-  cmd->add_option("--tokenizer", a->tokenizer, "tokenizer.json to copy into the folder");
-  cmd->add_option("--bos-id", a->bos, fmt::format("Override the BOS token id (default {})", data::kBosId));
-  cmd->add_option("--pad-id", a->pad, fmt::format("Override the pad token id (default {})", data::kPadId));
-  cmd->add_option("--eos-id", a->eos, fmt::format("Override the EOS token id (default {})", data::kImEndId));
-  cmd->add_option("--out", a->out, "Output model folder")->required();
-  cmd->add_flag("--overwrite", a->overwrite, "Replace an existing non-empty output folder");
+  a->folder.add(cmd, "tokenizer.json to copy into the folder");
   cmd->callback([a] {
     m::PrismaticImportOptions o;
     o.checkpoint = a->checkpoint;
@@ -64,23 +87,16 @@ void register_prismatic(CLI::App& convert) {
     o.vision_format = m::parse_vision_format(a->vision_format);
     o.llm_config = opt_path(a->llm_config);
     o.vision_config = opt_path(a->vision_config);
-    if (a->bos >= 0) o.bos_id = a->bos;
-    if (a->pad >= 0) o.pad_id = a->pad;
-    if (a->eos >= 0) o.eos_id = a->eos;
-    m::VlmWriteOptions w;
-    w.tokenizer_json = opt_path(a->tokenizer);
-    w.safetensors.dtype = m::parse_dtype_name(a->dtype);
-    w.overwrite = a->overwrite;
-    m::import_prismatic(o, a->out, w);
-    fmt::print("wrote {}\n", a->out);
+    a->folder.apply_ids(o);
+    m::import_prismatic(o, a->folder.out, a->folder.write());
+    fmt::print("wrote {}\n", a->folder.out);
   });
 }
 
 void register_llava(CLI::App& convert) {
   struct Args {
-    std::string checkpoint, vision, vision_format = "auto", vision_config, dtype = "bf16", tokenizer, out;
-    bool overwrite = false;
-    std::int64_t bos = -1, pad = -1, eos = -1;
+    std::string checkpoint, vision, vision_format = "auto", vision_config;
+    FolderFlags folder;
   };
   auto a = std::make_shared<Args>();
   auto* cmd = convert.add_subcommand("llava", "Import a LLaVA-style Hugging Face folder (e.g. the MLM-Filter "
@@ -93,41 +109,25 @@ void register_llava(CLI::App& convert) {
       ->capture_default_str();
   cmd->add_option("--vision-config", a->vision_config,
                   "HF SigLIP vision config.json (default: so400m-384 with HF's tanh GELU)");
-  cmd->add_option("--dtype", a->dtype, "Weight dtype in the folder")
-      ->check(CLI::IsMember({"bf16", "f32"}))
-      ->capture_default_str();
-  cmd->add_option("--tokenizer", a->tokenizer, "tokenizer.json to copy into the folder");
-  cmd->add_option("--bos-id", a->bos, fmt::format("Override the BOS token id (default {})", data::kBosId));
-  cmd->add_option("--pad-id", a->pad, fmt::format("Override the pad token id (default {})", data::kPadId));
-  cmd->add_option("--eos-id", a->eos, fmt::format("Override the EOS token id (default {})", data::kImEndId));
-  cmd->add_option("--out", a->out, "Output model folder")->required();
-  cmd->add_flag("--overwrite", a->overwrite, "Replace an existing non-empty output folder");
+  a->folder.add(cmd, "tokenizer.json to copy into the folder");
   cmd->callback([a] {
     m::LlavaImportOptions o;
     o.folder = a->checkpoint;
     o.vision = opt_path(a->vision);
     o.vision_format = m::parse_vision_format(a->vision_format);
     o.vision_config = opt_path(a->vision_config);
-    if (a->bos >= 0) o.bos_id = a->bos;
-    if (a->pad >= 0) o.pad_id = a->pad;
-    if (a->eos >= 0) o.eos_id = a->eos;
-    m::VlmWriteOptions w;
-    w.tokenizer_json = opt_path(a->tokenizer);
-    w.safetensors.dtype = m::parse_dtype_name(a->dtype);
-    w.overwrite = a->overwrite;
-    m::import_llava(o, a->out, w);
-    fmt::print("wrote {}\n", a->out);
+    a->folder.apply_ids(o);
+    m::import_llava(o, a->folder.out, a->folder.write());
+    fmt::print("wrote {}\n", a->folder.out);
   });
 }
 
 void register_assemble(CLI::App& convert) {
   struct Args {
-    std::string llm, vision, vision_config, vision_format = "auto", vision_gelu = "erf", dtype = "bf16",
-                                            tokenizer, out;
+    std::string llm, vision, vision_config, vision_format = "auto", vision_gelu = "erf";
     std::int64_t image_tokens = 144;
     std::uint64_t seed = 7;
-    bool overwrite = false;
-    std::int64_t bos = -1, pad = -1, eos = -1;
+    FolderFlags folder;
   };
   auto a = std::make_shared<Args>();
   auto* cmd = convert.add_subcommand(
@@ -151,16 +151,7 @@ void register_assemble(CLI::App& convert) {
                   "Visual tokens per image (a square <= the tower's patches)")
       ->capture_default_str();
   cmd->add_option("--seed", a->seed, "Seed of the projector's initialisation")->capture_default_str();
-  cmd->add_option("--dtype", a->dtype, "Weight dtype in the folder")
-      ->check(CLI::IsMember({"bf16", "f32"}))
-      ->capture_default_str();
-  cmd->add_option("--tokenizer", a->tokenizer,
-                  "tokenizer.json to copy (default: the --llm folder's, if any)");
-  cmd->add_option("--bos-id", a->bos, fmt::format("Override the BOS token id (default {})", data::kBosId));
-  cmd->add_option("--pad-id", a->pad, fmt::format("Override the pad token id (default {})", data::kPadId));
-  cmd->add_option("--eos-id", a->eos, fmt::format("Override the EOS token id (default {})", data::kImEndId));
-  cmd->add_option("--out", a->out, "Output model folder")->required();
-  cmd->add_flag("--overwrite", a->overwrite, "Replace an existing non-empty output folder");
+  a->folder.add(cmd, "tokenizer.json to copy (default: the --llm folder's, if any)");
   cmd->callback([a] {
     m::AssembleOptions o;
     o.llm = a->llm;
@@ -171,15 +162,9 @@ void register_assemble(CLI::App& convert) {
     if (a->vision_gelu == "tanh") o.vision_gelu = m::GeluKind::kTanh;
     o.image_tokens = a->image_tokens;
     o.seed = a->seed;
-    if (a->bos >= 0) o.bos_id = a->bos;
-    if (a->pad >= 0) o.pad_id = a->pad;
-    if (a->eos >= 0) o.eos_id = a->eos;
-    m::VlmWriteOptions w;
-    w.tokenizer_json = opt_path(a->tokenizer);
-    w.safetensors.dtype = m::parse_dtype_name(a->dtype);
-    w.overwrite = a->overwrite;
-    m::assemble_vlm_folder(o, a->out, w);
-    fmt::print("wrote {}\n", a->out);
+    a->folder.apply_ids(o);
+    m::assemble_vlm_folder(o, a->folder.out, a->folder.write());
+    fmt::print("wrote {}\n", a->folder.out);
   });
 }
 
