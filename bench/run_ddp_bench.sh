@@ -7,19 +7,13 @@
 # Usage (repo root, after building): bash bench/run_ddp_bench.sh [build-dir] [threads] [steps]
 set -euo pipefail
 source "$(dirname "$0")/../scripts/python_env.sh"
+source "$(dirname "$0")/train_bench_data.sh"
 BUILD=${1:-build} THREADS=${2:-2} STEPS=${3:-8}
 oqvl=$(realpath "$BUILD/oqvl")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-"$oqvl" -q init --preset demo --seed 1 --out model \
-  --set vision_config.image_size=56 --set vision_config.patch_size=7 --set vision_config.hidden_size=256 \
-  --set vision_config.intermediate_size=1024 --set vision_config.num_hidden_layers=5 \
-  --set text_config.hidden_size=256 --set text_config.intermediate_size=1024 \
-  --set text_config.num_hidden_layers=4 --set text_config.head_dim=64 >/dev/null
-"$oqvl" -q data make-demo --out demo --train-samples 2000 --test-samples 10 --shard-size 1000 --threads "$THREADS"
-"$oqvl" -q data pack "demo/train/*.tar" --out packed --context 512 --image-tokens 16 --threads "$THREADS" >/dev/null
-"$oqvl" -q data mix --source "demo=packed/*.tar" --seed 7 --out manifest.json >/dev/null
+train_bench_data "$oqvl" "$THREADS"
 cat > run.toml <<TOML
 [run]
 device = "cpu"

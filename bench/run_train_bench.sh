@@ -7,22 +7,14 @@
 # Usage (repo root, after building): bash bench/run_train_bench.sh [build-dir] [threads] [steps]
 set -euo pipefail
 source "$(dirname "$0")/../scripts/python_env.sh"  # python3 = the project's .venv
+source "$(dirname "$0")/train_bench_data.sh"
 BUILD=${1:-build} THREADS=${2:-2} STEPS=${3:-12}
 oqvl=$(realpath "$BUILD/oqvl")
 repo=$(pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-# A mid-size model: 56x56 images at patch 7 (64 patches -> 16 tokens), a 4-layer 256-wide vision
-# tower, a 4-layer 256-wide LLM with the real 151,936-token tied vocabulary.
-"$oqvl" -q init --preset demo --seed 1 --out model \
-  --set vision_config.image_size=56 --set vision_config.patch_size=7 --set vision_config.hidden_size=256 \
-  --set vision_config.intermediate_size=1024 --set vision_config.num_hidden_layers=5 \
-  --set text_config.hidden_size=256 --set text_config.intermediate_size=1024 \
-  --set text_config.num_hidden_layers=4 --set text_config.head_dim=64 >/dev/null
-"$oqvl" -q data make-demo --out demo --train-samples 2000 --test-samples 10 --shard-size 1000 --threads "$THREADS"
-"$oqvl" -q data pack "demo/train/*.tar" --out packed --context 512 --image-tokens 16 --threads "$THREADS"
-"$oqvl" -q data mix --source "demo=packed/*.tar" --seed 7 --out manifest.json
+train_bench_data "$oqvl" "$THREADS"
 cat > run.toml <<TOML
 [run]
 stage = "pretrain"

@@ -58,7 +58,8 @@ std::string describe(int status) {
   return "stopped";
 }
 
-int run_launch(int nproc, const std::string& addr, int port, double grace, std::vector<std::string> command) {
+void run_launch(int nproc, const std::string& addr, int port, double grace,
+                std::vector<std::string> command) {
   if (nproc < 1) fail("launch: --nproc must be >= 1");
   if (command.empty()) fail("launch: no command after --");
   if (command[0] == "oqvl") {
@@ -117,7 +118,8 @@ int run_launch(int nproc, const std::string& addr, int port, double grace, std::
         if (!ok && failed_rank < 0 && !terminating) {
           failed_rank = r;
           failed_status = status;
-          log::error("launch: rank {} {}; stopping the other {} rank(s)", r, describe(status), running);
+          if (running > 0)
+            log::error("launch: rank {} {}; stopping the other {} rank(s)", r, describe(status), running);
         }
       }
       continue;
@@ -141,11 +143,13 @@ int run_launch(int nproc, const std::string& addr, int port, double grace, std::
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   if (failed_rank >= 0) {
-    const int code = WIFEXITED(failed_status) ? WEXITSTATUS(failed_status) : 128 + WTERMSIG(failed_status);
-    fail("launch: rank {} of {} {} (exit code {})", failed_rank, nproc, describe(failed_status), code);
+    // A rank killed by a signal is reported with the exit code a shell would show for it.
+    if (WIFSIGNALED(failed_status))
+      fail("launch: rank {} of {} {} (exit code {})", failed_rank, nproc, describe(failed_status),
+           128 + WTERMSIG(failed_status));
+    fail("launch: rank {} of {} {}", failed_rank, nproc, describe(failed_status));
   }
   if (g_signal) fail("launch: stopped by signal {}", static_cast<int>(g_signal));
-  return 0;
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #   require_python_modules M...  skips unless python3 imports every module M
 #   require_skimage_data         skips unless scikit-image's sample photos are found; sets
 #                                OQVL_SKIMAGE_DATA to their folder
+#   packed_demo / tiny_packed_run  the training tests' data and run config (below)
 _oqvl_cli_lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$_oqvl_cli_lib_dir/../../scripts/python_env.sh"
 
@@ -51,4 +52,23 @@ packed_demo() {
   "$oqvl" -q data pack "$work/demo/train/*.tar" --out "$work/packed" --context "$context" \
     --image-tokens 16 --threads 2 >/dev/null
   "$oqvl" -q data mix --source "demo=$work/packed/*.tar" --seed "$seed" --out "$work/manifest.json" >/dev/null
+}
+
+# tiny_packed_run OQVL REPO WORK SAMPLES SEED [DATA_LINE...]: the training tests' common run: the
+# tiny reference model (tools/vlm_reference.py make-tiny, seeded) in WORK/model, packed_demo of
+# SAMPLES photos at 128 positions, and WORK/run.toml with the shared [run] [model] [data] [optim]
+# sections (fp32 CPU, 16 image tokens, lr 1e-3, 2 warmup steps; DATA_LINEs are added to [data]).
+# The caller appends its own [batch] / [checkpoint] / [dist] sections.
+tiny_packed_run() {
+  local oqvl=$1 repo=$2 work=$3 samples=$4 seed=$5
+  shift 5
+  python3 "$repo/tools/vlm_reference.py" make-tiny "$work/model" "$seed" >/dev/null
+  packed_demo "$oqvl" "$work" "$samples" 100 128 "$seed"
+  {
+    printf '[run]\ndevice = "cpu"\nprecision = "fp32"\n[model]\npath = "model"\nimage_tokens = 16\n'
+    printf '[data]\nmanifest = "manifest.json"\ncontext = 128\n'
+    local line
+    for line in "$@"; do printf '%s\n' "$line"; done
+    printf '[optim]\nlr = 1e-3\nwarmup_steps = 2\n'
+  } > "$work/run.toml"
 }

@@ -18,21 +18,8 @@ failures=0
 ok() { echo "ok   $1"; }
 bad() { echo "FAIL $1"; failures=$((failures + 1)); }
 
-python3 "$repo/tools/vlm_reference.py" make-tiny "$work/model" 5 >/dev/null
-packed_demo "$oqvl" "$work" 400 100 128 5
-cat > "$work/run.toml" <<TOML
-[run]
-device = "cpu"
-precision = "fp32"
-[model]
-path = "model"
-image_tokens = 16
-[data]
-manifest = "manifest.json"
-context = 128
-[optim]
-lr = 1e-3
-warmup_steps = 2
+tiny_packed_run "$oqvl" "$repo" "$work" 400 5
+cat >> "$work/run.toml" <<TOML
 [batch]
 global = 8
 micro = 2

@@ -10,22 +10,8 @@ require_libtorch "$oqvl"
 require_python_modules safetensors numpy
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-python3 "$repo/tools/vlm_reference.py" make-tiny "$work/model" 3 >/dev/null
-packed_demo "$oqvl" "$work" 300 100 128 3
-cat > "$work/run.toml" <<TOML
-[run]
-device = "cpu"
-precision = "fp32"
-[model]
-path = "model"
-image_tokens = 16
-[data]
-manifest = "manifest.json"
-context = 128
-attention = "per_sample"
-[optim]
-lr = 1e-3
-warmup_steps = 2
+tiny_packed_run "$oqvl" "$repo" "$work" 300 3 'attention = "per_sample"'
+cat >> "$work/run.toml" <<TOML
 [batch]
 global = 4
 micro = 2

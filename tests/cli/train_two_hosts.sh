@@ -26,21 +26,8 @@ ip -n $ns0 link set v$$a up
 ip -n $ns1 link set v$$b up
 set +e
 
-python3 "$repo/tools/vlm_reference.py" make-tiny "$work/model" 5 >/dev/null
-packed_demo "$oqvl" "$work" 300 100 128 5
-cat > "$work/run.toml" <<TOML
-[run]
-device = "cpu"
-precision = "fp32"
-[model]
-path = "model"
-image_tokens = 16
-[data]
-manifest = "manifest.json"
-context = 128
-[optim]
-lr = 1e-3
-warmup_steps = 2
+tiny_packed_run "$oqvl" "$repo" "$work" 300 5
+cat >> "$work/run.toml" <<TOML
 [batch]
 global = 8
 micro = 2

@@ -4,11 +4,11 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdlib>
-#include <thread>
-#include <cmath>
 #include <optional>
+#include <thread>
 
 #include "oqvl/core/error.h"
 #include "oqvl/core/files.h"
