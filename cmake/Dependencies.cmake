@@ -75,6 +75,17 @@ if(OQVL_WITH_TORCH)
     set(OQVL_HAVE_GLOO ON)
   endif()
   message(STATUS "oqvl: Gloo headers (multi-process training) ${OQVL_HAVE_GLOO}")
+  # GPU ranks: libtorch_cuda exports ProcessGroupNCCL; its header needs nccl.h, which the
+  # nvidia-nccl wheel (a dependency of the CUDA torch wheel) ships beside torch.
+  set(OQVL_HAVE_NCCL OFF)
+  if(OQVL_HAVE_GLOO AND TORCH_CUDA_LIBRARIES)
+    get_filename_component(_site "${Torch_DIR}/../../../.." ABSOLUTE)
+    find_path(NCCL_INCLUDE_DIR nccl.h HINTS "${_site}/nvidia/nccl/include" "${_site}/nvidia/cu13/include")
+    if(NCCL_INCLUDE_DIR)
+      set(OQVL_HAVE_NCCL ON)
+    endif()
+  endif()
+  message(STATUS "oqvl: NCCL (GPU ranks) ${OQVL_HAVE_NCCL} ${NCCL_INCLUDE_DIR}")
 endif()
 
 # xxHash (XXH3 for dedup by image bytes) is absent on the GPU machines: optional, with a

@@ -26,9 +26,9 @@ nvidia-smi --query-gpu=name,memory.total,clocks.sm,clocks.max.sm --format=csv | 
   --tokenizer assets/qwen2-tokenizer/tokenizer.json --threads 16 >> "$out/data.log" 2>&1
 "$oqvl" -q data mix --source "demo=$work/packed/*.tar" --seed 7 --out "$work/manifest.json" >> "$out/data.log" 2>&1
 "$oqvl" -q init --preset 1.5b --seed 0 --dtype bf16 --out "$work/model" > "$out/init.log" 2>&1
-run_oqvl() {  # name, extra --set flags
+run_oqvl() {  # name, extra --set flags (LAUNCH="oqvl launch --nproc 1 --": one NCCL rank)
   local name=$1; shift
-  timeout 200 "$oqvl" train --config configs/pretrain-1.5b.toml --set run.out="$work/run-$name" \
+  timeout 200 ${LAUNCH:-} "$oqvl" train --config configs/pretrain-1.5b.toml --set run.out="$work/run-$name" \
     --set model.path="$work/model" --set data.manifest="$work/manifest.json" --set batch.global=8 \
     --set batch.micro=4 --set batch.max_steps=10 --set log.every=1 --set checkpoint.every=0 "$@" \
     > "$out/oqvl-$name.log" 2>&1
@@ -49,6 +49,11 @@ PY
 }
 run_oqvl ckpt-off --set model.activation_checkpointing=false
 run_oqvl ckpt-on --set model.activation_checkpointing=true
+# Issue 11: each strategy as one NCCL rank (a real process group of size 1 under the launcher):
+# the same step as ckpt-on, plus the collectives' overhead (metrics' `comm` share).
+for s in ddp zero2 full_shard; do
+  LAUNCH="$oqvl launch --nproc 1 --" run_oqvl nccl1-$s --set model.activation_checkpointing=true --set dist.strategy=$s
+done
 timeout 150 python3 "$carry/torch_baseline.py" --micro-batch 4 2>&1 | tee "$out/baseline-eager.log" | grep RESULT
 timeout 200 python3 "$carry/torch_baseline.py" --compile --micro-batch 4 2>&1 | tee "$out/baseline-compile.log" | grep RESULT
 grep -h RESULT "$out"/*.log 2>/dev/null | sort -u

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <numbers>
 
+#include "oqvl/core/error.h"
 #include "oqvl/train/lr_schedule.h"
 #include "torch_test_util.h"
 
@@ -103,6 +104,39 @@ TEST(LrSchedule, WarmupThenCosineToZeroAsHuggingFace) {
   EXPECT_EQ(warmup_steps_for(4800, 0.03, 7), 7);
   LrSchedule c{2.0, 0, 10, "constant", 0.0};
   EXPECT_EQ(c.at(9), 2.0);
+}
+
+TEST(AdamW, SlicesUpdateAsTheWholeParameterDoes) {
+  // Sharded training updates a parameter as slices of a flat vector (dist/sharded.h): the same
+  // elementwise arithmetic, so the same bits; the decay group is the whole parameter's.
+  torch::manual_seed(3);
+  auto whole = torch::randn({4, 5}).requires_grad_();
+  auto flat = whole.detach().clone().reshape({-1});
+  AdamWOptions o;
+  o.weight_decay = 0.1;
+  AdamW ours({{"w.weight", whole}}, o);
+  std::vector<AdamW::Param> slices;
+  for (std::int64_t start : {0, 7}) {
+    AdamW::Param p;
+    p.name = "w.weight";
+    p.param = flat.narrow(0, start, start == 0 ? 7 : 13);
+    p.decay = true;
+    p.offset = start;
+    p.full_shape = {4, 5};
+    slices.push_back(p);
+  }
+  auto sliced = AdamW::over_slices(slices, o);
+  for (int step = 0; step < 5; ++step) {
+    auto g = torch::randn({4, 5});
+    whole.mutable_grad() = g.clone();
+    ours.step(0.01);
+    auto gf = g.reshape({-1});
+    sliced.step(0.01, {gf.narrow(0, 0, 7), gf.narrow(0, 7, 13)});
+  }
+  EXPECT_TRUE(torch::equal(whole.detach().reshape({-1}), flat));
+  EXPECT_TRUE(torch::equal(ours.params()[0].exp_avg_sq.reshape({-1}).narrow(0, 7, 13),
+                           sliced.params()[1].exp_avg_sq));
+  EXPECT_THROW(sliced.step(0.01, {torch::Tensor()}), Error);  // one gradient per slice
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "oqvl/model/io/llava_import.h"
 #include "oqvl/model/io/prismatic_import.h"
 #include "oqvl/model/io/vlm_folder.h"
+#include "oqvl/train/checkpoint.h"
 
 namespace oqvl::cli {
 namespace {
@@ -187,6 +188,33 @@ void register_export_hf(CLI::App& convert) {
   });
 }
 
+void register_consolidate(CLI::App& convert) {
+  struct Args {
+    std::string checkpoint, out, dtype = "f32", tokenizer;
+    bool overwrite = false;
+  };
+  auto a = std::make_shared<Args>();
+  auto* cmd = convert.add_subcommand(
+      "consolidate", "Make a model folder of a training checkpoint of any layout (sharded full_shard/hybrid "
+                     "chunks included)");
+  cmd->add_option("--checkpoint", a->checkpoint, "RUN/checkpoints/step-N, or a run folder (its newest)")
+      ->required();
+  cmd->add_option("--out", a->out, "Output model folder")->required();
+  cmd->add_option("--dtype", a->dtype, "Weight dtype in the folder")
+      ->check(CLI::IsMember({"bf16", "f32"}))
+      ->capture_default_str();
+  cmd->add_option("--tokenizer", a->tokenizer, "tokenizer.json to copy into the folder");
+  cmd->add_flag("--overwrite", a->overwrite, "Replace an existing non-empty output folder");
+  cmd->callback([a] {
+    m::VlmWriteOptions w;
+    w.tokenizer_json = opt_path(a->tokenizer);
+    w.safetensors.dtype = m::parse_dtype_name(a->dtype);
+    w.overwrite = a->overwrite;
+    const auto used = train::consolidate_checkpoint(a->checkpoint, a->out, w);
+    fmt::print("wrote {} (from {})\n", a->out, used.string());
+  });
+}
+
 void register_check(CLI::App& convert) {
   auto model = std::make_shared<std::string>();
   auto* cmd = convert.add_subcommand("check", "Validate an oqvl model folder and count its parameters");
@@ -225,11 +253,12 @@ void register_check(CLI::App& convert) {
 void register_convert(CLI::App& app) {
   auto* convert = app.add_subcommand(
       "convert", "Model checkpoints: import Prismatic .pt or LLaVA folders, assemble HF towers, "
-                 "export to Hugging Face, check a model folder");
+                 "consolidate training checkpoints, export to Hugging Face, check a model folder");
   convert->require_subcommand(1);
   register_prismatic(*convert);
   register_llava(*convert);
   register_assemble(*convert);
+  register_consolidate(*convert);
   register_export_hf(*convert);
   register_check(*convert);
 }

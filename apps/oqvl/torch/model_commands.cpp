@@ -13,9 +13,11 @@ namespace {
 // `oqvl version`'s libtorch lines: the runtime and whether multi-process training is built.
 std::string runtime_summary() {
   return fmt::format("{}\ndistributed: {}", model::runtime_summary(),
-                     train::comm_available()
-                         ? "gloo (CPU ranks; oqvl launch / torchrun / srun / mpirun)"
-                         : "not built (one process; scripts/setup.sh installs libgloo-dev)");
+                     !train::comm_available()
+                         ? "not built (one process; scripts/setup.sh installs libgloo-dev)"
+                     : train::nccl_available()
+                         ? "gloo (CPU ranks), nccl (CUDA ranks); oqvl launch / torchrun / srun / mpirun"
+                         : "gloo (CPU ranks; oqvl launch / torchrun / srun / mpirun); nccl not built");
 }
 }  // namespace
 

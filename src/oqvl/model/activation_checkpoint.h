@@ -16,7 +16,15 @@ namespace oqvl::model {
 
 using Block = std::function<torch::Tensor(const torch::Tensor&)>;
 
-// block(x) with its activations recomputed in backward. With autograd off it is just block(x).
-torch::Tensor checkpointed(Block block, const torch::Tensor& x);
+// Called around the backward of a checkpointed block (layer-sharded training uses them to bring
+// the block's parameters back before the re-run and to hand its gradients on after): before_rerun
+// just before the block runs again, after_backward once its backward is done. Either may be empty.
+struct CheckpointHooks {
+  std::function<void()> before_rerun, after_backward;
+};
+
+// block(x) with its activations recomputed in backward. With autograd off it is just block(x)
+// (the hooks are not called then).
+torch::Tensor checkpointed(Block block, const torch::Tensor& x, CheckpointHooks hooks = {});
 
 }  // namespace oqvl::model

@@ -294,9 +294,27 @@ torch::Tensor Qwen2ModelImpl::forward_layout(const torch::Tensor& inputs_embeds,
   auto [cos, sin] = rope(layout.positions);  // [B,T,d] fp32
   const auto& mask = layout.mask;
   auto h = inputs_embeds;                                                      // [B,T,H]
+  int index = 0;
   for (const auto& item : *layers) {
     auto layer = item->as<Qwen2DecoderLayer>();
-    if (checkpoint_layers && torch::GradMode::is_enabled()) {
+    const int i = index++;
+    if (auto* hooks = param_hooks) {
+      auto block = [layer, c = cos, s = sin, mask](const torch::Tensor& x) {
+        return layer->forward(x, c, s, mask);
+      };
+      hooks->gather(i);
+      if (torch::GradMode::is_enabled()) {
+        // The parameters exist only while the layer runs: autograd must not keep them, so the
+        // layer is recomputed in backward between a second gather and backward_done.
+        if (!h.requires_grad())
+          fail("Qwen2: layer-sharded training needs the decoder input to require gradients");
+        h = checkpointed(block, h,
+                         {[hooks, i] { hooks->gather(i); }, [hooks, i] { hooks->backward_done(i); }});
+      } else {
+        h = block(h);
+      }
+      hooks->release(i);
+    } else if (checkpoint_layers && torch::GradMode::is_enabled()) {
       h = checkpointed(
           [layer, c = cos, s = sin, mask](const torch::Tensor& x) { return layer->forward(x, c, s, mask); },
           h);

@@ -126,6 +126,18 @@ struct Qwen2DecoderLayerImpl : torch::nn::Module {
 };
 TORCH_MODULE(Qwen2DecoderLayer);
 
+// Where a decoder layer's parameters live between its uses, for layer-sharded training
+// (train/dist/sharded.h, full_shard): gather(i) before layer i runs (its forward, and its re-run in
+// backward); release(i) after its forward; backward_done(i) after its backward, when the layer's
+// parameter gradients are complete and its parameters no longer needed (the hook releases them).
+// Called on the thread that runs forward/backward; with hooks set, layers always run checkpointed.
+struct LayerParamHooks {
+  virtual ~LayerParamHooks() = default;
+  virtual void gather(int layer) = 0;
+  virtual void release(int layer) = 0;
+  virtual void backward_done(int layer) = 0;
+};
+
 // The decoder stack without the LM head ("model." in checkpoints).
 struct Qwen2ModelImpl : torch::nn::Module {
   explicit Qwen2ModelImpl(const Qwen2Config& config);
@@ -139,6 +151,8 @@ struct Qwen2ModelImpl : torch::nn::Module {
   // Training: recompute each decoder layer in backward instead of keeping its activations
   // (activation_checkpoint.h), trading one more forward for memory.
   bool checkpoint_layers = false;
+  // Training with layer-sharded parameters (LayerParamHooks above); not owned, null = none.
+  LayerParamHooks* param_hooks = nullptr;
   // Incremental: inputs_embeds [B,T,H] at RoPE positions [B,T] int64, key_valid [B,P+T] bool with
   // P = cache.length() -> final hidden states [B,T,H]; appends the T positions to `cache`.
   torch::Tensor forward_cached(const torch::Tensor& inputs_embeds, const torch::Tensor& positions,

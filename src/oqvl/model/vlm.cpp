@@ -6,6 +6,7 @@
 #include "oqvl/core/error.h"
 #include "oqvl/data/image/image_preprocess.h"
 #include "oqvl/model/io/state_dict.h"
+#include "oqvl/model/io/vlm_folder.h"
 
 namespace oqvl::model {
 
@@ -231,6 +232,7 @@ StateDict OpenQwen2VLImpl::state_dict() const {
 OpenQwen2VL load_vlm(const std::filesystem::path& dir, torch::Dtype dtype, torch::Device device) {
   if (!std::filesystem::is_directory(dir)) fail("model '{}' is not a folder", dir.string());
   auto config = VlmConfig::from_file(dir / "config.json");
+  require_model_weights(dir);
   OpenQwen2VL model(config);
   try {
     model->load_state(load_safetensors(dir));

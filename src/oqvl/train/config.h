@@ -67,10 +67,11 @@ struct TrainConfig {
   // [log]
   std::int64_t log_every = 1;
   // [dist] (docs/distributed.md; the ranks come from the launcher's environment)
-  std::string dist_strategy = "ddp";  // ddp (replicated weights, gradients all-reduced)
-  std::string dist_backend = "auto";  // auto (gloo on CPU) | gloo
+  std::string dist_strategy = "ddp";  // ddp | zero2 | full_shard | hybrid (dist/sharded.h)
+  std::string dist_backend = "auto";  // auto (nccl on CUDA, gloo on CPU) | gloo | nccl
   double dist_timeout_s = 300;        // a collective waiting longer fails the run, naming the rank
   double dist_bucket_mb = 25;         // gradient all-reduce bucket size
+  std::string dist_reduce_dtype = "fp32";  // fp32 | bf16: the dtype gradients are summed in
 
   // Micro-batches per optimizer step on each of `world` ranks.
   std::int64_t grad_accum(std::int64_t world = 1) const { return global_batch / (micro_batch * world); }

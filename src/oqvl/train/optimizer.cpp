@@ -18,8 +18,24 @@ AdamW::AdamW(std::vector<std::pair<std::string, torch::Tensor>> named_params, Ad
   for (auto& [name, p] : named_params) {
     if (!p.requires_grad()) fail("optimizer: parameter '{}' does not require gradients (frozen)", name);
     if (!seen.insert(name).second) fail("optimizer: parameter '{}' given twice", name);
-    params_.push_back({name, p, decays(name, p), {}, {}});
+    params_.push_back({name, p, decays(name, p), {}, {}, 0, p.sizes().vec()});
   }
+}
+
+AdamW AdamW::over_slices(std::vector<Param> slices, AdamWOptions options) {
+  AdamW out;
+  out.options_ = options;
+  out.params_ = std::move(slices);
+  return out;
+}
+
+void AdamW::set_moments(std::size_t i, const torch::Tensor& exp_avg, const torch::Tensor& exp_avg_sq) {
+  auto& p = params_.at(i);
+  for (const auto* t : {&exp_avg, &exp_avg_sq})
+    if (t->numel() != p.param.numel())
+      fail("optimizer state: '{}' has {} elements, the parameter {}", p.name, t->numel(), p.param.numel());
+  p.exp_avg = exp_avg.to(p.param.device(), torch::kFloat32).reshape(p.param.sizes()).clone();
+  p.exp_avg_sq = exp_avg_sq.to(p.param.device(), torch::kFloat32).reshape(p.param.sizes()).clone();
 }
 
 std::int64_t AdamW::decayed_count() const {
@@ -36,14 +52,24 @@ void AdamW::zero_grad() {
 }
 
 void AdamW::step(double lr) {
+  std::vector<torch::Tensor> grads;
+  grads.reserve(params_.size());
+  for (const auto& p : params_) grads.push_back(p.param.grad());
+  step(lr, grads);
+}
+
+void AdamW::step(double lr, const std::vector<torch::Tensor>& grads) {
+  if (grads.size() != params_.size())
+    fail("optimizer: {} gradients for {} parameters", grads.size(), params_.size());
   torch::NoGradGuard no_grad;
   ++step_;
   const double bias1 = 1.0 - std::pow(options_.beta1, static_cast<double>(step_));
   const double bias2 = 1.0 - std::pow(options_.beta2, static_cast<double>(step_));
   const double step_size = lr / bias1;
   const double bias2_sqrt = std::sqrt(bias2);
-  for (auto& p : params_) {
-    const auto& grad = p.param.grad();
+  for (std::size_t i = 0; i < params_.size(); ++i) {
+    auto& p = params_[i];
+    const auto& grad = grads[i];
     if (!grad.defined()) continue;
     if (!p.exp_avg.defined()) {
       p.exp_avg = torch::zeros_like(p.param, torch::kFloat32);

@@ -32,25 +32,42 @@ class AdamW {
     torch::Tensor param;
     bool decay = false;
     torch::Tensor exp_avg, exp_avg_sq;  // fp32, created on the first step
+    // A slice (sharded training): `param` is elements [offset, offset + numel) of the flattened
+    // parameter `name` of shape `full_shape`. A whole parameter: offset 0, full_shape = its shape.
+    std::int64_t offset = 0;
+    std::vector<std::int64_t> full_shape;
   };
 
   AdamW(std::vector<std::pair<std::string, torch::Tensor>> named_params, AdamWOptions options);
 
+  // Over slices of parameters (train/dist/sharded.h): each Param names its parameter, slice and
+  // decay group (decided on the whole parameter); the tensors need not require gradients, and
+  // their gradients are passed to step(lr, grads).
+  static AdamW over_slices(std::vector<Param> slices, AdamWOptions options);
+
   // One update of every parameter with a gradient at learning rate `lr`; parameters without a
   // gradient are skipped (as torch does). Increments step().
   void step(double lr);
+  // The same with the gradients given: grads[i] belongs to params()[i] (undefined = skipped).
+  void step(double lr, const std::vector<torch::Tensor>& grads);
   void zero_grad();
+  // Checkpoint loading: the moments of params()[i] (any shape with its number of elements) and
+  // the step count.
+  void set_moments(std::size_t i, const torch::Tensor& exp_avg, const torch::Tensor& exp_avg_sq);
+  void set_steps(std::int64_t steps) { step_ = steps; }
 
   std::int64_t steps() const { return step_; }
   const std::vector<Param>& params() const { return params_; }
   std::int64_t decayed_count() const;  // parameters in the decay group
 
   // "{name}.exp_avg", "{name}.exp_avg_sq" for every parameter, plus "step" (int64 scalar).
+  // Whole parameters only (a slice's moments are saved as checkpoint chunks).
   model::StateDict state_dict() const;
   // The inverse; oqvl::Error naming a missing or mis-shaped tensor or an unknown name.
   void load_state_dict(const model::StateDict& state);
 
  private:
+  AdamW() = default;
   std::vector<Param> params_;
   AdamWOptions options_;
   std::int64_t step_ = 0;

@@ -96,6 +96,7 @@ void rank_fault_point(int rank, std::int64_t step) {
 
 Trainer::Trainer(TrainConfig config, TrainOptions options) : config_(std::move(config)), options_(options) {
   env_ = detect_dist_env();
+  strategy_ = parse_strategy(config_.dist_strategy);
   if (env_.distributed()) {
     log::set_prefix(fmt::format("[rank {}] ", env_.rank));
     if (!leader()) options_.quiet = true;
@@ -105,12 +106,15 @@ Trainer::Trainer(TrainConfig config, TrainOptions options) : config_(std::move(c
            config_.micro_batch, world);
   }
   device_ = model::parse_device(config_.device);
-  if (env_.distributed() && !device_.is_cpu())
-    fail("run.device '{}': {} ranks need NCCL for GPUs, which is not built yet (Gloo runs CPU ranks: "
-         "set run.device = \"cpu\")",
-         config_.device, env_.world);
+  // GPU ranks: one device each, the launcher's local rank, unless the config names one.
+  if (env_.distributed() && device_.is_cuda() && !device_.has_index())
+    device_ = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(env_.local_rank));
   CommOptions co;
-  co.backend = config_.dist_backend == "auto" ? "gloo" : config_.dist_backend;
+  co.backend = config_.dist_backend != "auto" ? config_.dist_backend : device_.is_cuda() ? "nccl" : "gloo";
+  if (env_.distributed() && (co.backend == "nccl") != device_.is_cuda())
+    fail("dist.backend {} runs {} ranks, but run.device is '{}' (auto picks nccl for CUDA, gloo for CPU)",
+         co.backend, co.backend == "nccl" ? "CUDA" : "CPU", config_.device);
+  co.device_index = device_.is_cuda() ? device_.index() : 0;
   co.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(config_.dist_timeout_s * 1000));
   co.bucket_bytes = static_cast<std::int64_t>(config_.dist_bucket_mb * 1024 * 1024);
   comm_ = make_comm(env_, co);
@@ -130,13 +134,15 @@ Trainer::Trainer(TrainConfig config, TrainOptions options) : config_(std::move(c
 
   auto named = apply_stage(*model_, config_.stage, config_.train_vision);
   if (named.empty()) fail("run.stage {}: nothing to train", stage_name(config_.stage));
-  for (const auto& [name, t] : named) trainable_.push_back(t);
+  for (const auto& [name, t] : named) {
+    trainable_.push_back(t);
+    trainable_params_ += t.numel();
+  }
   AdamWOptions ao;
   ao.beta1 = config_.beta1;
   ao.beta2 = config_.beta2;
   ao.eps = config_.eps;
   ao.weight_decay = config_.weight_decay;
-  optimizer_ = std::make_unique<AdamW>(std::move(named), ao);
 
   auto source = make_source(config_, mc);
   const auto rows = source->rows_per_epoch();
@@ -157,17 +163,32 @@ Trainer::Trainer(TrainConfig config, TrainOptions options) : config_(std::move(c
   if (latest && !options_.resume)
     fail("run folder '{}' already has checkpoints: pass --resume to continue it, or choose another run.out",
          config_.out.string());
+  // A checkpoint of any layout (plain, or sharded at any world size and strategy) resumes: the
+  // weights load whole, the optimizer state in whatever slices this run holds.
+  std::unique_ptr<CheckpointTensors> ckpt;
   if (options_.resume && latest) {
     const auto total = state_.total_steps;
-    state_ = load_checkpoint(*latest, *model_, *optimizer_);
+    state_ = load_trainer_state(*latest);
     if (state_.total_steps != total)
       fail(
           "--resume: checkpoint '{}' was made for {} steps, this config gives {} (the schedule would change)",
           latest->string(), state_.total_steps, total);
+    ckpt = std::make_unique<CheckpointTensors>(*latest);
+    load_model_weights(*ckpt, *model_);
     source->seek(state_.data);
     log::info("train: resuming from {} (step {} of {})", latest->string(), state_.step, state_.total_steps);
   } else if (options_.resume) {
     log::info("train: --resume: no checkpoint in '{}' yet; starting fresh", config_.out.string());
+  }
+  if (sharded(strategy_)) {
+    make_groups();
+    ShardGroups groups{comm_.get(), node_comm_ ? node_comm_.get() : comm_.get(), replica_comm_.get()};
+    sharded_ = std::make_unique<ShardedParallel>(*model_, std::move(named), strategy_, groups, ao,
+                                                 reduce_dtype());
+    if (ckpt) sharded_->load_optimizer(*ckpt);
+  } else {
+    optimizer_ = std::make_unique<AdamW>(std::move(named), ao);
+    if (ckpt) load_optimizer_state(*ckpt, *optimizer_, /*strict=*/true);
   }
   LoaderOptions lo;
   lo.micro_batch = config_.micro_batch;
@@ -182,6 +203,22 @@ Trainer::Trainer(TrainConfig config, TrainOptions options) : config_(std::move(c
 }
 
 Trainer::~Trainer() = default;
+
+void Trainer::make_groups() {
+  if (strategy_ != Strategy::kHybrid) return;
+  // hybrid: shard inside a node, replicate across nodes (the launcher's LOCAL_WORLD_SIZE ranks
+  // per node, numbered node by node as torchrun, srun and mpirun do).
+  const int L = env_.local_world, W = env_.world;
+  if (L < 1 || W % L != 0)
+    fail("dist.strategy hybrid: {} ranks do not make whole nodes of {} (LOCAL_WORLD_SIZE)", W, L);
+  const int nodes = W / L, node = env_.rank / L, local = env_.rank % L;
+  if (nodes == 1) return;  // one node: the same as full_shard
+  std::vector<int> intra, inter;
+  for (int i = 0; i < L; ++i) intra.push_back(node * L + i);
+  for (int k = 0; k < nodes; ++k) inter.push_back(k * L + local);
+  node_comm_ = comm_->subgroup(intra, fmt::format("node{}", node));
+  replica_comm_ = comm_->subgroup(inter, fmt::format("local{}", local));
+}
 
 torch::Tensor Trainer::micro_loss_sum(MicroBatch& mb) {
   auto& m = *model_;
@@ -214,6 +251,7 @@ StepResult Trainer::step() {
   // are linear in it); micro_mean: each micro-batch's mean / accum, known per micro-batch.
   const auto accum = config_.grad_accum(env_.world);
   const bool token_mean = config_.loss == "token";
+  if (sharded_) sharded_->begin_step();
   auto loss_total = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat32).device(device_));
   DataPosition after;
   for (std::int64_t i = 0; i < accum; ++i) {
@@ -236,15 +274,19 @@ StepResult Trainer::step() {
     scaled.backward();
     loss_total += scaled.detach();
   }
-  if (env_.distributed()) {
+  if (comm_->world() > 1 || env_.launcher == "torchrun" || sharded_) {
     // Sum gradients and the step's counts over the ranks. Every rank reduces the same tensors in
     // the same order (a gradient this rank did not reach, e.g. the projector's in a text-only
     // micro-batch, is zeros), else the collectives would pair up wrongly.
     torch::NoGradGuard no_grad;
     std::vector<torch::Tensor> reduce;
-    for (auto& t : trainable_) {
-      if (!t.grad().defined()) t.mutable_grad() = torch::zeros_like(t);
-      reduce.push_back(t.mutable_grad());
+    if (sharded_) {
+      sharded_->reduce_gradients();
+    } else {
+      for (auto& t : trainable_) {
+        if (!t.grad().defined()) t.mutable_grad() = torch::zeros_like(t);
+        reduce.push_back(t.grad().to(reduce_dtype()));  // the gradient itself when fp32
+      }
     }
     auto stats = torch::tensor(
         {static_cast<double>(r.tokens), static_cast<double>(r.positions), static_cast<double>(r.images),
@@ -254,6 +296,9 @@ StepResult Trainer::step() {
     const auto comm_start = std::chrono::steady_clock::now();
     comm_->all_reduce_sum(reduce);
     r.comm_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - comm_start).count();
+    if (sharded_) r.comm_s += sharded_->take_comm_seconds();
+    if (!sharded_ && reduce_dtype() != torch::kFloat32)
+      for (std::size_t i = 0; i < trainable_.size(); ++i) trainable_[i].mutable_grad().copy_(reduce[i]);
     const auto* st = stats.data_ptr<double>();
     r.tokens = static_cast<std::int64_t>(st[0]);
     r.positions = static_cast<std::int64_t>(st[1]);
@@ -263,21 +308,35 @@ StepResult Trainer::step() {
     loss_total.fill_(st[5]);
     if (!token_mean) {  // micro_mean: the mean over all ranks' micro-batches
       const double inv = 1.0 / static_cast<double>(env_.world);
-      for (auto& t : trainable_) t.mutable_grad().mul_(inv);
+      if (sharded_) {
+        sharded_->scale_gradients(inv);
+      } else {
+        for (auto& t : trainable_) t.mutable_grad().mul_(inv);
+      }
       loss_total.mul_(inv);
     }
   }
   if (token_mean) {
     torch::NoGradGuard no_grad;
     const double scale = r.tokens > 0 ? 1.0 / static_cast<double>(r.tokens) : 0.0;
-    for (auto& t : trainable_)
-      if (t.grad().defined()) t.mutable_grad().mul_(scale);
+    if (sharded_) {
+      sharded_->scale_gradients(scale);
+    } else {
+      for (auto& t : trainable_)
+        if (t.grad().defined()) t.mutable_grad().mul_(scale);
+    }
     loss_total.mul_(scale);
   }
-  r.grad_norm = clip_grad_norm(trainable_, config_.clip);
   r.lr = schedule_.at(state_.step);
-  optimizer_->step(r.lr);
-  optimizer_->zero_grad();
+  if (sharded_) {
+    r.grad_norm = sharded_->clip_gradients(config_.clip);
+    sharded_->update(r.lr);
+    r.comm_s += sharded_->take_comm_seconds();
+  } else {
+    r.grad_norm = clip_grad_norm(trainable_, config_.clip);
+    optimizer_->step(r.lr);
+    optimizer_->zero_grad();
+  }
   r.loss = loss_total.item<double>();
   state_.step = r.step;
   state_.data = after;
@@ -291,12 +350,42 @@ StepResult Trainer::step() {
 }
 
 fs::path Trainer::save() {
+  if (sharded_) return save_sharded();
   // Every rank holds the same weights and optimizer state (ddp): rank 0 writes, the others wait,
   // so no rank runs ahead of a checkpoint that may still fail.
   fs::path dir;
   if (leader()) dir = save_checkpoint(config_.out, *model_, *optimizer_, state_, config_toml_, config_.keep);
   comm_->barrier();
   if (!leader()) dir = checkpoint_dir(config_.out, state_.step);
+  return dir;
+}
+
+fs::path Trainer::save_sharded() {
+  // Three phases (checkpoint.h): rank 0 makes the folder (zero2: with the whole weights), each
+  // shard writes its chunks, rank 0 writes the index and the completion marker.
+  const auto S = sharded_->shards();
+  const auto partial = partial_checkpoint_dir(config_.out, state_.step);
+  if (leader()) {
+    begin_sharded_checkpoint(config_.out, state_.step);
+    write_partial_model(partial, *model_, /*with_weights=*/!sharded_->weights_sharded());
+  }
+  comm_->barrier();
+  const std::vector<std::string> spaces = sharded_->weights_sharded()
+                                              ? std::vector<std::string>{"model", "optimizer"}
+                                              : std::vector<std::string>{"optimizer"};
+  if (sharded_->writes_shards())
+    for (const auto& ns : spaces)
+      write_checkpoint_shard(partial, ns, sharded_->shard_rank(), S, sharded_->chunks(ns));
+  comm_->barrier();
+  fs::path dir = checkpoint_dir(config_.out, state_.step);
+  if (leader()) {
+    std::map<std::string, std::vector<ChunkSpec>> files;
+    for (const auto& ns : spaces)
+      for (int r = 0; r < S; ++r) files[shard_file_name(ns, r, S)] = sharded_->chunk_specs(r, ns);
+    dir = finish_sharded_checkpoint(config_.out, state_, files, strategy_name(strategy_),
+                                    sharded_->optimizer().steps(), config_toml_, config_.keep);
+  }
+  comm_->barrier();
   return dir;
 }
 
@@ -307,8 +396,7 @@ std::vector<StepResult> Trainer::run() {
     write_file_atomic(config_.out / "config.toml", config_toml_);
     metrics.emplace(config_.out / "metrics.jsonl");
   }
-  std::int64_t params = 0;
-  for (const auto& t : trainable_) params += t.numel();
+  const auto params = trainable_params_;
   if (!options_.quiet)
     log::info(
         "train: {} stage {} on {}{}: {} steps of {} x {} rows{}, {} trainable parameters, {} image tokens",

@@ -8,7 +8,9 @@
 // environment (dist/environment.h) gives the rank; every rank holds the weights, reads its share
 // of the rows (LoaderOptions::rank/world) and the gradients and step statistics are summed over
 // the ranks before clipping and the update, so W ranks compute the step one process would
-// (batch.global rows, token-weighted). Only rank 0 writes the run folder and prints progress.
+// (batch.global rows, token-weighted). dist.strategy zero2 / full_shard / hybrid shard the
+// gradients, optimizer state and (full_shard, hybrid) weights instead (dist/sharded.h) and save
+// sharded checkpoints. Only rank 0 writes the run folder and prints progress.
 // Errors are oqvl::Error with one clear line.
 #pragma once
 
@@ -27,6 +29,7 @@
 #include "oqvl/train/config.h"
 #include "oqvl/train/dist/comm.h"
 #include "oqvl/train/dist/environment.h"
+#include "oqvl/train/dist/sharded.h"
 #include "oqvl/train/loader.h"
 #include "oqvl/train/lr_schedule.h"
 #include "oqvl/train/optimizer.h"
@@ -76,16 +79,25 @@ class Trainer {
  private:
   torch::Tensor micro_loss_sum(MicroBatch& mb);
   bool leader() const { return env_.rank == 0; }
+  void make_groups();
+  torch::ScalarType reduce_dtype() const {
+    return config_.dist_reduce_dtype == "bf16" ? torch::kBFloat16 : torch::kFloat32;
+  }
+  std::filesystem::path save_sharded();
 
   TrainConfig config_;
   TrainOptions options_;
   DistEnv env_;
   std::unique_ptr<Comm> comm_;
+  Strategy strategy_ = Strategy::kDdp;
+  std::unique_ptr<Comm> node_comm_, replica_comm_;  // hybrid: this node's ranks; same local rank across nodes
+  std::unique_ptr<ShardedParallel> sharded_;        // zero2 / full_shard / hybrid
+  std::int64_t trainable_params_ = 0;
   torch::Device device_{torch::kCPU};
   bool autocast_ = false;
   model::OpenQwen2VL model_{nullptr};
   std::int64_t image_tokens_ = 0;
-  std::unique_ptr<AdamW> optimizer_;
+  std::unique_ptr<AdamW> optimizer_;  // ddp / one process
   std::vector<torch::Tensor> trainable_;
   LrSchedule schedule_;
   std::unique_ptr<Loader> loader_;

@@ -19,14 +19,23 @@ namespace {}  // namespace
 // ---------------------------------------------------------------------------------------------
 // Reading and checking
 
+void require_model_weights(const fs::path& dir) {
+  if (fs::exists(dir / "model.safetensors") || fs::exists(dir / "model.safetensors.index.json")) return;
+  if (fs::exists(dir / "shards.json"))
+    fail(
+        "'{}' is a sharded training checkpoint (full_shard/hybrid): make a model folder of it with `oqvl convert "
+        "consolidate --checkpoint {} --out MODEL`",
+        dir.string(), dir.string());
+  fail("'{}' has no weights (neither model.safetensors nor model.safetensors.index.json)", dir.string());
+}
+
 VlmCheckpoint read_vlm_folder(const fs::path& dir) {
   if (!fs::exists(dir)) fail("model folder '{}' does not exist", dir.string());
   if (!fs::is_directory(dir)) fail("'{}' is not a folder (an oqvl model is a folder)", dir.string());
   if (!fs::exists(dir / "config.json"))
     fail("'{}' has no config.json (not an oqvl model folder; convert checkpoints with `oqvl convert`)",
          dir.string());
-  if (!fs::exists(dir / "model.safetensors") && !fs::exists(dir / "model.safetensors.index.json"))
-    fail("'{}' has no weights (neither model.safetensors nor model.safetensors.index.json)", dir.string());
+  require_model_weights(dir);
   VlmCheckpoint out;
   out.config = VlmConfig::from_file(dir / "config.json");
   out.tensors = load_safetensors(dir);

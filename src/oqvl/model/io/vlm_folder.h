@@ -60,6 +60,10 @@ struct SafetensorsWriteOptions {
 void write_safetensors_folder(const std::filesystem::path& dir, const StateDict& tensors,
                               const SafetensorsWriteOptions& options = {});
 
+// oqvl::Error unless `dir` holds weights (model.safetensors or its index); a sharded training
+// checkpoint gets the `oqvl convert consolidate` hint.
+void require_model_weights(const std::filesystem::path& dir);
+
 struct VlmWriteOptions {
   std::optional<std::filesystem::path> tokenizer_json;  // copied as tokenizer.json
   SafetensorsWriteOptions safetensors;

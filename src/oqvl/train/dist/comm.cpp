@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <functional>
 #include <map>
 
 #include "oqvl/core/error.h"
@@ -10,7 +12,10 @@
 
 #ifdef OQVL_HAVE_GLOO
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+
+#include "oqvl/train/dist/nccl_backend.h"
 #endif
 
 namespace oqvl::train {
@@ -24,12 +29,35 @@ class SingleComm : public Comm {
   void all_reduce_sum(std::vector<torch::Tensor>&) override {}
   void broadcast(torch::Tensor&, int) override {}
   void barrier() override {}
+  void reduce_scatter_sum(const torch::Tensor& input, torch::Tensor& output) override { output.copy_(input); }
+  void all_gather(const torch::Tensor& input, torch::Tensor& output) override { output.copy_(input); }
+  std::unique_ptr<Comm> subgroup(const std::vector<int>&, const std::string&) override {
+    return std::make_unique<SingleComm>();
+  }
 };
 
 #ifdef OQVL_HAVE_GLOO
-class GlooComm : public Comm {
+std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+
+// Opens a process group over a store (Gloo here, NCCL in comm_nccl.cpp).
+using BackendFactory = std::function<c10::intrusive_ptr<c10d::Backend>(const c10::intrusive_ptr<c10d::Store>&,
+                                                                       int rank, int world)>;
+
+std::shared_ptr<::gloo::transport::Device> gloo_device(const DistEnv& env) {
+  if (const char* ifname = std::getenv("GLOO_SOCKET_IFNAME"); ifname && *ifname)
+    return c10d::ProcessGroupGloo::createDeviceForInterface(ifname);
+  // One node: loopback, whatever the host name resolves to.
+  if (env.local_world >= env.world || env.master_addr == "localhost" || env.master_addr.starts_with("127."))
+    return c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1");
+  return c10d::ProcessGroupGloo::createDefaultDevice();
+}
+
+// Collectives over one c10d backend; tensors on another device than the backend's (the step
+// statistics are CPU doubles) travel through a copy.
+class C10dComm : public Comm {
  public:
-  GlooComm(const DistEnv& env, const CommOptions& o) : env_(env), options_(o) {
+  C10dComm(const DistEnv& env, const CommOptions& o, BackendFactory factory, torch::Device device)
+      : env_(env), options_(o), factory_(std::move(factory)), device_(device) {
     c10d::TCPStoreOptions so;
     so.port = static_cast<std::uint16_t>(env.master_port);
     so.isServer = env.rank == 0;
@@ -38,17 +66,34 @@ class GlooComm : public Comm {
     so.timeout = o.timeout;
     try {
       store_ = c10::make_intrusive<c10d::TCPStore>(env.master_addr, so);
-      auto po = c10d::ProcessGroupGloo::Options::create(o.timeout);
-      po->devices.push_back(make_device(env));
-      group_ = c10::make_intrusive<c10d::ProcessGroupGloo>(store_, env.rank, env.world, po);
+      group_ = factory_(store_, env_.rank, env_.world);
     } catch (const std::exception& e) {
       fail("rank {}: rendezvous with {} ranks at {}:{} failed: {}", env.rank, env.world, env.master_addr,
            env.master_port, first_line(e.what()));
     }
   }
 
-  int rank() const override { return env_.rank; }
-  int world() const override { return env_.world; }
+  // A subgroup: the members' own process group over the same store, its keys under `name`.
+  C10dComm(const C10dComm& parent, const std::vector<int>& ranks, const std::string& name)
+      : env_(parent.env_),
+        options_(parent.options_),
+        factory_(parent.factory_),
+        device_(parent.device_),
+        store_(parent.store_),
+        label_(name) {
+    const auto it = std::find(ranks.begin(), ranks.end(), parent.rank());
+    if (it == ranks.end()) fail("rank {}: not a member of group '{}'", env_.rank, name);
+    rank_ = static_cast<int>(it - ranks.begin());
+    world_ = static_cast<int>(ranks.size());
+    try {
+      group_ = factory_(c10::make_intrusive<c10d::PrefixStore>("group/" + name, store_), rank_, world_);
+    } catch (const std::exception& e) {
+      fail("rank {}: forming group '{}' failed: {}", env_.rank, name, first_line(e.what()));
+    }
+  }
+
+  int rank() const override { return rank_ >= 0 ? rank_ : env_.rank; }
+  int world() const override { return world_ >= 0 ? world_ : env_.world; }
 
   void all_reduce_sum(std::vector<torch::Tensor>& tensors) override {
     // Buckets per dtype: flatten, one all-reduce, copy back.
@@ -66,7 +111,7 @@ class GlooComm : public Comm {
           ++end;
         }
         std::vector<torch::Tensor> parts;
-        for (std::size_t k = start; k < end; ++k) parts.push_back(tensors[idx[k]].reshape({-1}));
+        for (std::size_t k = start; k < end; ++k) parts.push_back(tensors[idx[k]].reshape({-1}).to(device_));
         std::vector<torch::Tensor> flat{torch::cat(parts)};
         run("all-reduce", [&] { group_->allreduce(flat)->wait(options_.timeout); });
         std::int64_t offset = 0;
@@ -81,44 +126,63 @@ class GlooComm : public Comm {
   }
 
   void broadcast(torch::Tensor& tensor, int root) override {
-    std::vector<torch::Tensor> t{tensor};
+    std::vector<torch::Tensor> t{tensor.to(device_)};
     c10d::BroadcastOptions bo;
     bo.rootRank = root;
     run("broadcast", [&] { group_->broadcast(t, bo)->wait(options_.timeout); });
+    if (!t[0].is_same(tensor)) tensor.copy_(t[0]);
   }
 
   void barrier() override {
     // An all-reduce of one number: Gloo's barrier has no per-call timeout of its own.
-    std::vector<torch::Tensor> t{torch::zeros({1})};
+    std::vector<torch::Tensor> t{torch::zeros({1}, torch::TensorOptions().device(device_))};
     run("barrier", [&] { group_->allreduce(t)->wait(options_.timeout); });
   }
 
- private:
-  static std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
-
-  static std::shared_ptr<::gloo::transport::Device> make_device(const DistEnv& env) {
-    if (const char* ifname = std::getenv("GLOO_SOCKET_IFNAME"); ifname && *ifname)
-      return c10d::ProcessGroupGloo::createDeviceForInterface(ifname);
-    // One node: loopback, whatever the host name resolves to.
-    if (env.local_world >= env.world || env.master_addr == "localhost" || env.master_addr.starts_with("127."))
-      return c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1");
-    return c10d::ProcessGroupGloo::createDefaultDevice();
+  void reduce_scatter_sum(const torch::Tensor& input, torch::Tensor& output) override {
+    if (input.numel() != output.numel() * world())
+      fail("reduce-scatter: input has {} elements, expected {} x {}", input.numel(), world(), output.numel());
+    auto in = input.to(device_).contiguous();
+    auto out = output.device() == device_ && output.is_contiguous() ? output
+                                                                    : torch::empty_like(output, device_);
+    run("reduce-scatter", [&] { group_->_reduce_scatter_base(out, in)->wait(options_.timeout); });
+    if (!out.is_same(output)) output.copy_(out);
   }
 
+  void all_gather(const torch::Tensor& input, torch::Tensor& output) override {
+    if (output.numel() != input.numel() * world())
+      fail("all-gather: output has {} elements, expected {} x {}", output.numel(), world(), input.numel());
+    auto in = input.to(device_).contiguous();
+    auto out = output.device() == device_ && output.is_contiguous() ? output
+                                                                    : torch::empty_like(output, device_);
+    run("all-gather", [&] { group_->_allgather_base(out, in)->wait(options_.timeout); });
+    if (!out.is_same(output)) output.copy_(out);
+  }
+
+  std::unique_ptr<Comm> subgroup(const std::vector<int>& ranks, const std::string& name) override {
+    return std::make_unique<C10dComm>(*this, ranks, name);
+  }
+
+ private:
   template <typename F>
   void run(const char* what, F&& f) {
     try {
       f();
     } catch (const std::exception& e) {
-      fail("rank {}: {} failed (another rank exited, hung past the {} s timeout, or the network broke): {}",
-           env_.rank, what, options_.timeout.count() / 1000.0, first_line(e.what()));
+      fail("rank {}: {}{} failed (another rank exited, hung past the {} s timeout, or the network broke): {}",
+           env_.rank, what, label_.empty() ? "" : " in group " + label_, options_.timeout.count() / 1000.0,
+           first_line(e.what()));
     }
   }
 
   DistEnv env_;
   CommOptions options_;
+  BackendFactory factory_;
+  torch::Device device_;
   c10::intrusive_ptr<c10d::Store> store_;
-  c10::intrusive_ptr<c10d::ProcessGroupGloo> group_;
+  c10::intrusive_ptr<c10d::Backend> group_;
+  std::string label_;           // subgroups: their name (in errors)
+  int rank_ = -1, world_ = -1;  // subgroups: rank and size within the group
 };
 #endif
 
@@ -133,18 +197,41 @@ bool comm_available() {
 }
 
 std::unique_ptr<Comm> make_comm(const DistEnv& env, const CommOptions& options) {
-  if (!env.distributed()) return std::make_unique<SingleComm>();
-  if (options.backend != "gloo")
-    fail("dist.backend '{}' is not supported yet (gloo only: CPU tensors); NCCL is still to come",
-         options.backend);
+  // One process: no group, unless `oqvl launch` / torchrun started it (a real group of size 1, so
+  // a 1-rank job measures what the collectives cost; a 1-task Slurm or MPI job stays plain).
+  if (!env.distributed() && env.launcher != "torchrun") return std::make_unique<SingleComm>();
+  if (options.backend != "gloo" && options.backend != "nccl")
+    fail("dist.backend '{}' is not supported (gloo: CPU tensors, nccl: CUDA tensors)", options.backend);
 #ifdef OQVL_HAVE_GLOO
-  log::debug("rank {}: rendezvous at {}:{} ({} ranks, {})", env.rank, env.master_addr, env.master_port,
-             env.world, env.launcher);
-  return std::make_unique<GlooComm>(env, options);
+  log::debug("rank {}: rendezvous at {}:{} ({} ranks, {}, {})", env.rank, env.master_addr, env.master_port,
+             env.world, env.launcher, options.backend);
+  if (options.backend == "nccl") {
+    if (!nccl_available())
+      fail("dist.backend nccl: this oqvl build has no NCCL (it needs libtorch with CUDA and nccl.h from the "
+           "nvidia-nccl wheel; scripts/setup.sh installs both)");
+    const auto device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(options.device_index));
+    auto timeout = options.timeout;
+    return std::make_unique<C10dComm>(
+        env, options,
+        [timeout, device](const c10::intrusive_ptr<c10d::Store>& store, int rank, int world) {
+          return make_nccl_backend(store, rank, world, timeout, device.index());
+        },
+        device);
+  }
+  return std::make_unique<C10dComm>(
+      env, options,
+      [env, timeout = options.timeout](const c10::intrusive_ptr<c10d::Store>& store, int rank, int world) {
+        auto po = c10d::ProcessGroupGloo::Options::create(timeout);
+        po->devices.push_back(gloo_device(env));
+        return c10::intrusive_ptr<c10d::Backend>(
+            c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, world, po));
+      },
+      torch::Device(torch::kCPU));
 #else
-  fail("this oqvl build has no Gloo (install Debian's libgloo-dev and rebuild: scripts/setup.sh), so it runs "
-       "one process only; the environment says rank {} of {}",
-       env.rank, env.world);
+  fail(
+      "this oqvl build has no c10d process groups (install Debian's libgloo-dev and rebuild: scripts/setup.sh), so "
+      "it runs one process only; the environment says rank {} of {}",
+      env.rank, env.world);
 #endif
 }
 

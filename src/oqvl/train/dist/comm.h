@@ -1,7 +1,9 @@
 // Collectives for data-parallel training over libtorch's own c10d: a TCPStore rendezvous at
-// MASTER_ADDR:MASTER_PORT (rank 0 serves it) and a ProcessGroupGloo (CPU tensors). NCCL for GPUs
-// is not wired yet (oqvl::Error naming it). Built with Gloo when Debian's libgloo-dev headers were
-// found (CMake: OQVL_HAVE_GLOO); without them a world size above 1 is an error.
+// MASTER_ADDR:MASTER_PORT (rank 0 serves it) and a process group: ProcessGroupGloo (CPU tensors)
+// or ProcessGroupNCCL (CUDA tensors, device `device_index`; nccl_backend.h). Built when Debian's
+// libgloo-dev headers were found (CMake: OQVL_HAVE_GLOO), NCCL when libtorch has CUDA and the
+// nvidia-nccl wheel's nccl.h is there (OQVL_HAVE_NCCL); without them a world size above 1 is an
+// error. Tensors on another device than the group's (CPU statistics with NCCL) are copied.
 //
 // Every collective blocks until all ranks joined it or `timeout` passed; a rank that died or hung
 // turns into an oqvl::Error on the others ("rank R: all-reduce failed ..."), never a silent hang.
@@ -21,7 +23,8 @@
 namespace oqvl::train {
 
 struct CommOptions {
-  std::string backend = "gloo";                  // gloo (nccl: not yet)
+  std::string backend = "gloo";                  // gloo | nccl
+  int device_index = 0;                          // nccl: the CUDA device of this rank
   std::chrono::milliseconds timeout{300'000};    // per collective and for the rendezvous
   std::int64_t bucket_bytes = 25 * 1024 * 1024;  // all_reduce_sum packs tensors into buckets this big
 };
@@ -38,13 +41,24 @@ class Comm {
   virtual void broadcast(torch::Tensor& tensor, int root) = 0;
   // Returns when every rank called it.
   virtual void barrier() = 0;
+  // input [world * n] contiguous, the same on every rank in shape and dtype -> output [n]: the sum
+  // over the ranks of input's rank()-th slice (what FSDP's reduce-scatter of gradients does).
+  virtual void reduce_scatter_sum(const torch::Tensor& input, torch::Tensor& output) = 0;
+  // input [n] -> output [world * n]: every rank's input, in rank order.
+  virtual void all_gather(const torch::Tensor& input, torch::Tensor& output) = 0;
+  // A group of some of this group's ranks (this rank among them; `ranks` in rank order, the same
+  // list on every member), named `name` (unique per group, e.g. "node1"). Only members call it,
+  // all of them; their collectives then involve only the members. oqvl::Error on failure.
+  virtual std::unique_ptr<Comm> subgroup(const std::vector<int>& ranks, const std::string& name) = 0;
 };
 
-// world 1: a Comm whose collectives are no-ops (no store, no sockets). Otherwise the store and
-// process group; oqvl::Error when the rendezvous fails or times out, or this build has no Gloo.
+// One process not started by `oqvl launch` / torchrun: a Comm whose collectives are no-ops or
+// copies (no store, no sockets). Otherwise the store and process group, also for a launched
+// world of 1; oqvl::Error when the rendezvous fails or times out, or this build has no Gloo.
 std::unique_ptr<Comm> make_comm(const DistEnv& env, const CommOptions& options = {});
 
-// Whether this build can run world sizes above 1.
+// Whether this build can run world sizes above 1 (Gloo), and CUDA ranks (NCCL).
 bool comm_available();
+bool nccl_available();
 
 }  // namespace oqvl::train
