@@ -62,25 +62,8 @@ require_libtorch "$oqvl"
 require_python_modules safetensors
 python3 "$src/tools/vlm_reference.py" make-tiny "$tmp/model" 3 > /dev/null
 "$oqvl" -q data mix --source "mmc4=$tmp/p512/*.tar" --seed 3 --out "$tmp/manifest.json" > /dev/null
-cat > "$tmp/run.toml" << 'TOML'
-[run]
-device = "cpu"
-precision = "fp32"
-[model]
-path = "model"
-image_tokens = 16
-[data]
-manifest = "manifest.json"
-context = 512
-attention = "per_sample"
-[optim]
-lr = 1e-3
-warmup_steps = 1
-[batch]
-global = 2
-micro = 1
-max_steps = 3
-TOML
+tiny_run_config "$tmp" 512 'attention = "per_sample"'
+printf '[batch]\nglobal = 2\nmicro = 1\nmax_steps = 3\n' >> "$tmp/run.toml"
 (cd "$tmp" && "$oqvl" train --config run.toml --set run.out=run --quiet --threads 2)
 python3 - "$tmp" << 'PY'
 import json, math, sys

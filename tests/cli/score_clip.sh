@@ -45,15 +45,9 @@ with tarfile.open(out, "w") as tar:
 EOF2
 shards=("$tmp/demo/train/00000.tar" "$tmp/demo/train/00001.tar" "$tmp/odd.tar")
 
-set +e
-"$oqvl" -q score clip --model "$tmp/model" "${shards[@]}" --out "$tmp/s" --batch-size 7 --threads 2 \
-  --json > "$tmp/report.json" 2> "$tmp/err"; rc=$?
-set -e
-if [ "$rc" -ne 0 ] && grep -q "built without sentencepiece" "$tmp/err"; then
-  skip "oqvl built without SentencePiece (Debian libsentencepiece-dev)"
-fi
-cat "$tmp/err" >&2
-test "$rc" -eq 0
+run_or_skip "built without sentencepiece" "oqvl built without SentencePiece (Debian libsentencepiece-dev)" \
+  "$oqvl" -q score clip --model "$tmp/model" "${shards[@]}" --out "$tmp/s" --batch-size 7 --threads 2 \
+  --json > "$tmp/report.json"
 python3 - "$tmp" <<'EOF2'
 import csv, io, json, sys, tarfile
 import torch
@@ -135,15 +129,9 @@ set -e
 test "$rc" -eq 2 && grep -q "nonexistent" "$tmp/err"
 # Parquet tables (--format parquet): pyarrow reads the same rows as the CSV tables, and the
 # filter reads them back (a folder of per-shard tables) with the same result.
-set +e
-"$oqvl" -q score clip --model "$tmp/model" "$tmp/demo/train/00000.tar" "$tmp/demo/train/00001.tar" "$tmp/odd.tar" \
-  --out "$tmp/pq" --batch-size 7 --threads 2 --format parquet > /dev/null 2> "$tmp/err"; rc=$?
-set -e
-if [ "$rc" -ne 0 ] && grep -q "built without Apache Arrow" "$tmp/err"; then
-  skip "the Parquet part: oqvl was built without Apache Arrow (the CSV checks above passed)"
-fi
-cat "$tmp/err" >&2
-test "$rc" -eq 0
+run_or_skip "built without Apache Arrow" "the Parquet part: oqvl was built without Apache Arrow (the CSV checks above passed)" \
+  "$oqvl" -q score clip --model "$tmp/model" "${shards[@]}" --out "$tmp/pq" --batch-size 7 --threads 2 \
+  --format parquet > /dev/null
 python3 - "$tmp" <<'EOF2'
 import csv, os, sys
 import numpy as np
