@@ -1,4 +1,5 @@
-// `oqvl data pack`: multimodal sequence packing of image-caption shards (docs/recipe.md §3).
+// `oqvl data pack`: multimodal sequence packing of image-caption shards, or with --interleaved of
+// interleaved documents (MMC4/OBELICS), docs/recipe.md §3.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -20,7 +21,7 @@ void print_pack_summary(const data::PackRunResult& r) {
   fmt::print("sequences: {}  tokens: {}  context: {}  fill: {:.4f}  samples/sequence: {:.1f}\n",
              s.sequences, s.tokens, s.context, s.fill(),
              s.sequences ? static_cast<double>(s.packed_samples) / s.sequences : 0.0);
-  fmt::print("truncated captions: {}\n", s.truncated);
+  fmt::print("images: {}  truncated: {}\n", s.images, s.truncated);
   for (const auto& [reason, n] : s.dropped) fmt::print("dropped ({}): {}\n", reason, n);
   std::uint64_t peak = 1;
   for (auto c : s.fill_histogram) peak = std::max(peak, c);
@@ -59,6 +60,9 @@ void register_data_pack(CLI::App& data) {
       ->capture_default_str();
   cmd->add_flag("--decode-check", args->options.decode_check,
                 "Decode every image fully and drop undecodable ones (default: header check)");
+  cmd->add_flag("--interleaved", args->options.interleaved,
+                "Inputs are interleaved documents (MMC4/OBELICS: json texts + image_info/images with base64 "
+                "images): the reference's rules, several images per sample (docs/formats.md)");
   cmd->add_flag("--skip-bad", args->options.skip_bad_shards,
                 "Count the rest of a corrupt shard as dropped instead of stopping");
   cmd->callback([args] {

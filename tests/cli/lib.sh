@@ -8,7 +8,9 @@
 #   require_python_modules M...  skips unless python3 imports every module M
 #   require_skimage_data         skips unless scikit-image's sample photos are found; sets
 #                                OQVL_SKIMAGE_DATA to their folder
-#   packed_demo / tiny_packed_run  the training tests' data and run config (below)
+#   run_or_skip PATTERN REASON CMD...  runs CMD; if it fails saying PATTERN (stderr), skips with
+#                                REASON; any other failure fails the test (stderr shown)
+#   packed_demo / tiny_packed_run / tiny_run_config  the training tests' data and run config (below)
 _oqvl_cli_lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$_oqvl_cli_lib_dir/../../scripts/python_env.sh"
 
@@ -39,6 +41,20 @@ require_skimage_data() {
   export OQVL_SKIMAGE_DATA
 }
 
+run_or_skip() {
+  local pattern=$1 reason=$2 err rc=0
+  shift 2
+  err=$(mktemp)
+  "$@" 2> "$err" || rc=$?
+  if [ "$rc" -ne 0 ] && grep -q -- "$pattern" "$err"; then
+    rm -f "$err"
+    skip "$reason"
+  fi
+  cat "$err" >&2
+  rm -f "$err"
+  return "$rc"
+}
+
 # packed_demo OQVL WORK SAMPLES SHARD_SIZE CONTEXT SEED: Fashion-MNIST demo shards of SAMPLES train
 # photos in WORK/demo, packed at CONTEXT positions (16 tokens per image) into WORK/packed, and a
 # seeded manifest WORK/manifest.json -- the packed pre-training data of the training tests.
@@ -64,9 +80,18 @@ tiny_packed_run() {
   shift 5
   python3 "$repo/tools/vlm_reference.py" make-tiny "$work/model" "$seed" >/dev/null
   packed_demo "$oqvl" "$work" "$samples" 100 128 "$seed"
+  tiny_run_config "$work" 128 "$@"
+}
+
+# tiny_run_config WORK CONTEXT [DATA_LINE...]: WORK/run.toml with the training tests' shared [run]
+# [model] [data] [optim] sections for the model WORK/model and the manifest WORK/manifest.json
+# (fp32 CPU, 16 image tokens, lr 1e-3, 2 warmup steps; DATA_LINEs are added to [data]).
+tiny_run_config() {
+  local work=$1 context=$2
+  shift 2
   {
     printf '[run]\ndevice = "cpu"\nprecision = "fp32"\n[model]\npath = "model"\nimage_tokens = 16\n'
-    printf '[data]\nmanifest = "manifest.json"\ncontext = 128\n'
+    printf '[data]\nmanifest = "manifest.json"\ncontext = %s\n' "$context"
     local line
     for line in "$@"; do printf '%s\n' "$line"; done
     printf '[optim]\nlr = 1e-3\nwarmup_steps = 2\n'

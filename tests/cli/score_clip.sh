@@ -3,7 +3,8 @@
 # weights and spiece.model), demo shards plus a shard with an undecodable image and samples
 # without caption/image; scores equal HF SiglipModel's sigmoid(logits) per pair (abs <= 1e-4),
 # unscored samples are counted, a rerun resumes, and `oqvl data filter` keeps exactly the samples
-# Python puts above a threshold. Skips (exit 77) without libtorch, where Python lacks
+# Python puts above a threshold; with --format parquet pyarrow reads the same rows and the filter
+# keeps the same samples (that part skips where oqvl was built without Apache Arrow). Skips (exit 77) without libtorch, where Python lacks
 # sentencepiece, or where oqvl was built without SentencePiece.
 # Usage: score_clip.sh <oqvl-binary> <source-dir>
 set -euo pipefail
@@ -11,7 +12,7 @@ oqvl=$1
 src=$2
 source "$(dirname "$0")/lib.sh"
 require_libtorch "$oqvl"
-require_python_modules sentencepiece google.protobuf transformers
+require_python_modules sentencepiece google.protobuf transformers pyarrow numpy
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -44,15 +45,9 @@ with tarfile.open(out, "w") as tar:
 EOF2
 shards=("$tmp/demo/train/00000.tar" "$tmp/demo/train/00001.tar" "$tmp/odd.tar")
 
-set +e
-"$oqvl" -q score clip --model "$tmp/model" "${shards[@]}" --out "$tmp/s" --batch-size 7 --threads 2 \
-  --json > "$tmp/report.json" 2> "$tmp/err"; rc=$?
-set -e
-if [ "$rc" -ne 0 ] && grep -q "built without sentencepiece" "$tmp/err"; then
-  skip "oqvl built without SentencePiece (Debian libsentencepiece-dev)"
-fi
-cat "$tmp/err" >&2
-test "$rc" -eq 0
+run_or_skip "built without sentencepiece" "oqvl built without SentencePiece (Debian libsentencepiece-dev)" \
+  "$oqvl" -q score clip --model "$tmp/model" "${shards[@]}" --out "$tmp/s" --batch-size 7 --threads 2 \
+  --json > "$tmp/report.json"
 python3 - "$tmp" <<'EOF2'
 import csv, io, json, sys, tarfile
 import torch
@@ -132,4 +127,33 @@ set +e
 "$oqvl" -q score clip --model "$tmp/nonexistent" "${shards[@]}" --out "$tmp/x" 2> "$tmp/err"; rc=$?
 set -e
 test "$rc" -eq 2 && grep -q "nonexistent" "$tmp/err"
+# Parquet tables (--format parquet): pyarrow reads the same rows as the CSV tables, and the
+# filter reads them back (a folder of per-shard tables) with the same result.
+run_or_skip "built without Apache Arrow" "the Parquet part: oqvl was built without Apache Arrow (the CSV checks above passed)" \
+  "$oqvl" -q score clip --model "$tmp/model" "${shards[@]}" --out "$tmp/pq" --batch-size 7 --threads 2 \
+  --format parquet > /dev/null
+python3 - "$tmp" <<'EOF2'
+import csv, os, sys
+import numpy as np
+import pyarrow.parquet as pq
+tmp = sys.argv[1]
+for name in ("00000", "00001", "odd"):
+    t = pq.read_table(f"{tmp}/pq/{name}.clip.parquet")
+    assert t.schema.names == ["uid", "key", "clip_score"], t.schema
+    assert str(t.schema.field("clip_score").type) == "double" and str(t.schema.field("uid").type) == "string", t.schema
+    got = t.to_pylist()
+    want = list(csv.DictReader(open(f"{tmp}/s/{name}.clip.csv")))
+    assert [r["key"] for r in got] == [r["key"] for r in want], name
+    assert [r["uid"] or None for r in want] == [r["uid"] for r in got], name
+    # The CSV has the float's 9 significant digits: the same float32.
+    assert all(np.float32(g["clip_score"]) == np.float32(float(w["clip_score"])) for g, w in zip(got, want)), name
+print("ok: Parquet score tables equal the CSV ones (pyarrow)")
+EOF2
+mkdir "$tmp/pq_demo"
+cp "$tmp/pq/00000.clip.parquet" "$tmp/pq/00001.clip.parquet" "$tmp/pq_demo/"
+"$oqvl" -q data filter "$tmp/demo/train/00000.tar" "$tmp/demo/train/00001.tar" --out "$tmp/fp" \
+  --scores "$tmp/pq_demo:key=uid" --keep "clip_score >= $threshold" --json > "$tmp/fp.json"
+kept=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["kept"])' "$tmp/fp.json")
+echo "filter on the Parquet tables kept $kept, Python expects $want"
+test "$kept" -eq "$want"
 echo "score_clip: ok"

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # `oqvl score mlm` vs a Hugging Face reference of MLM-Filter's Qwen scoring (docs/recipe.md §1.4) on a tiny
 # random model with the real Qwen2 vocabulary: identical generated text and parsed scores for all
-# four metrics; the table is accepted by `oqvl data filter`; a rerun skips the finished shard.
+# four metrics; the table is accepted by `oqvl data filter`; a rerun skips the finished shard;
+# --format parquet writes the same rows (read by pyarrow) and the filter reads it back (that part
+# skips where oqvl was built without Apache Arrow).
 # Usage: score_mlm.sh OQVL_BINARY REPO_ROOT
 set -euo pipefail
 oqvl=$1 repo=$2
 source "$(dirname "$0")/lib.sh"
 require_libtorch "$oqvl"
-require_python_modules transformers safetensors PIL
+require_python_modules transformers safetensors PIL pyarrow
 require_skimage_data
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -113,3 +115,22 @@ before=$(md5sum "$table")
 "$oqvl" -q score mlm --model "$work/model" "$work/shard-000.tar" --out "$work/scores" --metric all --threads 2
 [ "$(md5sum "$table")" = "$before" ] || { echo "rerun rewrote the table"; exit 1; }
 grep -q '"shards_skipped_existing": 1' "$work"/scores/*.summary.json || { echo "rerun did not skip"; exit 1; }
+# Parquet: the same rows as the JSONL table (pyarrow), and the same filter result.
+run_or_skip "built without Apache Arrow" "the Parquet part: oqvl was built without Apache Arrow (the JSONL checks above passed)" \
+  "$oqvl" -q score mlm --model "$work/model" "$work/shard-000.tar" --out "$work/pq" --metric all \
+  --batch-size 4 --threads 2 --format parquet
+python3 - "$work" <<'PY'
+import json, sys
+import pyarrow.parquet as pq
+work = sys.argv[1]
+t = pq.read_table(f"{work}/pq/shard-000.mlm.parquet")
+want = [json.loads(l) for l in open(f"{work}/scores/shard-000.mlm.jsonl", encoding="utf-8")]
+assert t.schema.names[:2] == ["uid", "key"] and set(t.schema.names) == set(want[0]), t.schema.names
+assert str(t.schema.field("semantic_understanding").type) == "int64", t.schema
+assert t.to_pylist() == want, (t.to_pylist(), want)
+print(f"score_mlm: Parquet table equals the JSONL one ({len(want)} rows, {len(t.schema)} columns)")
+PY
+"$oqvl" -q data filter "$work/shard-000.tar" --out "$work/kept_pq" --scores "$work/pq/shard-000.mlm.parquet" \
+  --keep 'semantic_understanding >= 85' --json > "$work/report_pq.json"
+python3 -c 'import json,sys; a=json.load(open(sys.argv[1]))["kept"]; b=int(open(sys.argv[2]).read()); assert a==b,(a,b); print("score_mlm: filter on Parquet kept", a)' \
+  "$work/report_pq.json" "$work/expected_kept"

@@ -30,6 +30,10 @@ void register_score_clip(CLI::App& score) {
       ->capture_default_str();
   cmd->add_option("--column", args->options.column, "Score column name in the tables")
       ->capture_default_str();
+  cmd->add_option("--format", args->options.format,
+                  "Score tables as csv (OUT/<shard>.clip.csv) or parquet (OUT/<shard>.clip.parquet)")
+      ->check(CLI::IsMember({"csv", "parquet"}))
+      ->capture_default_str();
   cmd->add_option("--batch-size", args->options.batch_size, "Pairs per forward pass")
       ->capture_default_str();
   cmd->add_option("--device", args->options.device, "auto | cpu | cuda | cuda:N")->capture_default_str();

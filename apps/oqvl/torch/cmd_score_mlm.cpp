@@ -51,6 +51,10 @@ void register_score_mlm(CLI::App& score) {
                   "semantic_understanding (the paper's), image_text_matching, object_detail_fulfillment, "
                   "caption_text_quality, a comma list, or all")
       ->capture_default_str();
+  cmd->add_option("--format", o->score.format,
+                  "score tables as jsonl (OUT/<shard>.mlm.jsonl) or parquet (OUT/<shard>.mlm.parquet)")
+      ->check(CLI::IsMember({"jsonl", "parquet"}))
+      ->capture_default_str();
   cmd->add_option("--batch-size", o->score.batch_size, "pairs per forward")->capture_default_str();
   cmd->add_option("--max-new-tokens", o->score.max_new_tokens,
                   "generated tokens per score (the reference: 2)")

@@ -178,8 +178,24 @@ TEST(PackedReader, BadSequencesAreErrorsNamingShardAndKey) {
     throw std::runtime_error("no ids");
   };
   std::vector<Case> cases = {
-      {"newer version", [](Sample&, nlohmann::json& j) { j["version"] = 2; },
-       "format version 2 is not one this oqvl reads (1)"},
+      {"newer version", [](Sample&, nlohmann::json& j) { j["version"] = 3; },
+       "format version 3 is not one this oqvl reads (1 or 2)"},
+      {"version 2 without images", [](Sample&, nlohmann::json& j) { j["version"] = 2; },
+       "json 'images' is missing"},
+      {"version 2, images one short",
+       [](Sample&, nlohmann::json& j) {
+         j["version"] = 2;
+         j["images"] = std::vector<int>(j["lengths"].size() - 1, 1);
+       },
+       "images (one each per sample)"},
+      {"version 2, a sample said to have 2 images",
+       [](Sample&, nlohmann::json& j) {
+         j["version"] = 2;
+         std::vector<int> images(j["lengths"].size(), 1);
+         images[0] = 2;
+         j["images"] = images;
+       },
+       "with 2 images of 144 tokens"},
       {"version not a number", [](Sample&, nlohmann::json& j) { j["version"] = "1"; },
        "format version \"1\""},
       {"no lengths", [](Sample&, nlohmann::json& j) { j.erase("lengths"); }, "json 'lengths' is missing"},

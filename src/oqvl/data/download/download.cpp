@@ -46,40 +46,6 @@ std::string error_kind(const std::string& error) {
   return error;
 }
 
-// JSON rows as typed Parquet columns: a column of integers (and nulls) is int64, of numbers
-// double, anything else strings (non-string values as their JSON text).
-std::vector<ParquetColumn> json_columns(const std::vector<nlohmann::json>& rows,
-                                        const std::vector<std::string>& names) {
-  std::vector<ParquetColumn> out;
-  for (const auto& name : names) {
-    ParquetColumn c;
-    c.name = name;
-    bool ints = true, numbers = true;
-    for (const auto& r : rows) {
-      const auto& v = r[name];
-      if (v.is_null()) continue;
-      ints = ints && v.is_number_integer();
-      numbers = numbers && v.is_number();
-    }
-    c.type = ints      ? ParquetColumn::Type::kInt64
-             : numbers ? ParquetColumn::Type::kDouble
-                       : ParquetColumn::Type::kString;
-    for (const auto& r : rows) {
-      const auto& v = r[name];
-      c.valid.push_back(v.is_null() ? 0 : 1);
-      if (c.type == ParquetColumn::Type::kInt64) {
-        c.ints.push_back(v.is_null() ? 0 : v.get<std::int64_t>());
-      } else if (c.type == ParquetColumn::Type::kDouble) {
-        c.doubles.push_back(v.is_null() ? 0.0 : v.get<double>());
-      } else {
-        c.strings.push_back(v.is_null() ? "" : v.is_string() ? v.get<std::string>() : v.dump());
-      }
-    }
-    out.push_back(std::move(c));
-  }
-  return out;
-}
-
 struct RowResult {
   std::string status;  // success | failed_to_download | failed_to_resize
   std::string error;
@@ -336,7 +302,7 @@ class Downloader {
           "key",   "url",    "caption",        "status",          "error_message",
           "width", "height", "original_width", "original_height", "sha256"};
       names.insert(names.end(), o_.input.extra_cols.begin(), o_.input.extra_cols.end());
-      write_parquet(shard_path(st.index, ".parquet"), json_columns(metas, names));
+      write_parquet(shard_path(st.index, ".parquet"), parquet_columns_from_json(metas, names));
     }
     auto end = std::chrono::system_clock::now();
     nlohmann::json stats;

@@ -1,6 +1,7 @@
 #include "oqvl/data/io/parquet_table.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 
 #include "oqvl/core/error.h"
@@ -40,15 +41,70 @@ std::string ParquetColumn::text(std::size_t i) const {
   return json(i).dump();
 }
 
+std::vector<ParquetColumn> parquet_columns_from_json(const std::vector<nlohmann::json>& rows,
+                                                     const std::vector<std::string>& names,
+                                                     const std::vector<ParquetColumn::Type>& types) {
+  if (!types.empty() && types.size() != names.size())
+    fail("parquet_columns_from_json: {} types for {} columns", types.size(), names.size());
+  static const nlohmann::json kNull;
+  auto value = [](const nlohmann::json& row, const std::string& name) -> const nlohmann::json& {
+    auto it = row.find(name);
+    return it == row.end() ? kNull : *it;
+  };
+  std::vector<ParquetColumn> out;
+  for (std::size_t n = 0; n < names.size(); ++n) {
+    const std::string& name = names[n];
+    ParquetColumn c;
+    c.name = name;
+    bool ints = true, numbers = true;
+    for (const auto& r : rows) {
+      const auto& v = value(r, name);
+      if (v.is_null()) continue;
+      ints = ints && v.is_number_integer();
+      numbers = numbers && v.is_number();
+    }
+    c.type = ints      ? ParquetColumn::Type::kInt64
+             : numbers ? ParquetColumn::Type::kDouble
+                       : ParquetColumn::Type::kString;
+    if (!types.empty()) {
+      const bool fits = types[n] == ParquetColumn::Type::kInt64    ? ints
+                        : types[n] == ParquetColumn::Type::kDouble ? numbers
+                                                                   : true;
+      if (!fits)
+        fail("column '{}': a value is not {}", name,
+             types[n] == ParquetColumn::Type::kInt64 ? "an integer" : "a number");
+      c.type = types[n];
+    }
+    for (const auto& r : rows) {
+      const auto& v = value(r, name);
+      c.valid.push_back(v.is_null() ? 0 : 1);
+      if (c.type == ParquetColumn::Type::kInt64) {
+        c.ints.push_back(v.is_null() ? 0 : v.get<std::int64_t>());
+      } else if (c.type == ParquetColumn::Type::kDouble) {
+        c.doubles.push_back(v.is_null() ? 0.0 : v.get<double>());
+      } else {
+        c.strings.push_back(v.is_null() ? "" : v.is_string() ? v.get<std::string>() : v.dump());
+      }
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
 #ifndef OQVL_HAVE_ARROW
 
 bool parquet_available() { return false; }
 
-namespace {
-[[noreturn]] void no_arrow(const fs::path& path) {
+void require_parquet(const std::string& what) {
   fail("{}: this oqvl was built without Apache Arrow, so it cannot read or write Parquet (install "
        "pyarrow into the project's Python, scripts/setup.sh does, and rebuild)",
-       path.string());
+       what);
+}
+
+namespace {
+[[noreturn]] void no_arrow(const fs::path& path) {
+  require_parquet(path.string());
+  std::abort();  // not reached: require_parquet throws in a build without Arrow
 }
 }  // namespace
 
@@ -148,6 +204,7 @@ void append_chunk(ParquetColumn& c, const std::shared_ptr<arrow::Array>& chunk) 
 }  // namespace
 
 bool parquet_available() { return true; }
+void require_parquet(const std::string&) {}
 
 std::vector<ParquetColumn> read_parquet(const fs::path& path, const std::vector<std::string>& columns) {
   if (!fs::is_regular_file(path)) fail("Parquet file {} not found", path.string());

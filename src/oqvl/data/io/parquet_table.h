@@ -38,6 +38,19 @@ struct ParquetColumn {
 };
 
 bool parquet_available();
+// Throws oqvl::Error "<what>: this oqvl was built without Apache Arrow ..." unless
+// parquet_available(): for commands that check before doing work whose output is Parquet.
+void require_parquet(const std::string& what);
+
+// JSON rows (objects) as typed columns, one per name. Without `types`: a column whose values are
+// all integers (or null) is kInt64, all numbers kDouble, anything else kString (non-string values
+// as their JSON text). With `types` (one per name) the columns have those types, whatever the
+// values (so an empty or all-null table keeps its schema); a value that does not fit the type
+// (a string in a kInt64 column) throws oqvl::Error naming the column. A name a row lacks, or maps
+// to null, is a null. Pure: needs no Arrow.
+std::vector<ParquetColumn> parquet_columns_from_json(const std::vector<nlohmann::json>& rows,
+                                                     const std::vector<std::string>& names,
+                                                     const std::vector<ParquetColumn::Type>& types = {});
 
 // Reads the columns named in `columns` (all when empty), in that order. Throws oqvl::Error naming
 // the file for a missing file, a file that is not Parquet, or a named column it lacks.

@@ -13,6 +13,7 @@
 #include "oqvl/core/progress.h"
 #include "oqvl/core/thread_pool.h"
 #include "oqvl/data/pack/first_fit.h"
+#include "oqvl/data/pack/interleaved.h"
 #include "oqvl/data/pack/pack_outputs.h"
 #include "oqvl/data/image/image.h"
 #include "oqvl/data/image/image_encode.h"
@@ -147,13 +148,22 @@ Sample packed_sequence_sample(const std::string& key, const std::vector<const Pa
   meta["image_placeholder_id"] = kPackedImagePlaceholder;
   meta["pad_id"] = kPadId;
   meta["truncated"] = truncated;
-  meta["version"] = kPackedFormatVersion;
+  const int version = pack_format_version(options);
+  if (version == kPackedMultiImageFormatVersion) {
+    std::vector<std::uint32_t> counts;
+    for (const PackItem* item : items) counts.push_back(static_cast<std::uint32_t>(item->images.size()));
+    meta["images"] = counts;
+  }
+  meta["version"] = version;
   Sample sample;
   sample.key = key;
   sample.add("json", meta.dump());
   sample.add("ids.u32", std::move(ids));
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    sample.add(fmt::format("{}.{}", i, items[i]->image_ext), items[i]->image);
+  // Images numbered over the whole sequence, in placeholder order.
+  std::size_t n = 0;
+  for (const PackItem* item : items) {
+    for (const PackedImage& image : item->images)
+      sample.add(fmt::format("{}.{}", n++, image.ext), image.bytes);
   }
   return sample;
 }
@@ -172,17 +182,63 @@ std::vector<Sample> pack_window(const std::string& stem, const std::vector<PackI
       members.push_back(&items[i]);
       sum += items[i].length;
       stats.truncated += items[i].truncated ? 1 : 0;
+      stats.images += items[i].images.size();
     }
     out.push_back(packed_sequence_sample(fmt::format("{}_{:06d}", stem, b), members, options));
     stats.sequences += 1;
     stats.packed_samples += members.size();
-    stats.images += members.size();
     stats.tokens += sum;
     int bucket = static_cast<int>(static_cast<double>(sum) / options.context * kFillBuckets);
     stats.fill_histogram[std::clamp(bucket, 0, kFillBuckets - 1)] += 1;
   }
   stats.context = options.context;
   return out;
+}
+
+int pack_format_version(const PackOptions& options) {
+  return options.interleaved ? kPackedMultiImageFormatVersion : kPackedFormatVersion;
+}
+
+std::optional<PackedImage> store_pack_image(std::string bytes, std::string ext, const PackOptions& options,
+                                            std::string& dropped) {
+  ImageInfo info;
+  Image pixels;
+  bool decode = options.decode_check || options.store == PackImageStore::kResized;
+  try {
+    if (decode) {
+      pixels = decode_image(as_bytes(bytes));
+      info.width = pixels.width;
+      info.height = pixels.height;
+    } else {
+      info = probe_image(as_bytes(bytes));
+    }
+  } catch (const Error&) {
+    dropped = "undecodable image";
+    return std::nullopt;
+  }
+  // The reference drops images with a side of 1 px.
+  if (info.width == 1 || info.height == 1) {
+    dropped = "image side of 1 px";
+    return std::nullopt;
+  }
+  if (options.store == PackImageStore::kResized) {
+    int side = options.resized_side;
+    // The paper's packer: LANCZOS to side x side when the short side is larger; the trainer
+    // then resizes with bicubic to side x side, done here for the smaller ones.
+    if (std::min(pixels.width, pixels.height) > side) {
+      pixels = resize(pixels, side, side, ResampleFilter::kLanczos);
+    } else if (pixels.width != side || pixels.height != side) {
+      pixels = resize(pixels, side, side, ResampleFilter::kBicubic);
+    }
+    return PackedImage{"jpg", encode_jpeg(pixels.rgb, side, side, 3, options.jpeg_quality)};
+  }
+  if (ext.empty()) {
+    // Embedded images (base64 in interleaved json) have no extension: name the format.
+    const ImageFormat format = info.format != ImageFormat::kUnknown ? info.format
+                                                                    : sniff_image_format(as_bytes(bytes));
+    ext = format == ImageFormat::kJpeg ? "jpg" : std::string(format_name(format));
+  }
+  return PackedImage{std::move(ext), std::move(bytes)};
 }
 
 namespace {
@@ -195,6 +251,12 @@ struct Prepared {
 
 Prepared prepare_sample(Sample& sample, const Tokenizer& tokenizer, const PackOptions& options) {
   Prepared out;
+  if (options.interleaved) {
+    InterleavedResult r = make_interleaved_item(sample, tokenizer, options);
+    out.item = std::move(r.item);
+    out.dropped = std::move(r.dropped);
+    return out;
+  }
   Field* image = const_cast<Field*>(sample.find(kImageExtensions));
   const Field* caption = sample.find(kTextExtensions);
   if (image == nullptr) {
@@ -205,42 +267,10 @@ Prepared prepare_sample(Sample& sample, const Tokenizer& tokenizer, const PackOp
     out.dropped = "no caption";
     return out;
   }
-  ImageInfo info;
-  Image pixels;
-  bool decode = options.decode_check || options.store == PackImageStore::kResized;
-  try {
-    if (decode) {
-      pixels = decode_image(as_bytes(image->bytes));
-      info.width = pixels.width;
-      info.height = pixels.height;
-    } else {
-      info = probe_image(as_bytes(image->bytes));
-    }
-  } catch (const Error&) {
-    out.dropped = "undecodable image";
-    return out;
-  }
-  // The reference drops images with a side of 1 px.
-  if (info.width == 1 || info.height == 1) {
-    out.dropped = "image side of 1 px";
-    return out;
-  }
+  auto stored = store_pack_image(std::move(image->bytes), image->ext, options, out.dropped);
+  if (!stored) return out;
   PackItem item = make_pack_item(tokenizer, sample.key, caption->bytes, options);
-  if (options.store == PackImageStore::kResized) {
-    int side = options.resized_side;
-    // The paper's packer: LANCZOS to side x side when the short side is larger; the trainer
-    // then resizes with bicubic to side x side, done here for the smaller ones.
-    if (std::min(pixels.width, pixels.height) > side) {
-      pixels = resize(pixels, side, side, ResampleFilter::kLanczos);
-    } else if (pixels.width != side || pixels.height != side) {
-      pixels = resize(pixels, side, side, ResampleFilter::kBicubic);
-    }
-    item.image = encode_jpeg(pixels.rgb, side, side, 3, options.jpeg_quality);
-    item.image_ext = "jpg";
-  } else {
-    item.image = std::move(image->bytes);
-    item.image_ext = image->ext;
-  }
+  item.images.push_back(std::move(*stored));
   out.item = std::move(item);
   return out;
 }

@@ -1,6 +1,7 @@
 // Multimodal sequence packing (docs/recipe.md §3, paper Algorithm 1): every image-caption sample
-// becomes `<s> IMG \n caption <|im_end|>`, and the samples of a window of input shards are
-// packed into sequences of `context` multimodal positions by first-fit-decreasing.
+// becomes `<s> IMG \n caption <|im_end|>` (or, with `interleaved`, every interleaved document
+// becomes one sample with several images: interleaved.h), and the samples of a window of input
+// shards are packed into sequences of `context` multimodal positions by first-fit-decreasing.
 //
 // Differences from the Python reference, on purpose (docs/formats.md "Packed shards"):
 // - the image placeholder is kPackedImagePlaceholder = uint32(-200): the reference's -200 in the
@@ -15,12 +16,14 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "oqvl/core/bad_input.h"
 #include "oqvl/data/io/sample.h"
 #include "oqvl/data/io/shard_job.h"
+#include "oqvl/data/pack/packed_reader.h"
 #include "oqvl/data/text/special_tokens.h"
 #include "oqvl/data/text/tokenizer.h"
 
@@ -29,9 +32,11 @@ namespace oqvl::data {
 // kImagePlaceholderId (-200) as the uint32 the packed ids file stores (0xFFFFFF38).
 inline constexpr std::uint32_t kPackedImagePlaceholder = static_cast<std::uint32_t>(kImagePlaceholderId);
 
-// The `version` in each packed sequence's json (packed_reader.h reads it); raise it when the
-// layout of a packed sample changes.
+// The `version` in each packed sequence's json (packed_reader.h reads both); raise it when the
+// layout of a packed sample changes. Version 1: one image per sample (caption packs, whose bytes
+// stay as they were); version 2 adds `images`, each sample's number of images (interleaved packs).
 inline constexpr int kPackedFormatVersion = 1;
+inline constexpr int kPackedMultiImageFormatVersion = 2;
 
 enum class PackImageStore { kOriginal, kResized };
 
@@ -44,6 +49,7 @@ struct PackOptions {
   int jpeg_quality = 95;
   bool decode_check = false;     // fully decode every image (drop undecodable ones)
   bool skip_bad_shards = false;  // count a corrupt shard's rest instead of failing
+  bool interleaved = false;      // inputs are interleaved documents (interleaved.h), version 2 out
   int threads = 0;
   ShardJob job;
   // Identifies the tokenizer (the CLI: file_fingerprint of tokenizer.json), so a rerun with
@@ -51,16 +57,25 @@ struct PackOptions {
   std::string tokenizer_fingerprint;
 };
 
-// One sample ready to pack: its text ids (one placeholder for the image) and its length.
+// One sample ready to pack: its text ids (one placeholder per image) and its length.
 struct PackItem {
   std::string key;
   std::vector<std::uint32_t> ids;
-  std::uint32_t length = 0;  // ids.size() + image_tokens - 1
+  std::uint32_t length = 0;  // ids.size() + images.size() * (image_tokens - 1)
   bool truncated = false;
-  std::uint32_t shard = 0;  // index of its input shard within the window
-  std::string image_ext;    // extension of the stored image ("jpg", "png", ...)
-  std::string image;        // image bytes as stored
+  std::uint32_t shard = 0;          // index of its input shard within the window
+  std::vector<PackedImage> images;  // as stored, in placeholder order (one for a caption)
 };
+
+// The packed format version `options` write (kPackedMultiImageFormatVersion when interleaved).
+int pack_format_version(const PackOptions& options);
+
+// An input image as the packed shard stores it (--store: the original bytes, or resized), or
+// nullopt with `dropped` set to why it cannot be packed ("undecodable image", "image side of
+// 1 px": the reference drops those). `ext` is the input's extension, or "" to name the format
+// from the bytes.
+std::optional<PackedImage> store_pack_image(std::string bytes, std::string ext, const PackOptions& options,
+                                            std::string& dropped);
 
 // The text ids of one caption sample: [<s>, IMG, tok("\n" + caption)..., <|im_end|>], with the
 // reference's quirks (caption "<image>" -> "<image-placeholder>"; <|im_end|> appended only when

@@ -39,6 +39,7 @@ std::string fingerprint_differences(const nlohmann::json& before, const nlohmann
       {"resized_side", "resized image side"},
       {"jpeg_quality", "resized JPEG quality"},
       {"decode_check", "--decode-check"},
+      {"interleaved", "--interleaved"},
       {"tokenizer", "--tokenizer (file content)"}};
   std::map<std::string, std::pair<std::string, std::string>> values;
   if (before.is_object()) {
@@ -129,7 +130,9 @@ std::vector<std::string> pack_output_stems(const std::vector<std::string>& shard
 
 nlohmann::json pack_fingerprint(const PackOptions& o) {
   nlohmann::json j;
-  j["format_version"] = kPackedFormatVersion;
+  j["format_version"] = pack_format_version(o);
+  // Only when set: folders packed before the flag existed keep their fingerprint.
+  if (o.interleaved) j["interleaved"] = true;
   j["context"] = o.context;
   j["image_tokens"] = o.image_tokens;
   j["window"] = o.window;

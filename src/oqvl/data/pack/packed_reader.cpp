@@ -94,15 +94,17 @@ PackedSequence parse_packed_sequence(Sample&& sample) {
 
   // Before anything else: a newer layout may have other keys, so say "version" rather than
   // complaining about one of them.
+  seq.version = kPackedFormatVersion;
   if (j.contains("version")) {
     const auto& v = j["version"];
-    if (!v.is_number_integer() || v.get<std::int64_t>() != kPackedFormatVersion) {
-      fail("packed sequence {}: format version {} is not one this oqvl reads ({}): pack the data "
+    if (!v.is_number_integer() || (v.get<std::int64_t>() != kPackedFormatVersion &&
+                                   v.get<std::int64_t>() != kPackedMultiImageFormatVersion)) {
+      fail("packed sequence {}: format version {} is not one this oqvl reads ({} or {}): pack the data "
            "again with this oqvl, or read it with the oqvl that packed it",
-           where, v.dump(), kPackedFormatVersion);
+           where, v.dump(), kPackedFormatVersion, kPackedMultiImageFormatVersion);
     }
+    seq.version = static_cast<int>(v.get<std::int64_t>());
   }
-  seq.version = kPackedFormatVersion;
 
   seq.keys = meta.string_list("keys");
   seq.shards = meta.u32_list("shards");
@@ -118,10 +120,13 @@ PackedSequence parse_packed_sequence(Sample&& sample) {
 
   const std::size_t n = seq.lengths.size();
   if (n == 0) fail("packed sequence {}: no samples", where);
-  if (seq.keys.size() != n || seq.shards.size() != n || seq.text_lengths.size() != n) {
-    fail("packed sequence {}: {} lengths but {} keys, {} shards, {} text_lengths (one each per "
+  seq.sample_images = seq.version == kPackedMultiImageFormatVersion ? meta.u32_list("images")
+                                                                    : std::vector<std::uint32_t>(n, 1);
+  if (seq.keys.size() != n || seq.shards.size() != n || seq.text_lengths.size() != n ||
+      seq.sample_images.size() != n) {
+    fail("packed sequence {}: {} lengths but {} keys, {} shards, {} text_lengths, {} images (one each per "
          "sample)",
-         where, n, seq.keys.size(), seq.shards.size(), seq.text_lengths.size());
+         where, n, seq.keys.size(), seq.shards.size(), seq.text_lengths.size(), seq.sample_images.size());
   }
   if (seq.image_tokens == 0) fail("packed sequence {}: image_tokens is 0", where);
 
@@ -134,11 +139,13 @@ PackedSequence parse_packed_sequence(Sample&& sample) {
     seq.offsets[i] = total;
     text_total += seq.text_lengths[i];
     total += seq.lengths[i];
-    if (std::uint64_t{seq.text_lengths[i]} + seq.image_tokens - 1 != seq.lengths[i]) {
-      fail("packed sequence {}: sample {} ('{}') has length {}, but its {} ids with one image of "
+    const std::uint64_t want = std::uint64_t{seq.text_lengths[i]} +
+                               std::uint64_t{seq.sample_images[i]} * (seq.image_tokens - 1);
+    if (want != seq.lengths[i]) {
+      fail("packed sequence {}: sample {} ('{}') has length {}, but its {} ids with {} image{} of "
            "{} tokens make {}",
-           where, i, seq.keys[i], seq.lengths[i], seq.text_lengths[i], seq.image_tokens,
-           std::uint64_t{seq.text_lengths[i]} + seq.image_tokens - 1);
+           where, i, seq.keys[i], seq.lengths[i], seq.text_lengths[i], seq.sample_images[i],
+           seq.sample_images[i] == 1 ? "" : "s", seq.image_tokens, want);
     }
   }
   if (total != seq.length)
@@ -160,35 +167,39 @@ PackedSequence parse_packed_sequence(Sample&& sample) {
   static_assert(std::endian::native == std::endian::little, "ids.u32 is little-endian");
   seq.ids.resize(text_total);
   std::memcpy(seq.ids.data(), id_bytes.data(), id_bytes.size());
+  std::size_t total_images = 0;
   for (std::size_t i = 0; i < n; ++i) {
     auto ids = seq.sample_ids(i);
-    auto placeholders = std::count(ids.begin(), ids.end(), seq.image_placeholder_id);
-    if (placeholders != 1) {
-      fail("packed sequence {}: sample {} ('{}') has {} image placeholders, expected 1", where, i,
-           seq.keys[i], placeholders);
+    auto placeholders = static_cast<std::size_t>(
+        std::count(ids.begin(), ids.end(), seq.image_placeholder_id));
+    if (placeholders != seq.sample_images[i]) {
+      fail("packed sequence {}: sample {} ('{}') has {} image placeholders, expected {}", where, i,
+           seq.keys[i], placeholders, seq.sample_images[i]);
     }
+    total_images += placeholders;
   }
 
-  // Images "{i}.{ext}", one per sample, in sample order.
-  seq.images.resize(n);
-  std::vector<bool> seen(n, false);
+  // Images "{i}.{ext}", one per placeholder, in placeholder order.
+  const std::size_t n_images = total_images;
+  seq.images.resize(n_images);
+  std::vector<bool> seen(n_images, false);
   std::size_t images = 0;
   for (Field& f : sample.fields) {
     auto image = image_field(f.ext);
     if (!image) continue;
     auto [index, ext] = *image;
-    if (index >= n) {
-      fail("packed sequence {}: image member '{}' but only {} samples (placeholders)", where, f.ext, n);
+    if (index >= n_images) {
+      fail("packed sequence {}: image member '{}' but only {} image placeholders", where, f.ext, n_images);
     }
     if (seen[index]) fail("packed sequence {}: two images numbered {}", where, index);
     seen[index] = true;
     seq.images[index] = PackedImage{std::move(ext), std::move(f.bytes)};
     ++images;
   }
-  if (images != n) {
+  if (images != n_images) {
     std::size_t missing = static_cast<std::size_t>(std::find(seen.begin(), seen.end(), false) - seen.begin());
-    fail("packed sequence {}: {} image placeholders but {} images (none numbered {})", where, n, images,
-         missing);
+    fail("packed sequence {}: {} image placeholders but {} images (none numbered {})", where, n_images,
+         images, missing);
   }
   return seq;
 }

@@ -4,11 +4,13 @@
 //
 // Checked (any failure is an oqvl::Error naming shard, byte offset and sequence key):
 // - the json parses and has every key with the right type; its `version` is one this reader
-//   knows (absent = 1: shards packed before the key was written have the same layout);
-// - keys, shards, lengths and text_lengths have one entry per sample, at least one sample;
-// - ids.u32 holds sum(text_lengths) ids; each sample's ids hold exactly one image placeholder,
-//   and there are as many `{i}.{ext}` images, numbered 0..n-1;
-// - lengths[j] = text_lengths[j] + image_tokens - 1, length = sum(lengths) <= context;
+//   knows: 1 (absent = 1: shards packed before the key was written have the same layout), one
+//   image per sample; 2 (interleaved documents), `images` gives each sample's number of images;
+// - keys, shards, lengths, text_lengths (and images) have one entry per sample, at least one;
+// - ids.u32 holds sum(text_lengths) ids; sample j's ids hold exactly images[j] image
+//   placeholders (1 in version 1), and there are as many `{i}.{ext}` images as placeholders in
+//   all, numbered 0..n-1 in placeholder order;
+// - lengths[j] = text_lengths[j] + images[j] * (image_tokens - 1), length = sum(lengths) <= context;
 // - truncated indices name samples.
 #pragma once
 
@@ -48,11 +50,13 @@ struct PackedSequence {
   std::uint32_t image_tokens = 0;           // visual positions one placeholder becomes
   std::uint32_t image_placeholder_id = 0;
   std::uint32_t pad_id = 0;
-  std::vector<std::uint32_t> truncated;  // samples whose caption was cut
-  std::vector<PackedImage> images;       // image j belongs to sample j
+  std::vector<std::uint32_t> truncated;      // samples whose text was cut
+  std::vector<std::uint32_t> sample_images;  // images of each sample (all 1 in version 1)
+  std::vector<PackedImage> images;           // all images, in placeholder order
 
   std::size_t samples() const { return lengths.size(); }
-  // Sample j's ids: [<s>, placeholder, caption..., <|im_end|>].
+  // Sample j's ids: [<s>, placeholder, caption..., <|im_end|>] (a caption), or an interleaved
+  // document's ids with sample_images[j] placeholders.
   std::span<const std::uint32_t> sample_ids(std::size_t j) const {
     return std::span<const std::uint32_t>(ids).subspan(text_offsets.at(j), text_lengths.at(j));
   }

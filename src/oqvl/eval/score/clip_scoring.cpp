@@ -13,6 +13,7 @@
 #include "oqvl/core/progress.h"
 #include "oqvl/core/thread_pool.h"
 #include "oqvl/data/image/image_preprocess.h"
+#include "oqvl/data/io/parquet_table.h"
 #include "oqvl/data/text/sentencepiece_tokenizer.h"
 #include "oqvl/data/io/tar_reader.h"
 #include "oqvl/data/curate/uid_list.h"
@@ -53,6 +54,33 @@ std::string uid_cell(const data::Sample& sample) {
   return uid ? data::format_uid_hex(*uid) : "";
 }
 
+struct ScoreRow {
+  std::string uid, key;  // uid "" = the sample has none
+  float score = 0;
+};
+
+// A shard's table: CSV with 9 significant digits (a float's round trip), or Parquet with the
+// score as a double and a missing uid as null.
+void write_table(const fs::path& path, const std::vector<ScoreRow>& rows, const ClipScoreOptions& o) {
+  if (o.format == "parquet") {
+    std::vector<nlohmann::json> json_rows;
+    json_rows.reserve(rows.size());
+    for (const auto& r : rows) {
+      json_rows.push_back({{"uid", r.uid.empty() ? nlohmann::json() : nlohmann::json(r.uid)},
+                           {"key", r.key},
+                           {o.column, static_cast<double>(r.score)}});
+    }
+    using Type = data::ParquetColumn::Type;
+    // Types fixed (an empty table or one without uids keeps its schema).
+    data::write_parquet(path, data::parquet_columns_from_json(json_rows, {"uid", "key", o.column},
+                                                              {Type::kString, Type::kString, Type::kDouble}));
+    return;
+  }
+  std::string csv = "uid,key," + o.column + "\n";
+  for (const auto& r : rows) csv += fmt::format("{},{},{:.9g}\n", csv_cell(r.uid), csv_cell(r.key), r.score);
+  write_file_atomic(path, csv);
+}
+
 struct Pending {  // one sample of the batch being assembled
   std::string uid, key, caption;
   const data::Field* image = nullptr;
@@ -88,7 +116,7 @@ struct Scorer {
   }
 
   // Decodes, tokenizes and scores `batch`; appends rows for the samples that could be scored.
-  void score(std::vector<Pending>& batch, std::string& csv, ClipScoreReport& report) {
+  void score(std::vector<Pending>& batch, std::vector<ScoreRow>& rows, ClipScoreReport& report) {
     const auto n = batch.size();
     const auto max_len = tokenizer->options().max_length;
     const std::size_t image_size = data::preprocessed_size(pre);
@@ -135,7 +163,7 @@ struct Scorer {
     const float* s = scores.data_ptr<float>();
     for (std::size_t k = 0; k < good.size(); ++k) {
       const Pending& p = batch[static_cast<std::size_t>(good[k])];
-      csv += fmt::format("{},{},{:.9g}\n", csv_cell(p.uid), csv_cell(p.key), s[k]);
+      rows.push_back(ScoreRow{p.uid, p.key, s[k]});
       ++report.scored;
       if (p.uid.empty()) ++report.without_uid;
     }
@@ -172,7 +200,7 @@ fs::path clip_score_report_path(const ClipScoreOptions& options) {
 fs::path clip_score_table_path(const ClipScoreOptions& options, const std::string& shard) {
   std::string stem = fs::path(shard).filename().string();
   if (stem.ends_with(".tar")) stem.resize(stem.size() - 4);
-  return options.out / (stem + ".clip.csv");
+  return options.out / (stem + ".clip." + options.format);
 }
 
 ClipScoreReport run_clip_scoring(const std::vector<std::string>& shards, const ClipScoreOptions& o) {
@@ -182,6 +210,8 @@ ClipScoreReport run_clip_scoring(const std::vector<std::string>& shards, const C
       o.column.find_first_of(",\"\r\n") != std::string::npos) {
     fail("--column '{}' must be a plain name other than uid and key", o.column);
   }
+  if (o.format != "csv" && o.format != "parquet") fail("--format '{}' must be csv or parquet", o.format);
+  if (o.format == "parquet") data::require_parquet("--format parquet");
   ClipScoreReport report;
   report.job = data::job_tag(o.job);
   report.device = o.device;
@@ -212,11 +242,11 @@ ClipScoreReport run_clip_scoring(const std::vector<std::string>& shards, const C
     reader_options.skipped = &skipped;
     Progress progress("score clip", todo.size(), "shards");
     for (const auto& shard : todo) {
-      std::string csv = "uid,key," + o.column + "\n";
+      std::vector<ScoreRow> rows;
       data::TarReader reader(shard, reader_options);
       std::vector<Pending> batch;
       auto flush = [&] {
-        scorer.score(batch, csv, report);
+        scorer.score(batch, rows, report);
         batch.clear();
       };
       while (auto sample = reader.next()) {
@@ -243,7 +273,7 @@ ClipScoreReport run_clip_scoring(const std::vector<std::string>& shards, const C
       }
       if (!batch.empty()) flush();
       const fs::path table = clip_score_table_path(o, shard);
-      write_file_atomic(table, csv);
+      write_table(table, rows, o);
       report.tables.push_back(table.filename().string());
       progress.add();
     }

@@ -1,6 +1,6 @@
-// `oqvl score clip`: image-text scores of WebDataset samples with a SigLIP model, one CSV score
-// table per input shard (OUT/<shard stem>.clip.csv: uid, key, <column>) that `oqvl data filter
-// --scores FILE:key=uid` reads. Tables are written atomically and an existing one is not redone,
+// `oqvl score clip`: image-text scores of WebDataset samples with a SigLIP model, one score table
+// per input shard (OUT/<shard stem>.clip.csv, or .clip.parquet with format "parquet": uid, key,
+// <column>) that `oqvl data filter --scores FILE:key=uid` reads. Tables are written atomically and an existing one is not redone,
 // so a stopped run resumes shard by shard. No torch types here: the CLI includes this header
 // without libtorch's.
 #pragma once
@@ -21,6 +21,7 @@ struct ClipScoreOptions {
   std::filesystem::path out;       // tables and the summary go here
   std::string metric = "sigmoid";  // sigmoid | cosine
   std::string column = "clip_score";
+  std::string format = "csv";  // csv | parquet (needs a build with Apache Arrow)
   int batch_size = 32;
   int threads = 0;              // decode threads and libtorch threads (0 = all cores)
   std::string device = "auto";  // auto | cpu | cuda | cuda:N (model/device.h)
@@ -48,7 +49,7 @@ struct ClipScoreReport {
 
 // OUT/score-clip-<job tag>.summary.json (data::job_summary_path).
 std::filesystem::path clip_score_report_path(const ClipScoreOptions& options);
-// OUT/<stem>.clip.csv for an input shard ("a/b/00012.tar" -> "00012.clip.csv").
+// OUT/<stem>.clip.<format> for an input shard ("a/b/00012.tar" -> "00012.clip.csv").
 std::filesystem::path clip_score_table_path(const ClipScoreOptions& options, const std::string& shard);
 
 // Scores this job's shards; writes the tables and the summary JSON; returns the summary.

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <optional>
 
 #include "oqvl/core/bad_input.h"
 #include "oqvl/core/error.h"
@@ -10,6 +11,7 @@
 #include "oqvl/core/log.h"
 #include "oqvl/core/progress.h"
 #include "oqvl/data/curate/uid_list.h"
+#include "oqvl/data/io/parquet_table.h"
 #include "oqvl/data/io/sample.h"
 #include "oqvl/data/io/tar_reader.h"
 #include "oqvl/model/generate.h"
@@ -62,9 +64,33 @@ std::vector<MlmMetric> parse_mlm_metrics(std::string_view spec) {
   return metrics;
 }
 
-fs::path mlm_score_table_path(const fs::path& out, const std::string& shard) {
-  return out / (fs::path(shard).stem().string() + ".mlm.jsonl");
+fs::path mlm_score_table_path(const fs::path& out, const std::string& shard, const std::string& format) {
+  return out / (fs::path(shard).stem().string() + ".mlm." + format);
 }
+
+namespace {
+
+// The rows as Parquet: uid (when any row has one), key, then each metric's score and output.
+void write_parquet_table(const fs::path& path, const std::vector<nlohmann::json>& rows,
+                         const std::vector<MlmMetric>& metrics) {
+  std::vector<std::string> names;
+  bool any_uid = false;
+  for (const auto& r : rows) any_uid = any_uid || r.contains("uid");
+  if (any_uid) names.emplace_back("uid");
+  names.emplace_back("key");
+  for (auto m : metrics) {
+    names.emplace_back(mlm_metric_name(m));
+    names.push_back(std::string(mlm_metric_name(m)) + "_output");
+  }
+  // Types fixed by the column, not the values: a shard whose scores are all null keeps int64.
+  std::vector<data::ParquetColumn::Type> types(names.size(), data::ParquetColumn::Type::kString);
+  for (std::size_t c = any_uid ? 2 : 1; c < names.size(); c += 2)
+    types[c] = data::ParquetColumn::Type::kInt64;
+  const auto columns = data::parquet_columns_from_json(rows, names, types);
+  data::write_parquet(path, columns);
+}
+
+}  // namespace
 
 MlmScoreReport run_mlm_scoring(const std::vector<std::string>& shards, model::OpenQwen2VL& vlm,
                                const data::Tokenizer& tokenizer, const MlmScoreOptions& o) {
@@ -72,6 +98,8 @@ MlmScoreReport run_mlm_scoring(const std::vector<std::string>& shards, model::Op
   if (o.max_new_tokens <= 0) fail("--max-new-tokens must be > 0");
   if (o.metrics.empty()) fail("no MLM-Filter metric to score");
   if (o.out.empty()) fail("--out is required");
+  if (o.format != "jsonl" && o.format != "parquet") fail("--format '{}' must be jsonl or parquet", o.format);
+  if (o.format == "parquet") data::require_parquet("--format parquet");
   ensure_writable_dir(o.out);
   const auto& cfg = vlm->config();
   const std::int64_t image_tokens = o.image_tokens > 0 ? o.image_tokens : cfg.image_tokens;
@@ -97,13 +125,16 @@ MlmScoreReport run_mlm_scoring(const std::vector<std::string>& shards, model::Op
   Progress progress("score mlm", shards.size(), "shards");
   torch::InferenceMode inference;
   for (const auto& shard : shards) {
-    const fs::path table = mlm_score_table_path(o.out, shard);
+    const fs::path table = mlm_score_table_path(o.out, shard, o.format);
     if (fs::exists(table)) {
       ++report.shards_skipped_existing;
       progress.add(1);
       continue;
     }
-    AtomicFile out(table);
+    const bool parquet = o.format == "parquet";
+    std::optional<AtomicFile> out;  // jsonl: rows stream out; parquet: collected, written at the end
+    if (!parquet) out.emplace(table);
+    std::vector<nlohmann::json> table_rows;
     data::TarReaderOptions ro;
     if (o.skip_bad) {
       ro.on_bad = OnBadInput::kSkip;
@@ -139,7 +170,13 @@ MlmScoreReport run_mlm_scoring(const std::vector<std::string>& shards, model::Op
           if (!score) ++report.outputs_not_integer;
         }
       }
-      for (const auto& r : rows) out.write(r.dump() + "\n");
+      for (auto& r : rows) {
+        if (parquet) {
+          table_rows.push_back(std::move(r));
+        } else {
+          out->write(r.dump() + "\n");
+        }
+      }
       report.pairs_scored += batch.size();
       batch.clear();
     };
@@ -170,7 +207,11 @@ MlmScoreReport run_mlm_scoring(const std::vector<std::string>& shards, model::Op
       if (static_cast<int>(batch.size()) == o.batch_size) flush();
     }
     flush();
-    out.commit();
+    if (parquet) {
+      write_parquet_table(table, table_rows, o.metrics);
+    } else {
+      out->commit();
+    }
     report.tables.push_back(table.filename().string());
     ++report.shards_scored;
     progress.add(1);

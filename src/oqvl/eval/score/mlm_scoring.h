@@ -1,8 +1,9 @@
 // MLM-Filter scoring of WebDataset shards (docs/recipe.md §1.4) with an oqvl vision-language model (the
 // released MLM-Filter scorer after `oqvl convert llava`): one score table per input shard,
-// OUT/<shard stem>.mlm.jsonl, that `oqvl data filter --scores` reads. A row per image-caption
-// pair: {"uid" (data::sample_uid, when the sample has one), "key", "<metric>": integer or null,
-// "<metric>_output": the raw text}. Tables are written atomically and an existing one is not
+// OUT/<shard stem>.mlm.jsonl (or .mlm.parquet with format "parquet"), that `oqvl data filter
+// --scores` reads. A row per image-caption pair: {"uid" (data::sample_uid, when the sample has
+// one), "key", "<metric>": integer or null, "<metric>_output": the raw text}; as Parquet the same
+// columns (uid only when some row has one, null where a row has none; scores int64 with nulls). Tables are written atomically and an existing one is not
 // redone, so a stopped run resumes shard by shard. Single-threaded over shards; libtorch's own
 // threads do the math.
 //
@@ -36,6 +37,7 @@ struct MlmScoreOptions {
   std::size_t max_len = 2040;       // prompt tokens kept before the whitespace token
   std::int64_t image_tokens = 0;    // visual tokens per image; 0 = the model's config
   std::int64_t limit = 0;           // pairs per shard, 0 = all (trial runs)
+  std::string format = "jsonl";     // jsonl | parquet (needs a build with Apache Arrow)
   bool skip_bad = false;            // count corrupt shard parts instead of stopping
   data::ShardJob job;
   std::string model_name;  // recorded in the summary
@@ -61,8 +63,9 @@ struct MlmScoreReport {
 // "semantic_understanding", a comma list of metric names, or "all". oqvl::Error naming the bad part.
 std::vector<MlmMetric> parse_mlm_metrics(std::string_view spec);
 
-// OUT/<stem>.mlm.jsonl for an input shard ("a/b/00012.tar" -> "00012.mlm.jsonl").
-std::filesystem::path mlm_score_table_path(const std::filesystem::path& out, const std::string& shard);
+// OUT/<stem>.mlm.<format> for an input shard ("a/b/00012.tar" -> "00012.mlm.jsonl").
+std::filesystem::path mlm_score_table_path(const std::filesystem::path& out, const std::string& shard,
+                                           const std::string& format = "jsonl");
 
 // Scores this job's shards with `vlm` (on whatever device and dtype it is) and writes the tables
 // and the job summary (data::job_summary_path(out, "score-mlm", job)). oqvl::Error on bad options,
