@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Data-parallel speed-up on CPU: the same training config (bench/run_train_bench.sh's model and
 # rows: 56 px images, 256-wide 4+4 layers, the real 151,936 vocabulary, 8 rows of 512 positions
-# per step) as 1 process with T threads and as `oqvl launch --nproc 2` with T/2 threads each, one
-# after the other. Prints the median step time of each (steps after the first two), the speed-up,
-# and the share of the 2-rank step spent in the gradient all-reduce (metrics.jsonl "comm").
+# per step) as 1 process with T threads and as `oqvl launch --nproc 2` with T/2 threads each for
+# every dist.strategy (ddp, zero2, full_shard), one after the other. Prints the median step time
+# of each (steps after the first two), the speed-up over 1 process, the share of the step spent in
+# collectives (metrics.jsonl "comm") and rank 0's peak resident memory.
 # Usage (repo root, after building): bash bench/run_ddp_bench.sh [build-dir] [threads] [steps]
 set -euo pipefail
 source "$(dirname "$0")/../scripts/python_env.sh"
@@ -36,17 +37,23 @@ max_steps = $STEPS
 TOML
 half=$(( THREADS / 2 > 0 ? THREADS / 2 : 1 ))
 "$oqvl" train --config run.toml --set run.out=one --quiet --threads "$THREADS"
-"$oqvl" launch --nproc 2 -- oqvl train --config run.toml --set run.out=two --quiet --threads "$half"
+for s in ddp zero2 full_shard; do
+  "$oqvl" launch --nproc 2 -- oqvl train --config run.toml --set run.out=$s --set dist.strategy=$s --quiet \
+    --threads "$half"
+done
 python3 - "$THREADS" "$half" <<'PY'
 import json, statistics, sys
 def steps(run):
     rows = [json.loads(l) for l in open(f"{run}/metrics.jsonl")]
     el = [r["elapsed_s"] for r in rows]
     return [b - a for a, b in zip([0.0] + el[:-1], el)][2:], rows
-one, _ = steps("one")
-two, rows = steps("two")
-comm = statistics.median(r.get("comm", 0.0) for r in rows[2:])
-m1, m2 = statistics.median(one), statistics.median(two)
-print(f"ddp on CPU: 1 process x {sys.argv[1]} threads {m1 * 1000:.0f} ms/step, 2 ranks x {sys.argv[2]} thread(s) "
-      f"{m2 * 1000:.0f} ms/step -> speed-up x{m1 / m2:.2f}; all-reduce share of the 2-rank step {100 * comm:.1f}%")
+one, rows1 = steps("one")
+m1 = statistics.median(one)
+print(f"CPU, 1 process x {sys.argv[1]} threads: {m1 * 1000:.0f} ms/step, peak RSS {rows1[-1]['peak_mem_gib']:.2f} GiB")
+for s in ("ddp", "zero2", "full_shard"):
+    two, rows = steps(s)
+    comm = statistics.median(r.get("comm", 0.0) for r in rows[2:])
+    m2 = statistics.median(two)
+    print(f"{s}: 2 ranks x {sys.argv[2]} thread(s) {m2 * 1000:.0f} ms/step -> speed-up x{m1 / m2:.2f}; "
+          f"collectives {100 * comm:.1f}% of the step; rank 0 peak RSS {rows[-1]['peak_mem_gib']:.2f} GiB")
 PY

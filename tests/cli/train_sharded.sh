@@ -5,8 +5,9 @@
 # within 1e-6 relative, as for ddp (train_ddp.sh). Sharded checkpoints: shards.json + per-rank
 # files; a full_shard run stopped after 5 steps resumes at 2 ranks bit for bit, at 1 process (ddp)
 # within 1e-6, and a 1-process checkpoint resumes as zero2 at 2 ranks; `oqvl convert consolidate`
-# makes a model folder that `oqvl convert check` accepts; a killed full_shard rank makes the
-# launcher fail naming it. Usage: train_sharded.sh OQVL REPO
+# makes a model folder that `oqvl convert check` accepts; a sharded save killed before its
+# completion marker leaves no checkpoint that looks complete and the rerun resumes bit for bit; a
+# killed full_shard rank makes the launcher fail naming it. Usage: train_sharded.sh OQVL REPO
 set -uo pipefail
 oqvl=$1 repo=$2
 source "$(dirname "$0")/lib.sh"
@@ -89,6 +90,15 @@ train --set run.out=one_stop --stop-after 5 > one_stop.log 2>&1 || { bad "one st
 launch2 --set run.out=one_stop --set dist.strategy=zero2 --resume > one_z2.log 2>&1 ||
   { bad "1 process -> zero2 2 ranks"; cat one_z2.log; }
 "$oqvl" -q convert consolidate --checkpoint fs_stop --out fs_stop.model > /dev/null 2>&1 || bad "consolidate fs_stop"
+# A sharded save killed (SIGKILL on rank 0) after every shard was written but before the
+# completion marker: no step-10 checkpoint, and --resume continues from step 5 as if unbroken.
+OQVL_FAULT_KILL_IN_SAVE=10 launch2 --set run.out=fs_kill --set dist.strategy=full_shard > fs_kill.log 2>&1 &&
+  bad "kill in save: exit 0"
+if [[ -d fs_kill/checkpoints/step-00000005 && ! -e fs_kill/checkpoints/step-00000010 ]]; then
+  launch2 --set run.out=fs_kill --set dist.strategy=full_shard --resume > fs_kill_r.log 2>&1 ||
+    { bad "resume after kill in save"; cat fs_kill_r.log; }
+  "$oqvl" -q convert consolidate --checkpoint fs_kill --out fs_kill.model > /dev/null 2>&1 || bad "consolidate fs_kill"
+else bad "kill in save left $(ls fs_kill/checkpoints | tr '\n' ' ')"; fi
 
 if python3 - > agree.txt 2>&1 <<'PY'
 import json, os, sys
@@ -119,13 +129,14 @@ def wrel(a, b, what):
 one = losses("one")
 if one[-1] >= one[0]: errors.append(f"loss did not fall: {one[0]} -> {one[-1]}")
 report = []
-for run in ("z1", "zero2", "full_shard", "hybrid", "fs_stop", "fs_to1", "one_stop"):
+for run in ("z1", "zero2", "full_shard", "hybrid", "fs_stop", "fs_to1", "one_stop", "fs_kill"):
     l = losses(run)
     if len(l) != 10: errors.append(f"{run}: {len(l)} steps"); continue
     lr, wr = rel(one, l), wrel(weights("one"), weights(run), run)
     if lr > 1e-6 or wr > 1e-6: errors.append(f"{run} vs one process: loss {lr:.2e} weights {wr:.2e}")
     report.append(f"{run} {lr:.1e}/{wr:.1e}")
 if losses("fs_stop") != losses("full_shard"): errors.append("full_shard 2 -> 2 resume is not bit-exact")
+if losses("fs_kill") != losses("full_shard"): errors.append("resume after a kill in save is not bit-exact")
 a, b = weights("full_shard"), weights("fs_stop")
 if any(not (a[k] == b[k]).all() for k in a): errors.append("full_shard 2 -> 2 resume weights differ")
 print("; ".join(errors) if errors else "loss/weights rel vs one process: " + ", ".join(report) +

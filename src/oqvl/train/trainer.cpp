@@ -14,6 +14,7 @@
 #include "oqvl/core/files.h"
 #include "oqvl/core/log.h"
 #include "oqvl/core/log_prefix.h"
+#include "oqvl/core/memory.h"
 #include "oqvl/model/device.h"
 #include "oqvl/train/loss.h"
 #include "oqvl/train/metrics.h"
@@ -439,7 +440,9 @@ std::vector<StepResult> Trainer::run() {
            {"data_wait", wait},
            {"comm", comm},
            {"elapsed_s", state_.elapsed_s},
-           {"peak_mem_gib", device_.is_cpu() ? 0.0 : model::peak_device_bytes(device_) / 1073741824.0},
+           // CPU runs: the process's peak resident memory (each rank's own in a distributed run).
+           {"peak_mem_gib",
+            (device_.is_cpu() ? peak_rss_bytes() : model::peak_device_bytes(device_)) / 1073741824.0},
            {"epoch", state_.data.epoch + 0.0}});
       if (!options_.quiet)
         log::info(
