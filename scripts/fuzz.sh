@@ -75,7 +75,7 @@ replay_binary() {
     echo "fuzz: $name: finding kept in $dir/fuzz-findings/$name" >&2
     return 1
   }
-  grep -E '^#[0-9]+ +(DONE|INITED)' "$work/fuzz.log" | tail -1
+  grep -E '^#[0-9]+[[:space:]]+DONE' "$work/fuzz.log" | tail -1 || true
 }
 
 step=${1:-}
@@ -114,7 +114,8 @@ case "$step" in
     [ -d "tests/fuzz/corpus/$name" ] && dirs+=("tests/fuzz/corpus/$name")
     set +e
     "$bin" "${limits[@]}" $(flags_for "$name") -max_total_time="$seconds" -artifact_prefix="$findings/" \
-      "$@" "$corpus" "${dirs[@]}" 2>&1 | tee "$dir/fuzz-$name.log" | grep -E '^(#[0-9]+ +(INITED|DONE|pulse)|==|SUMMARY|stat::)' 
+      "$@" "$corpus" "${dirs[@]}" 2>&1 | tee "$dir/fuzz-$name.log" |
+      grep -E '^(#[0-9]+[[:space:]]+(INITED|DONE|pulse)|==|SUMMARY|stat::)'
     rc=${PIPESTATUS[0]}
     rm -rf "$work"
     exit "$rc"
