@@ -24,13 +24,16 @@ done
 # matplotlib-data ship the real photos used by the image goldens and benchmarks; python3-venv
 # makes the .venv; clang-format checks changed C++ files (scripts/check_format.sh); chromium
 # renders `oqvl plot`'s report headless in tests/cli/plot.sh (skipped without it); libgloo-dev
-# gives the gloo headers that libtorch's ProcessGroupGloo header needs (multi-process training).
+# gives the gloo headers that libtorch's ProcessGroupGloo header needs (multi-process training);
+# clang + libclang-rt-14-dev (libFuzzer, ASan/UBSan runtimes) build the fuzz harnesses
+# (scripts/fuzz.sh, docs/untrusted-input.md).
 apt_pkgs=(
   build-essential cmake ninja-build ccache pkg-config git clang-format python3-venv
   libjpeg62-turbo-dev libpng-dev libwebp-dev libcurl4-openssl-dev libssl-dev libpcre2-dev libxxhash-dev libzstd-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev libtomlplusplus-dev libsimdjson-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsentencepiece-dev libtbb-dev libopenblas-dev
   dataset-fashion-mnist python3-skimage python-matplotlib-data chromium libgloo-dev
+  clang libclang-rt-14-dev
 )
 missing=()
 for p in "${apt_pkgs[@]}"; do

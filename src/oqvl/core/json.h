@@ -14,8 +14,18 @@
 
 namespace oqvl {
 
-// Parses a whole JSON file. Errors name `what` ("model config", "run config") and the path:
-// missing file, unreadable, invalid JSON (with the parser's position).
+// Untrusted JSON nested deeper than this is refused. nlohmann parses any depth and frees values
+// without recursion, but copying or printing a value recurses once per level: a line of 200,000
+// '[' overflowed the stack (tests/fuzz/corpus/url_list/regress-deep-json). Real files nest a
+// handful of levels.
+inline constexpr int kMaxJsonDepth = 1000;
+
+// Whether the arrays and objects in `text` nest at most `max_depth` deep (brackets inside strings
+// do not count). A linear scan, no parse: call it before parsing text that will be copied.
+bool json_depth_within(std::string_view text, int max_depth = kMaxJsonDepth);
+
+// Parses a whole JSON file (at most kMaxJsonDepth deep). Errors name `what` ("model config", "run config") and the path:
+// missing file, unreadable, invalid JSON (with the parser's position), too deeply nested.
 nlohmann::json read_json_file(const std::filesystem::path& path, std::string_view what);
 
 // Whether `value` has the JSON type that T reads from: integers for integral T (not 2.5, not

@@ -11,6 +11,7 @@
 
 #include "oqvl/core/error.h"
 #include "oqvl/core/files.h"
+#include "oqvl/core/json.h"
 #include "oqvl/core/strings.h"
 #include "oqvl/data/io/base64.h"
 #include "oqvl/data/image/image.h"
@@ -578,7 +579,11 @@ Benchmark read_jsonl_benchmark(std::string_view text, const fs::path& file,
     pos = end + 1;
     ++line;
     if (trim(content).empty()) continue;
-    lines.emplace_back(line, json::parse(content, nullptr, /*allow_exceptions=*/false));
+    // Columns are copied into McItem::extra: a line nested too deep to copy is malformed (it is
+    // reported as not valid JSON below).
+    lines.emplace_back(line, json_depth_within(content)
+                                 ? json::parse(content, nullptr, /*allow_exceptions=*/false)
+                                 : json(json::value_t::discarded));
   }
   if (!options.kind && bench.kind == BenchKind::kGeneric) {
     bool any_options = false, any_answer = false;

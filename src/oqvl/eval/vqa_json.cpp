@@ -96,7 +96,7 @@ struct Reader {
       if (!fs::exists(path)) fail("{}: no such annotations file", path.string());
       try {
         ann_doc = json::parse(read_file(path));
-      } catch (const json::parse_error& e) {
+      } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e400
         fail("{}: not valid JSON: {}", path.string(), e.what());
       }
       auto it = ann_doc.find("annotations");
@@ -232,7 +232,7 @@ Benchmark read_vqa_json_benchmark(std::string_view text, const fs::path& file, c
   json doc;
   try {
     doc = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e400
     fail("{}: not valid JSON: {}", file.string(), e.what());
   }
   const VqaJsonLayout layout = detect_vqa_json_layout(doc);

@@ -293,7 +293,7 @@ torch::Tensor Qwen2ModelImpl::forward_layout(const torch::Tensor& inputs_embeds,
   if (layout.positions.sizes() != torch::IntArrayRef({B, T})) fail("Qwen2: positions must be [B, T]");
   auto [cos, sin] = rope(layout.positions);  // [B,T,d] fp32
   const auto& mask = layout.mask;
-  auto h = inputs_embeds;                                                      // [B,T,H]
+  auto h = inputs_embeds;  // [B,T,H]
   int index = 0;
   for (const auto& item : *layers) {
     auto layer = item->as<Qwen2DecoderLayer>();

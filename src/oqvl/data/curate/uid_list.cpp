@@ -1,6 +1,7 @@
 #include "oqvl/data/curate/uid_list.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 
 #include <fmt/ranges.h>
@@ -69,7 +70,13 @@ std::vector<std::uint64_t> parse_shape(const std::string& shape, const std::stri
       if (item.find_first_not_of("0123456789") != std::string::npos) {
         fail("{}: malformed .npy shape {}", name, shape);
       }
-      dims.push_back(std::stoull(item));
+      // from_chars, not stoull: a dimension past 2^64 must be bad input, not std::out_of_range.
+      std::uint64_t d = 0;
+      auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), d);
+      if (ec != std::errc() || end != item.data() + item.size()) {
+        fail("{}: malformed .npy shape {} (a dimension out of range)", name, shape);
+      }
+      dims.push_back(d);
     }
     if (comma == std::string::npos) break;
     pos = comma + 1;

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "oqvl/core/error.h"
+#include "oqvl/core/json.h"
 #include "oqvl/core/strings.h"
 #include "oqvl/data/io/gzip_file.h"
 #include "oqvl/data/io/parquet_table.h"
@@ -70,6 +71,10 @@ std::vector<UrlRow> read_jsonl(std::string_view text, const std::string& source,
     pos = end + 1;
     ++line;
     if (l.empty()) continue;
+    // Extra columns are copied into the sample json: a deeply nested one would overflow the stack.
+    if (!json_depth_within(l)) {
+      fail("{}: line {}: JSON nested deeper than {} levels", source, line, kMaxJsonDepth);
+    }
     nlohmann::json j = nlohmann::json::parse(l, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded() || !j.is_object()) fail("{}: line {}: not a JSON object", source, line);
     UrlRow row;

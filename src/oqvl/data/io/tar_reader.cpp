@@ -393,7 +393,10 @@ std::optional<Sample> TarReader::next_or_throw() {
         count("tar member without key");
         continue;
       }
-      auto& [key, ext] = *split;
+      // Named references, not a structured binding: clang 14 (the fuzz build) cannot capture
+      // bindings in the lambda below.
+      const std::string& key = split->first;
+      std::string& ext = split->second;
       if (options_.lowercase_ext) {
         std::transform(ext.begin(), ext.end(), ext.begin(),
                        [](unsigned char c) { return static_cast<char>(std::tolower(c)); });

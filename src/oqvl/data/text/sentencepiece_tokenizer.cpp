@@ -140,7 +140,10 @@ std::int32_t SiglipTokenizer::piece_id(const std::string& piece) const {
 }
 
 std::string SiglipTokenizer::canonicalize(std::string_view text) const {
-  const std::string lowered = options_.do_lower_case ? unicode::python_lower(text) : std::string(text);
+  // The UTF-8 walks below assume valid text (they read past the end of a truncated sequence):
+  // repair it first, as tokenize() does (a no-op copy for text tokenize() already repaired).
+  const std::string valid = unicode::repair_utf8(text);
+  const std::string lowered = options_.do_lower_case ? unicode::python_lower(valid) : valid;
   std::string out;
   out.reserve(lowered.size());
   bool pending_space = false;  // a whitespace run seen and not yet written

@@ -50,7 +50,8 @@ class SiglipTokenizer {
   // model_max_length, eos/pad/unk tokens, added_tokens_decoder and extra special tokens).
   static SiglipTokenizer from_folder(const std::filesystem::path& dir);
 
-  // The text as HF canonicalizes one segment (lower-case, punctuation removed, spaces folded).
+  // The text as HF canonicalizes one segment (lower-case, punctuation removed, spaces folded);
+  // invalid UTF-8 is repaired first (U+FFFD), as in tokenize().
   std::string canonicalize(std::string_view text) const;
   // Steps 1-4: the pieces of `text` (valid UTF-8 required; invalid bytes are replaced).
   std::vector<std::string> tokenize(std::string_view text) const;

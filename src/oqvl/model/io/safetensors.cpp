@@ -14,9 +14,6 @@ using nlohmann::json;
 
 namespace {
 
-// The header is JSON text; anything near this size is not a real checkpoint header.
-constexpr std::uint64_t kMaxHeaderBytes = 100ull << 20;
-
 struct DTypeInfo {
   const char* name;
   torch::ScalarType type;
@@ -26,12 +23,6 @@ constexpr DTypeInfo kDTypes[] = {
     {"I64", torch::kInt64},   {"I32", torch::kInt32},   {"I16", torch::kInt16},     {"I8", torch::kInt8},
     {"U8", torch::kUInt8},    {"BOOL", torch::kBool},
 };
-
-std::uint64_t read_le64(const std::uint8_t* p) {
-  std::uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
 
 }  // namespace
 
@@ -51,76 +42,17 @@ torch::ScalarType torch_dtype(const std::string& name) {
 
 SafetensorsFile::SafetensorsFile(const fs::path& path)
     : path_(path), map_(std::make_unique<MappedFile>(path)) {
-  const std::string where = path.string();
-  auto bytes = map_->bytes();
-  if (bytes.size() < 8) fail("'{}' is not a safetensors file (shorter than 8 bytes)", where);
-  std::uint64_t header_len = read_le64(bytes.data());
-  if (header_len > kMaxHeaderBytes || header_len > bytes.size() - 8) {
-    fail("'{}' is not a safetensors file (header length {} for a {}-byte file)", where, header_len,
-         bytes.size());
-  }
-  data_start_ = 8 + header_len;
-  const std::uint64_t data_size = bytes.size() - data_start_;
-  json header;
-  try {
-    header = json::parse(map_->view().substr(8, header_len));
-  } catch (const json::exception& e) {
-    fail("'{}': safetensors header is not valid JSON ({})", where, e.what());
-  }
-  if (!header.is_object()) fail("'{}': safetensors header is not a JSON object", where);
-
-  for (const auto& [name, value] : header.items()) {
-    if (name == "__metadata__") {
-      if (!value.is_object()) fail("'{}': __metadata__ is not an object", where);
-      for (const auto& [k, v] : value.items()) {
-        if (!v.is_string()) fail("'{}': __metadata__ value of '{}' is not a string", where, k);
-        metadata_[k] = v.get<std::string>();
-      }
-      continue;
+  SafetensorsHeader header = parse_safetensors_header(map_->bytes(), path.string());
+  data_start_ = header.data_start;
+  entries_ = std::move(header.entries);
+  metadata_ = std::move(header.metadata);
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    // The header's dtype names and sizes must be torch's (a table in each file).
+    if (static_cast<std::size_t>(c10::elementSize(torch_dtype(entries_[i].dtype))) !=
+        safetensors_element_size(entries_[i].dtype)) {
+      fail("internal: safetensors dtype '{}' has two sizes", entries_[i].dtype);
     }
-    SafetensorsEntry e;
-    e.name = name;
-    try {
-      e.dtype = value.at("dtype").get<std::string>();
-      e.shape = value.at("shape").get<std::vector<std::int64_t>>();
-      auto offsets = value.at("data_offsets").get<std::vector<std::uint64_t>>();
-      if (offsets.size() != 2) throw std::runtime_error("data_offsets needs 2 numbers");
-      e.begin = offsets[0];
-      e.end = offsets[1];
-    } catch (const std::exception& ex) {
-      fail("'{}': tensor '{}': malformed header entry ({})", where, name, ex.what());
-    }
-    torch::ScalarType type;
-    try {
-      type = torch_dtype(e.dtype);
-    } catch (const Error&) {
-      fail("'{}': tensor '{}': unsupported dtype '{}'", where, name, e.dtype);
-    }
-    std::uint64_t numel = 1;
-    for (auto d : e.shape) {
-      if (d < 0) fail("'{}': tensor '{}': negative dimension", where, name);
-      numel *= static_cast<std::uint64_t>(d);
-    }
-    std::uint64_t need = numel * c10::elementSize(type);
-    if (e.end < e.begin || e.end - e.begin != need) {
-      fail("'{}': tensor '{}': {} bytes in data_offsets [{}, {}) but shape and {} need {}", where, name,
-           e.end - e.begin, e.begin, e.end, e.dtype, need);
-    }
-    if (e.end > data_size) {
-      fail("'{}': tensor '{}' ends at byte {} of a {}-byte data section (truncated file?)", where, name,
-           e.end, data_size);
-    }
-    index_[name] = entries_.size();
-    entries_.push_back(std::move(e));
-  }
-  // The reference format packs tensors back to back: overlapping ranges mean a corrupt header.
-  std::vector<const SafetensorsEntry*> by_offset;
-  for (const auto& e : entries_) by_offset.push_back(&e);
-  std::sort(by_offset.begin(), by_offset.end(), [](auto* a, auto* b) { return a->begin < b->begin; });
-  for (std::size_t i = 1; i < by_offset.size(); ++i) {
-    if (by_offset[i]->begin < by_offset[i - 1]->end) {
-      fail("'{}': tensors '{}' and '{}' overlap", where, by_offset[i - 1]->name, by_offset[i]->name);
-    }
+    index_[entries_[i].name] = i;
   }
 }
 
@@ -161,20 +93,7 @@ StateDict load_safetensors(const fs::path& path) {
   }
   if (file.extension() != ".json") return SafetensorsFile(file).load_all();
 
-  json index;
-  try {
-    index = json::parse(read_file(file));
-  } catch (const json::exception& e) {
-    fail("'{}' is not valid JSON ({})", file.string(), e.what());
-  }
-  if (!index.contains("weight_map") || !index["weight_map"].is_object()) {
-    fail("'{}' has no weight_map object (not a safetensors index)", file.string());
-  }
-  std::map<std::string, std::vector<std::string>> by_shard;
-  for (const auto& [name, shard] : index["weight_map"].items()) {
-    if (!shard.is_string()) fail("'{}': weight_map entry '{}' is not a file name", file.string(), name);
-    by_shard[shard.get<std::string>()].push_back(name);
-  }
+  auto by_shard = parse_safetensors_index(read_file(file), file.string());
   StateDict out;
   for (const auto& [shard, names] : by_shard) {
     fs::path shard_path = file.parent_path() / shard;

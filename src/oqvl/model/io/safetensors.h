@@ -1,7 +1,8 @@
 // safetensors I/O (the Hugging Face weight format): an 8-byte little-endian header length, a JSON
 // header {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {str: str}}, then the
 // raw little-endian tensor bytes. Reading memory-maps the file and validates the header fully
-// before any tensor is touched; sharded checkpoints (model.safetensors.index.json) are followed.
+// before any tensor is touched (safetensors_header.h, torch-free); sharded checkpoints
+// (model.safetensors.index.json) are followed.
 #pragma once
 
 #include <torch/torch.h>
@@ -13,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "oqvl/model/io/safetensors_header.h"
+
 namespace oqvl {
 class MappedFile;
 }
@@ -21,14 +24,6 @@ namespace oqvl::model {
 
 // Tensors by name; std::map so iteration (and files written from it) has a stable order.
 using StateDict = std::map<std::string, torch::Tensor>;
-
-struct SafetensorsEntry {
-  std::string name;
-  std::string dtype;  // "F32", "F16", "BF16", "F64", "I64", "I32", "I16", "I8", "U8", "BOOL"
-  std::vector<std::int64_t> shape;
-  std::uint64_t begin = 0;  // byte offsets into the data section
-  std::uint64_t end = 0;
-};
 
 // One .safetensors file, memory-mapped. Errors (oqvl::Error) name the file and the tensor.
 class SafetensorsFile {
