@@ -8,17 +8,12 @@
 #include "oqvl/core/error.h"
 #include "oqvl/model/io/safetensors.h"
 #include "oqvl/train/checkpoint.h"
+#include "test_util.h"
 
 namespace oqvl::train {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct TempDir {
-  fs::path path = fs::temp_directory_path() / ("oqvl-ckpt-test-" + std::to_string(::getpid()));
-  TempDir() { fs::create_directories(path); }
-  ~TempDir() { fs::remove_all(path); }
-};
 
 void write_index(const fs::path& dir, const std::string& chunks_of_w) {
   std::ofstream(dir / "shards.json")
@@ -28,7 +23,7 @@ void write_index(const fs::path& dir, const std::string& chunks_of_w) {
 }
 
 TEST(CheckpointTensors, ReadsRangesAcrossShardFiles) {
-  TempDir t;
+  test::TempDir t;
   auto w = torch::arange(6, torch::kFloat32);
   model::save_safetensors(t.path / "optimizer-00000-of-00002.safetensors",
                           {{"w.exp_avg", w.narrow(0, 0, 4).clone()}});
@@ -51,7 +46,7 @@ TEST(CheckpointTensors, ReadsRangesAcrossShardFiles) {
 }
 
 TEST(CheckpointTensors, RefusesAnIndexWithAGap) {
-  TempDir t;
+  test::TempDir t;
   model::save_safetensors(t.path / "model.safetensors", {{"w", torch::zeros({2, 3})}});
   write_index(
       t.path,
