@@ -4,7 +4,8 @@
 # predictions and scores identical to the Hugging Face reference harness given the same seed
 # (tools/eval_reference.py --shots K --seed S: the same seeded draw, demonstration blocks ending in
 # <|endofchunk|>, images spliced at their placeholders); metrics.json has the per-seed scores with
-# their mean and spread; a prompt that does not fit the context and --shots on a multiple-choice
+# their mean and spread; reusing the demonstrations' KV cache (the default) and --no-prefix-cache
+# give identical predictions; a prompt that does not fit the context and --shots on a multiple-choice
 # benchmark are refused (exit 2). Usage: eval_few_shot.sh OQVL_BINARY REPO_ROOT
 set -euo pipefail
 oqvl=$1 repo=$2
@@ -43,6 +44,38 @@ for seed in (0, 1):
 assert m["seeds"][0]["demonstrations"] != m["seeds"][1]["demonstrations"], m["seeds"]
 assert abs(m["mean"] - statistics.mean(scores)) < 1e-12 and abs(m["std"] - statistics.stdev(scores)) < 1e-12, m
 print(f"eval_few_shot: 2 shots x 2 seeds: 24/24 predictions identical to the HF reference; mean {m['mean']:.4f}")
+PY
+# The shared demonstration prefix is computed once per seed and its KV cache reused (the default);
+# --no-prefix-cache runs every whole prompt. Both give the same predictions, scores and tokens,
+# at 2 shots (above) and 8 shots (batch 4, prompts of different lengths after the prefix).
+"$oqvl" -q eval --model "$work/model" --bench "$d/questions.json" --annotations "$d/annotations.json" \
+  --images "$d/images" --shots 2 --seeds 2 --out "$work/fs_off" --threads 2 --batch-size 4 --no-prefix-cache >/dev/null
+for k in 8; do
+  for flag in "" --no-prefix-cache; do
+    "$oqvl" -q eval --model "$work/model" --bench "$d/questions.json" --annotations "$d/annotations.json" \
+      --images "$d/images" --shots $k --seeds 1 --out "$work/fs${k}${flag:+_off}" --threads 2 --batch-size 4 \
+      $flag >/dev/null
+  done
+done
+python3 - "$work" <<'PY'
+import json, sys
+work = sys.argv[1]
+n = 0
+for on, off, seeds in (("fs", "fs_off", 2), ("fs8", "fs8_off", 1)):
+    mon, moff = (json.load(open(f"{work}/{x}/metrics.json")) for x in (on, off))
+    for s in range(seeds):
+        a, b = mon["seeds"][s], moff["seeds"][s]
+        assert a["prefix_cache"]["reused"] == 12 and a["prefix_cache"]["recomputed"] == 0, a
+        assert a["prefix_cache"]["positions"] > 0, a
+        assert b["prefix_cache"]["reused"] == 0 and b["prefix_cache"]["recomputed"] == 12, b
+        assert a["score"] == b["score"] and a["demonstrations"] == b["demonstrations"], (a, b)
+        ours = [json.loads(l) for l in open(f"{work}/{on}/seed-{s}/predictions.jsonl", encoding="utf-8")]
+        ref = [json.loads(l) for l in open(f"{work}/{off}/seed-{s}/predictions.jsonl", encoding="utf-8")]
+        assert len(ours) == len(ref) == 12
+        for o, r in zip(ours, ref):
+            assert o == r, (on, s, o, r)
+            n += 1
+print(f"eval_few_shot: prefix reuse on/off: {n}/{n} predictions identical (2 shots x 2 seeds, 8 shots x 1 seed)")
 PY
 expect_error() {  # expect_error PATTERN ARGS...
   local pattern=$1 rc=0

@@ -46,6 +46,7 @@ struct Options {
   int seeds = 1;
   std::string support;
   std::int64_t context = 4096;
+  bool no_prefix_cache = false;
   int batch_size = 8;
   int64_t max_new_tokens = 16;
   size_t limit = 0;
@@ -59,6 +60,7 @@ void run_few_shot(const Options& o, const eval::Benchmark& bench, const eval::Be
   nlohmann::json seeds = nlohmann::json::array();
   std::vector<double> scores;
   double seconds = 0;
+  std::size_t reused = 0, recomputed = 0;
   for (int seed = 0; seed < o.seeds; ++seed) {
     const auto drawn = eval::draw_demonstrations(support.items.size(), o.shots,
                                                  static_cast<std::uint64_t>(seed));
@@ -72,6 +74,8 @@ void run_few_shot(const Options& o, const eval::Benchmark& bench, const eval::Be
     auto result = eval::run_benchmark(m.model, *m.tokenizer, bench, run, [&](size_t n) { progress.add(n); });
     progress.finish();
     seconds += result.seconds;
+    reused += result.prefix_reused;
+    recomputed += result.prefix_recomputed;
     const auto judgements = eval::judge_all(bench.items, result.predictions, bench.kind, so);
     const auto summary = eval::summarize(bench, judgements);
     if (!o.out.empty())
@@ -83,7 +87,11 @@ void run_few_shot(const Options& o, const eval::Benchmark& bench, const eval::Be
     seeds.push_back({{"seed", seed},
                      {"demonstrations", demo_ids},
                      {"accuracy", summary.overall.accuracy()},
-                     {"score", summary.overall.mean_score()}});
+                     {"score", summary.overall.mean_score()},
+                     {"prefix_cache",
+                      {{"reused", result.prefix_reused},
+                       {"recomputed", result.prefix_recomputed},
+                       {"positions", result.prefix_positions}}}});
   }
   double mean = 0, var = 0;
   for (double x : scores) mean += x / static_cast<double>(scores.size());
@@ -104,6 +112,8 @@ void run_few_shot(const Options& o, const eval::Benchmark& bench, const eval::Be
                            o.shots, o.seeds, 100 * mean, 100 * std_dev, 100 * *lo, 100 * *hi);
   log::info("{} questions x {} seeds in {:.1f} s ({:.2f} questions/s)", bench.items.size(), o.seeds, seconds,
             static_cast<double>(bench.items.size() * o.seeds) / std::max(seconds, 1e-9));
+  log::info("shared demonstration prefix: reused by {} of {} questions{}", reused, reused + recomputed,
+            o.no_prefix_cache ? " (--no-prefix-cache)" : "");
 }
 
 void run(Options& o) {
@@ -151,6 +161,7 @@ void run(Options& o) {
   run.image_tokens = m.image_tokens;
   run.prompt.include_hint = o.include_hint;
   run.prompt.ocr = !o.no_ocr;
+  run.reuse_prefix = !o.no_prefix_cache;
   if (o.shots > 0) return run_few_shot(o, bench, support, m, run, so);
   Progress progress("eval", bench.items.size(), "questions");
   auto result = eval::run_benchmark(m.model, *m.tokenizer, bench, run, [&](size_t n) { progress.add(n); });
@@ -208,6 +219,9 @@ void register_eval(CLI::App& app) {
   cmd->add_option("--support", o->support, "few-shot: the benchmark file to draw demonstrations from");
   cmd->add_option("--context", o->context, "few-shot: positions a prompt + answer may take (the paper: 4096)")
       ->capture_default_str();
+  cmd->add_flag(
+      "--no-prefix-cache", o->no_prefix_cache,
+      "few-shot: run every question's whole prompt instead of reusing the demonstrations' KV cache");
   cmd->add_option("--batch-size", o->batch_size, "questions per forward")->capture_default_str();
   cmd->add_option("--max-new-tokens", o->max_new_tokens, "generated tokens per answer (the paper: 16)")
       ->capture_default_str();

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "oqvl/core/error.h"
 #include "oqvl/data/text/image_prompt.h"
 #include "oqvl/data/text/special_tokens.h"
 #include "oqvl/eval/few_shot.h"
+#include "oqvl/eval/shared_prefix.h"
 #include "oqvl/model/generate.h"
 #include "oqvl/model/kv_cache.h"
 
@@ -75,10 +77,18 @@ RunResult run_benchmark(model::OpenQwen2VL& model, const data::Tokenizer& tokeni
   const bool letters = bench.kind == BenchKind::kAI2D;
   const std::size_t demos = options.demonstrations.size();
   const std::string prefix = few_shot_prefix(options.demonstrations);
+  // The demonstrations' positions are the same for every question: run them once (the timing
+  // includes it).
+  std::optional<SharedPrefix> shared;
+  if (demos > 0 && options.reuse_prefix && !letters) {
+    shared = build_shared_prefix(model, tokenizer, options.demonstrations, image_tokens, po);
+    out.prefix_positions = shared->positions;
+  }
   for (std::size_t start = 0; start < bench.items.size(); start += options.batch_size) {
     const std::size_t end = std::min(bench.items.size(), start + options.batch_size);
     std::vector<torch::Tensor> pixels;
-    std::vector<std::vector<std::int64_t>> ids;
+    std::vector<std::vector<std::int64_t>> ids;  // a reused prompt's: only the part after the prefix
+    std::vector<bool> reused;                    // per prompt: generates after the shared prefix
     std::vector<std::int64_t> first_image;  // prompt k's images: [first_image[k], first_image[k + 1])
     for (std::size_t i = start; i < end; ++i) {
       const auto& item = bench.items[i];
@@ -95,13 +105,18 @@ RunResult run_benchmark(model::OpenQwen2VL& model, const data::Tokenizer& tokeni
                bench.file.string(), item.index, demos, positions, options.max_new_tokens,
                options.max_context);
       }
+      const bool reuse = shared && begins_with_prefix(*shared, ids.back());
+      reused.push_back(reuse);
+      if (demos > 0) ++(reuse ? out.prefix_reused : out.prefix_recomputed);
+      if (reuse)
+        ids.back().erase(ids.back().begin(), ids.back().begin() + static_cast<long>(shared->ids.size()));
       first_image.push_back(static_cast<std::int64_t>(pixels.size()));
       try {
-        // One image per placeholder, in order: the demonstrations' first, then the item's
-        // (cycled when it has fewer than its placeholders, as the MMMU harness does; extra
-        // images are left out).
+        // One image per placeholder, in order: the demonstrations' first (already in the shared
+        // prefix when reused), then the item's (cycled when it has fewer than its placeholders,
+        // as the MMMU harness does; extra images are left out).
         const std::vector<std::string> images = item_images(item);
-        for (std::size_t k = 0; k < markers; ++k) {
+        for (std::size_t k = reuse ? demos : 0; k < markers; ++k) {
           const std::string bytes = k < demos ? item_image_bytes(*options.demonstrations[k])
                                               : images[(k - demos) % images.size()];
           pixels.push_back(model::preprocess_for_vlm(
@@ -124,7 +139,15 @@ RunResult run_benchmark(model::OpenQwen2VL& model, const data::Tokenizer& tokeni
         out.tokens.emplace_back();
       }
     } else {
-      auto results = model::generate_from_embeds(model->llm, prompts, gen);
+      // Reused prompts generate after the shared prefix, the others whole; results in item order.
+      std::vector<torch::Tensor> after, whole;
+      for (std::size_t k = 0; k < prompts.size(); ++k) (reused[k] ? after : whole).push_back(prompts[k]);
+      std::vector<model::Generation> gen_after, gen_whole;
+      if (!after.empty()) gen_after = model::generate_after_prefix(model->llm, shared->cache, after, gen);
+      if (!whole.empty()) gen_whole = model::generate_from_embeds(model->llm, whole, gen);
+      std::vector<model::Generation> results;
+      for (std::size_t k = 0, a = 0, w = 0; k < prompts.size(); ++k)
+        results.push_back(std::move(reused[k] ? gen_after[a++] : gen_whole[w++]));
       for (auto& r : results) {
         std::vector<std::int32_t> v(r.tokens.begin(), r.tokens.end());
         out.predictions.push_back(

@@ -31,6 +31,9 @@ struct RunOptions {
   // With demonstrations: a prompt (image tokens included) plus max_new_tokens must fit in this
   // many positions (the paper trains at 4096), else oqvl::Error naming the item.
   std::int64_t max_context = 4096;
+  // With demonstrations: run their shared prefix once and reuse its KV cache for every question
+  // (shared_prefix.h); false runs each whole prompt (the reference path, --no-prefix-cache).
+  bool reuse_prefix = true;
 };
 
 struct RunResult {
@@ -38,6 +41,11 @@ struct RunResult {
   std::vector<std::vector<std::int64_t>> tokens;  // generated ids (stop id included)
   std::int64_t new_tokens = 0;
   double seconds = 0;
+  // With demonstrations: questions that reused the shared prefix's cache / that ran their whole
+  // prompt (reuse off, or a prompt not beginning with the prefix's ids), and the prefix's
+  // positions (0 when it was not built).
+  std::size_t prefix_reused = 0, prefix_recomputed = 0;
+  std::int64_t prefix_positions = 0;
 };
 
 // The ids generation stops at for a benchmark kind: data::kEvalStopIds (the harness's list),
@@ -58,7 +66,9 @@ std::string most_likely_letter(model::Qwen2ForCausalLM& llm, const data::Tokeniz
 
 // Every placeholder of a prompt gets one of the item's images in order (cycled when the item has
 // fewer, as MMMU's harness does). kAI2D items get most_likely_letter as their prediction (no
-// generation, RunResult::tokens empty for them); the others greedy generation.
+// generation, RunResult::tokens empty for them); the others greedy generation. With
+// demonstrations and reuse_prefix (not for kAI2D) the demonstrations' prefix is run once
+// (shared_prefix.h) and each batch generates after it.
 // `on_batch(done)` is called after each batch (progress). oqvl::Error names the item whose image
 // is missing or does not decode.
 RunResult run_benchmark(model::OpenQwen2VL& model, const data::Tokenizer& tokenizer, const Benchmark& bench,

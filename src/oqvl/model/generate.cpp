@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "oqvl/core/error.h"
 #include "oqvl/core/random.h"
@@ -48,10 +49,13 @@ bool has_stop_string(const GenerationConfig& c, const DecodeFn& decode, const st
                      [&](const std::string& s) { return text.find(s) != std::string::npos; });
 }
 
-// x [B,L,H] left-padded prompts in the model's dtype/device, valid [B,L] bool.
-std::vector<Generation> run(Qwen2ForCausalLM& llm, torch::Tensor x, torch::Tensor valid, const GenerationConfig& c,
-                            const DecodeFn& decode) {
-  const int64_t B = x.size(0), L = x.size(1);
+// x [B,L,H] left-padded prompts in the model's dtype/device, valid [B,L] bool. `cache` is empty,
+// or holds P positions of B rows that every row continues (a shared prefix, all valid): then the
+// padding of x sits between the prefix and each row's own part, masked like left padding, and the
+// positions count on from P.
+std::vector<Generation> run(Qwen2ForCausalLM& llm, torch::Tensor x, torch::Tensor valid, KVCache cache,
+                            const GenerationConfig& c, const DecodeFn& decode) {
+  const int64_t B = x.size(0), L = x.size(1), P = cache.length();
   std::vector<Generation> out(B);
   if (c.max_new_tokens == 0) {
     for (auto& g : out) g.finish_reason = "length";
@@ -65,10 +69,11 @@ std::vector<Generation> run(Qwen2ForCausalLM& llm, torch::Tensor x, torch::Tenso
   std::vector<int64_t> rows(B);  // prompt index of each batch row still running
   for (int64_t b = 0; b < B; ++b) rows[b] = b;
 
-  KVCache cache;
-  cache.reserve(L + c.max_new_tokens);
+  cache.reserve(P + L + c.max_new_tokens);
+  if (P > 0) valid = torch::cat({torch::ones({B, P}, valid.options()), valid}, 1);  // [B,P+L]
   // HF's positions for a left-padded prompt: cumsum(mask) - 1 (padding gets a dummy, masked anyway).
-  auto positions = (valid.to(torch::kInt64).cumsum(1) - 1).clamp_min(0);  // [B,L]
+  auto positions = (valid.to(torch::kInt64).cumsum(1) - 1).clamp_min(0);               // [B,P+L]
+  if (P > 0) positions = positions.index({Slice(), Slice(P, torch::indexing::None)});  // [B,L]
   auto logits = llm->forward_cached(x, positions, valid, cache, /*last_only=*/true);  // [B,1,V]
   auto next_pos = positions.index({Slice(), -1}) + 1;                                 // [b]
   const auto& stops = c.stop_ids;
@@ -136,11 +141,11 @@ torch::Tensor warp_logits(const torch::Tensor& scores_in, const GenerationConfig
   return scores;
 }
 
-std::vector<Generation> generate_from_embeds(Qwen2ForCausalLM& llm, const std::vector<torch::Tensor>& prompt_embeds,
-                                             const GenerationConfig& config, const DecodeFn& decode) {
-  check_config(config, decode);
-  if (prompt_embeds.empty()) return {};
-  c10::InferenceMode guard;
+namespace {
+
+// prompt_embeds checked and left-padded into x [B,L,H] (the model's dtype/device) + valid [B,L].
+std::pair<torch::Tensor, torch::Tensor> pad_embeds(Qwen2ForCausalLM& llm,
+                                                   const std::vector<torch::Tensor>& prompt_embeds) {
   const auto& w = llm->model->embed_tokens->weight;
   const int64_t H = llm->config.hidden_size, B = static_cast<int64_t>(prompt_embeds.size());
   int64_t L = 0;
@@ -159,7 +164,52 @@ std::vector<Generation> generate_from_embeds(Qwen2ForCausalLM& llm, const std::v
     x[i].index_put_({Slice(L - n, L)}, prompt_embeds[i].to(w.device(), w.scalar_type()));
     valid[i].index_put_({Slice(L - n, L)}, true);
   }
-  return run(llm, x, valid, config, decode);
+  return {x, valid};
+}
+
+}  // namespace
+
+std::vector<Generation> generate_from_embeds(Qwen2ForCausalLM& llm,
+                                             const std::vector<torch::Tensor>& prompt_embeds,
+                                             const GenerationConfig& config, const DecodeFn& decode) {
+  check_config(config, decode);
+  if (prompt_embeds.empty()) return {};
+  c10::InferenceMode guard;
+  auto [x, valid] = pad_embeds(llm, prompt_embeds);
+  return run(llm, x, valid, KVCache{}, config, decode);
+}
+
+KVCache prefill_prefix(Qwen2ForCausalLM& llm, const torch::Tensor& prefix_embeds) {
+  const int64_t H = llm->config.hidden_size;
+  if (!prefix_embeds.defined() || prefix_embeds.dim() != 2 || prefix_embeds.size(1) != H ||
+      prefix_embeds.size(0) == 0)
+    fail("generate: a prefix must be [P >= 1, {}] embeddings, got [{}]", H,
+         prefix_embeds.defined() ? fmt::format("{}", fmt::join(prefix_embeds.sizes(), ", ")) : "undefined");
+  c10::InferenceMode guard;
+  const auto& w = llm->model->embed_tokens->weight;
+  const int64_t P = prefix_embeds.size(0);
+  auto x = prefix_embeds.to(w.device(), w.scalar_type()).unsqueeze(0);  // [1,P,H]
+  // The same positions and validity generate_from_embeds gives an unpadded prompt's first P.
+  auto positions = torch::arange(P, torch::dtype(torch::kInt64).device(w.device())).unsqueeze(0);
+  auto valid = torch::ones({1, P}, torch::dtype(torch::kBool).device(w.device()));
+  KVCache cache;
+  cache.reserve(P);
+  llm->forward_cached(x, positions, valid, cache, /*last_only=*/true);
+  return cache;
+}
+
+std::vector<Generation> generate_after_prefix(Qwen2ForCausalLM& llm, const KVCache& prefix,
+                                              const std::vector<torch::Tensor>& suffix_embeds,
+                                              const GenerationConfig& config, const DecodeFn& decode) {
+  check_config(config, decode);
+  if (prefix.length() == 0 || prefix.batch_size() != 1)
+    fail("generate: the prefix cache must hold one row of >= 1 positions (prefill_prefix)");
+  if (suffix_embeds.empty()) return {};
+  c10::InferenceMode guard;
+  auto [x, valid] = pad_embeds(llm, suffix_embeds);
+  const int64_t B = x.size(0);
+  return run(llm, x, valid, prefix.broadcast(B, prefix.length() + x.size(1) + config.max_new_tokens), config,
+             decode);
 }
 
 std::vector<Generation> generate_from_ids(Qwen2ForCausalLM& llm, const std::vector<std::vector<int64_t>>& prompts,
@@ -186,7 +236,7 @@ std::vector<Generation> generate_from_ids(Qwen2ForCausalLM& llm, const std::vect
     ids[i].index_put_({Slice(start, torch::indexing::None)}, torch::tensor(prompts[i], torch::kInt64));
     valid[i].index_put_({Slice(start, torch::indexing::None)}, true);
   }
-  return run(llm, llm->embed(ids.to(w.device())), valid.to(w.device()), config, decode);
+  return run(llm, llm->embed(ids.to(w.device())), valid.to(w.device()), KVCache{}, config, decode);
 }
 
 }  // namespace oqvl::model

@@ -62,6 +62,23 @@ using DecodeFn = std::function<std::string(const std::vector<int64_t>&)>;
 std::vector<Generation> generate_from_embeds(Qwen2ForCausalLM& llm, const std::vector<torch::Tensor>& prompt_embeds,
                                              const GenerationConfig& config, const DecodeFn& decode = {});
 
+// A shared prefix run once (e.g. the few-shot demonstrations before every question of a seed):
+// prefix_embeds [P, H] (P >= 1, any dtype/device) -> a one-row KV cache of its P positions, with
+// the positions and validity generate_from_embeds gives the first P positions of an unpadded
+// prompt. Runs under InferenceMode. oqvl::Error on a malformed prefix.
+KVCache prefill_prefix(Qwen2ForCausalLM& llm, const torch::Tensor& prefix_embeds);
+
+// Greedy/sampled generation for prompts that all begin with the prefix `prefix` holds
+// (prefill_prefix): suffix_embeds are each prompt's remaining [S_i, H] embeddings (S_i >= 1).
+// The prefix is copied to every row (`prefix` itself is left as it is, reusable for the next
+// batch); only the suffixes are run, left-padded between the prefix and each suffix (masked,
+// positions P.. as in the unpadded prompt), so the result is generate_from_embeds on
+// cat(prefix, suffix_i) up to float rounding (a different batch shape / attention kernel for the
+// prefix positions; the same tokens unless two logits are within rounding of each other).
+std::vector<Generation> generate_after_prefix(Qwen2ForCausalLM& llm, const KVCache& prefix,
+                                              const std::vector<torch::Tensor>& suffix_embeds,
+                                              const GenerationConfig& config, const DecodeFn& decode = {});
+
 // prompts: token ids, each non-empty and in [0, vocab_size).
 std::vector<Generation> generate_from_ids(Qwen2ForCausalLM& llm, const std::vector<std::vector<int64_t>>& prompts,
                                           const GenerationConfig& config, const DecodeFn& decode = {});

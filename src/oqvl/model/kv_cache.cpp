@@ -1,5 +1,7 @@
 #include "oqvl/model/kv_cache.h"
 
+#include <algorithm>
+
 #include "oqvl/core/error.h"
 
 namespace oqvl::model {
@@ -69,6 +71,30 @@ void KVCache::select(const torch::Tensor& rows, int64_t drop_front) {
     values_[i] = values_[i].index_select(0, idx).narrow(2, drop_front, values_[i].size(2) - drop_front);
   }
   length_ -= drop_front;
+}
+
+KVCache KVCache::broadcast(int64_t rows, int64_t capacity) const {
+  if (rows < 1) fail("KV cache: broadcast to {} rows", rows);
+  if (batch_size() != 1)
+    fail("KV cache: broadcast needs a one-row cache, this one has {} rows", batch_size());
+  KVCache out;
+  out.length_ = length_;
+  out.reserved_ = std::max({reserved_, capacity, length_});
+  out.keys_.resize(keys_.size());
+  out.values_.resize(values_.size());
+  for (size_t i = 0; i < keys_.size(); ++i) {
+    if (!keys_[i].defined()) continue;
+    const auto& K = keys_[i];
+    const int64_t nkv = K.size(1), d = K.size(3);
+    auto nk = torch::empty({rows, nkv, out.reserved_, d}, K.options());
+    auto nv = torch::empty({rows, nkv, out.reserved_, d}, values_[i].options());
+    // expand() is a view (stride 0 over rows); copy_ writes every row's own storage.
+    nk.narrow(2, 0, length_).copy_(K.narrow(2, 0, length_).expand({rows, nkv, length_, d}));
+    nv.narrow(2, 0, length_).copy_(values_[i].narrow(2, 0, length_).expand({rows, nkv, length_, d}));
+    out.keys_[i] = nk;
+    out.values_[i] = nv;
+  }
+  return out;
 }
 
 }  // namespace oqvl::model

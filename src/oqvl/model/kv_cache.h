@@ -34,6 +34,13 @@ class KVCache {
   // positions of every row (e.g. left padding no remaining row needs).
   void select(const torch::Tensor& rows, int64_t drop_front = 0);
 
+  // A cache of `rows` rows, each a copy of this one-row cache's positions [0, length()), with
+  // storage for max(length(), capacity) positions (so a prefix computed once - e.g. few-shot
+  // demonstrations - serves a batch of continuations without re-running it; generate.h). The
+  // copies are independent of this cache, which stays usable. oqvl::Error unless this cache has
+  // exactly one row and rows >= 1.
+  KVCache broadcast(int64_t rows, int64_t capacity = 0) const;
+
  private:
   std::vector<torch::Tensor> keys_, values_;  // per layer [B, kv_heads, capacity, d]
   int64_t length_ = 0;
