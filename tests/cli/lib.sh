@@ -11,6 +11,7 @@
 #   run_or_skip PATTERN REASON CMD...  runs CMD; if it fails saying PATTERN (stderr), skips with
 #                                REASON; any other failure fails the test (stderr shown)
 #   packed_demo / tiny_packed_run / tiny_run_config  the training tests' data and run config (below)
+#   dist_packed_run OQVL REPO WORK  the distributed tests' run (below)
 _oqvl_cli_lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$_oqvl_cli_lib_dir/../../scripts/python_env.sh"
 
@@ -96,4 +97,16 @@ tiny_run_config() {
     for line in "$@"; do printf '%s\n' "$line"; done
     printf '[optim]\nlr = 1e-3\nwarmup_steps = 2\n'
   } > "$work/run.toml"
+}
+
+# dist_packed_run OQVL REPO WORK: the data-parallel tests' common run (train_ddp.sh,
+# train_sharded.sh): tiny_packed_run of 400 photos plus 10 steps of 8 rows as micro-batches of 2,
+# checkpoints every 5 steps (3 kept) and a 60 s collective timeout. Skips without Gloo.
+dist_packed_run() {
+  local oqvl=$1 repo=$2 work=$3
+  "$oqvl" version | grep -q "^distributed: gloo" ||
+    skip "this oqvl build has no Gloo (Debian's libgloo-dev: scripts/setup.sh installs it)"
+  tiny_packed_run "$oqvl" "$repo" "$work" 400 5
+  printf '[batch]\nglobal = 8\nmicro = 2\nmax_steps = 10\n[checkpoint]\nevery = 5\nkeep = 3\n' >> "$work/run.toml"
+  printf '[dist]\ntimeout_s = 60\n' >> "$work/run.toml"
 }

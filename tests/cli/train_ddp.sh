@@ -18,22 +18,8 @@ failures=0
 ok() { echo "ok   $1"; }
 bad() { echo "FAIL $1"; failures=$((failures + 1)); }
 
-tiny_packed_run "$oqvl" "$repo" "$work" 400 5
-cat >> "$work/run.toml" <<TOML
-[batch]
-global = 8
-micro = 2
-max_steps = 10
-[checkpoint]
-every = 5
-keep = 3
-[dist]
-timeout_s = 60
-TOML
+dist_packed_run "$oqvl" "$repo" "$work"
 cd "$work"
-if ! "$oqvl" version | grep -q "^distributed: gloo"; then
-  skip "this oqvl build has no Gloo (Debian's libgloo-dev: scripts/setup.sh installs it)"
-fi
 T="--threads 1"
 "$oqvl" train --config run.toml --set run.out=one --quiet $T > one.log 2>&1 || { bad "one-rank run"; cat one.log; }
 if "$oqvl" launch --nproc 2 -- oqvl train --config run.toml --set run.out=two --quiet $T > two.log 2>&1; then
