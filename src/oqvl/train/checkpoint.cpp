@@ -145,14 +145,6 @@ std::optional<fs::path> latest_checkpoint(const fs::path& run) {
   return all.back().second;
 }
 
-TrainerState load_checkpoint(const fs::path& dir, model::OpenQwen2VLImpl& model, AdamW& optimizer) {
-  auto state = load_trainer_state(dir);
-  CheckpointTensors ckpt(dir);
-  load_model_weights(ckpt, model);
-  load_optimizer_state(ckpt, optimizer, /*strict=*/true);
-  return state;
-}
-
 // ---- reading any layout -------------------------------------------------------------------------
 
 namespace {

@@ -61,11 +61,6 @@ std::filesystem::path save_checkpoint(const std::filesystem::path& run, model::O
 // The newest complete checkpoint of a run, or nullopt.
 std::optional<std::filesystem::path> latest_checkpoint(const std::filesystem::path& run);
 
-// Loads a checkpoint into the model (weights), optimizer and torch's CPU generator; returns its
-// state. oqvl::Error naming the file when something is missing or does not fit.
-TrainerState load_checkpoint(const std::filesystem::path& dir, model::OpenQwen2VLImpl& model,
-                             AdamW& optimizer);
-
 // Elements [start, start + length) of the flattened tensor `name` (shape `shape`) of namespace
 // "model" or "optimizer", stored in `file` under `key`.
 struct ChunkSpec {
@@ -119,7 +114,7 @@ void load_model_weights(CheckpointTensors& ckpt, model::OpenQwen2VLImpl& model);
 // AdamW moments for each of its (whole or sliced) parameters, and its step count. strict: every
 // optimizer tensor of the checkpoint must belong to one of them (a whole-model optimizer).
 void load_optimizer_state(CheckpointTensors& ckpt, AdamW& optimizer, bool strict);
-// torch's CPU generator state and the trainer state of a checkpoint.
+// The trainer state of a checkpoint; restores torch's CPU generator to the checkpoint's state.
 TrainerState load_trainer_state(const std::filesystem::path& dir);
 
 // `oqvl convert consolidate`: a plain model folder (model.safetensors + config.json) of a

@@ -45,11 +45,10 @@ struct ShardedParallel::Unit {
   bool gathered = true;
 };
 
+// Where optimizer parameter i's elements sit: unit, first element in its slice, count.
 struct ShardedParallel::Slot {
-  std::size_t unit = 0, member = 0;
-  std::int64_t begin = 0;   // first element in the unit's slice
-  std::int64_t offset = 0;  // first element in the flattened parameter
-  std::int64_t length = 0;
+  std::size_t unit = 0;
+  std::int64_t begin = 0, length = 0;
 };
 
 namespace {
@@ -134,7 +133,7 @@ ShardedParallel::ShardedParallel(model::OpenQwen2VLImpl& model,
           flat.narrow(0, u.offsets[m], params_[u.members[m]].numel()).view(u.shapes[m]));
     for_each_piece(u, r, [&](std::size_t m, std::int64_t begin, std::int64_t offset, std::int64_t length) {
       const auto k = u.members[m];
-      slots_.push_back({ui, m, begin, offset, length});
+      slots_.push_back({ui, begin, length});
       AdamW::Param p;
       p.name = names_[k];
       p.param = u.master.narrow(0, begin, length);
@@ -241,10 +240,11 @@ void ShardedParallel::scale_gradients(double factor) {
 
 double ShardedParallel::clip_gradients(double max_norm) {
   torch::NoGradGuard no_grad;
-  double sq = 0;
+  // Summed on the device, read once: no host synchronisation per unit.
+  auto sq = torch::zeros({1}, opts_.dtype(torch::kFloat64));
   for (auto& u : units_)
-    if (u->slice > 0) sq += u->grad.to(torch::kFloat64).square().sum().item<double>();
-  std::vector<torch::Tensor> total{torch::tensor({sq}, torch::kFloat64)};
+    if (u->slice > 0) sq += u->grad.to(torch::kFloat64).square().sum();
+  std::vector<torch::Tensor> total{sq};
   {
     CommTimer t(comm_seconds_);
     groups_.shard->all_reduce_sum(total);  // replicas hold the same slices: the shard group only
