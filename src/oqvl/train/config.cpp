@@ -242,6 +242,13 @@ const std::vector<Binding>& bindings() {
                      "fp32 | bf16: the dtype gradients are summed over the ranks in (the paper's FSDP "
                      "mixed precision reduces in bf16: half the traffic, rounded sums)",
                      &TrainConfig::dist_reduce_dtype));
+    v.push_back(
+        make_binding("dist.overlap",
+                     "run collectives behind compute: ddp all-reduces each bucket as soon as backward "
+                     "finished its gradients, zero2/full_shard reduce-scatter likewise and full_shard "
+                     "prefetches the next layer's weights (false: every collective blocks where it is "
+                     "issued; the same numbers)",
+                     &TrainConfig::dist_overlap));
     TrainConfig defaults;
     for (auto& b : v) b.meta.value = b.write(defaults);
     return v;

@@ -72,6 +72,8 @@ struct TrainConfig {
   double dist_timeout_s = 300;        // a collective waiting longer fails the run, naming the rank
   double dist_bucket_mb = 25;         // gradient all-reduce bucket size
   std::string dist_reduce_dtype = "fp32";  // fp32 | bf16: the dtype gradients are summed in
+  bool dist_overlap =
+      true;  // collectives behind compute (ddp buckets, zero2/full_shard reductions, prefetch)
 
   // Micro-batches per optimizer step on each of `world` ranks.
   std::int64_t grad_accum(std::int64_t world = 1) const { return global_batch / (micro_batch * world); }

@@ -112,7 +112,7 @@ Trainer::Trainer(TrainConfig config, TrainOptions options) : config_(std::move(c
     device_ = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(env_.local_rank));
   CommOptions co;
   co.backend = config_.dist_backend != "auto" ? config_.dist_backend : device_.is_cuda() ? "nccl" : "gloo";
-  if (env_.distributed() && (co.backend == "nccl") != device_.is_cuda())
+  if ((env_.distributed() || env_.launcher == "torchrun") && (co.backend == "nccl") != device_.is_cuda())
     fail("dist.backend {} runs {} ranks, but run.device is '{}' (auto picks nccl for CUDA, gloo for CPU)",
          co.backend, co.backend == "nccl" ? "CUDA" : "CPU", config_.device);
   co.device_index = device_.is_cuda() ? device_.index() : 0;
@@ -185,11 +185,13 @@ Trainer::Trainer(TrainConfig config, TrainOptions options) : config_(std::move(c
     make_groups();
     ShardGroups groups{comm_.get(), node_comm_ ? node_comm_.get() : comm_.get(), replica_comm_.get()};
     sharded_ = std::make_unique<ShardedParallel>(*model_, std::move(named), strategy_, groups, ao,
-                                                 reduce_dtype());
+                                                 reduce_dtype(), config_.dist_overlap);
     if (ckpt) sharded_->load_optimizer(*ckpt);
   } else {
     optimizer_ = std::make_unique<AdamW>(std::move(named), ao);
     if (ckpt) load_optimizer_state(*ckpt, *optimizer_, /*strict=*/true);
+    if (reduces() && config_.dist_overlap)
+      ddp_ = std::make_unique<DdpReducer>(trainable_, *comm_, co.bucket_bytes, reduce_dtype());
   }
   LoaderOptions lo;
   lo.micro_batch = config_.micro_batch;
@@ -203,7 +205,11 @@ Trainer::Trainer(TrainConfig config, TrainOptions options) : config_(std::move(c
   loader_ = std::make_unique<Loader>(std::move(source), mc, lo);
 }
 
-Trainer::~Trainer() = default;
+Trainer::~Trainer() {
+  // Before the model: they hold hooks on its parameters and point at it.
+  ddp_.reset();
+  sharded_.reset();
+}
 
 void Trainer::make_groups() {
   if (strategy_ != Strategy::kHybrid) return;
@@ -272,10 +278,14 @@ StepResult Trainer::step() {
     }
     const double denom = token_mean ? 1.0 : static_cast<double>(mb.label_tokens) * static_cast<double>(accum);
     auto scaled = denom > 0 ? loss / denom : loss * 0.0;
+    if (i + 1 == accum) {  // the last backward: reductions may start inside it
+      if (ddp_) ddp_->arm();
+      if (sharded_) sharded_->arm();
+    }
     scaled.backward();
     loss_total += scaled.detach();
   }
-  if (comm_->world() > 1 || env_.launcher == "torchrun" || sharded_) {
+  if (reduces()) {
     // Sum gradients and the step's counts over the ranks. Every rank reduces the same tensors in
     // the same order (a gradient this rank did not reach, e.g. the projector's in a text-only
     // micro-batch, is zeros), else the collectives would pair up wrongly.
@@ -283,6 +293,8 @@ StepResult Trainer::step() {
     std::vector<torch::Tensor> reduce;
     if (sharded_) {
       sharded_->reduce_gradients();
+    } else if (ddp_) {
+      ddp_->finish();
     } else {
       for (auto& t : trainable_) {
         if (!t.grad().defined()) t.mutable_grad() = torch::zeros_like(t);
@@ -298,7 +310,8 @@ StepResult Trainer::step() {
     comm_->all_reduce_sum(reduce);
     r.comm_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - comm_start).count();
     if (sharded_) r.comm_s += sharded_->take_comm_seconds();
-    if (!sharded_ && reduce_dtype() != torch::kFloat32)
+    if (ddp_) r.comm_s += ddp_->take_comm_seconds();
+    if (!sharded_ && !ddp_ && reduce_dtype() != torch::kFloat32)
       for (std::size_t i = 0; i < trainable_.size(); ++i) trainable_[i].mutable_grad().copy_(reduce[i]);
     const auto* st = stats.data_ptr<double>();
     r.tokens = static_cast<std::int64_t>(st[0]);

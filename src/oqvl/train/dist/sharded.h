@@ -19,6 +19,12 @@
 //   hybrid      full_shard inside a node (the shard group is the node's ranks), replicated across
 //               nodes: the reduced slices are all-reduced over the ranks holding the same slice.
 //
+// With `overlap` (dist.overlap) the collectives run behind compute: full_shard prefetches the
+// layer that runs next (forward: i + 1, backward: i - 1) while layer i runs and lets each layer's
+// reduce-scatter run while backward goes on; zero2 starts each unit's reduce-scatter during the
+// step's last backward as soon as the unit's gradients are final (grad_ready.h). The arithmetic
+// is the same either way; only when the waiting happens changes.
+//
 // Gradients are summed over the ranks in fp32, or bf16 (dist.reduce_dtype; then rounded sums).
 // The step is exactly the single-process step: gradient sums over all rows, the clipping norm
 // over the whole gradient (slice sums of squares summed over the shard group). Every rank issues
@@ -28,6 +34,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <utility>
@@ -36,6 +43,7 @@
 #include "oqvl/model/vlm.h"
 #include "oqvl/train/checkpoint.h"
 #include "oqvl/train/dist/comm.h"
+#include "oqvl/train/dist/grad_ready.h"
 #include "oqvl/train/optimizer.h"
 
 namespace oqvl::train {
@@ -60,13 +68,15 @@ class ShardedParallel : public model::LayerParamHooks {
   // object's hooks until it is destroyed.
   ShardedParallel(model::OpenQwen2VLImpl& model, std::vector<std::pair<std::string, torch::Tensor>> trainable,
                   Strategy strategy, ShardGroups groups, AdamWOptions options,
-                  torch::ScalarType reduce_dtype = torch::kFloat32);
+                  torch::ScalarType reduce_dtype = torch::kFloat32, bool overlap = true);
   ~ShardedParallel() override;
   ShardedParallel(const ShardedParallel&) = delete;
   ShardedParallel& operator=(const ShardedParallel&) = delete;
 
   // Before the step's first forward: full_shard/hybrid gather the root unit.
   void begin_step();
+  // Before the step's last backward (zero2 with overlap: reduce-scatters start during it).
+  void arm();
   // After the step's last backward: reduces what is not reduced yet (zero2: every unit;
   // full_shard: the root; hybrid: then every slice across nodes).
   void reduce_gradients();
@@ -96,16 +106,23 @@ class ShardedParallel : public model::LayerParamHooks {
   void load_optimizer(CheckpointTensors& ckpt);
 
   // LayerParamHooks (decoder layer i = unit i + 1).
-  void gather(int layer) override;
+  void gather(int layer, bool backward) override;
   void release(int layer) override;
   void backward_done(int layer) override;
 
  private:
   struct Unit;
   struct Slot;
-  void gather_unit(Unit& u);
+  struct Reduction;
+  void start_gather(Unit& u);  // all-gather into u.full, not waited for
+  void gather_unit(Unit& u);   // u's weights in place (waits for a started gather)
   void release_unit(Unit& u);
-  void reduce_unit(Unit& u);  // flat gradient -> reduce-scatter -> added to u's slice gradient
+  // u's flat gradient -> reduce-scatter -> added to u's slice gradient, now or (overlap) when
+  // finish_reductions() or a later reduction waits for it.
+  void reduce_unit(Unit& u);
+  void start_reduction(Unit& u, torch::Tensor flat);
+  void finish_oldest_reduction();
+  void finish_reductions();
 
   model::OpenQwen2VLImpl& model_;
   Strategy strategy_;
@@ -118,6 +135,10 @@ class ShardedParallel : public model::LayerParamHooks {
   double comm_seconds_ = 0;
   torch::TensorOptions opts_ = torch::TensorOptions().dtype(torch::kFloat32);  // fp32 on the weights' device
   torch::ScalarType reduce_dtype_ = torch::kFloat32;                           // what gradients are summed in
+  bool overlap_ = true;
+  std::deque<Reduction> reductions_;     // started, in start order
+  std::vector<std::size_t> unit_order_;  // zero2 overlap: units in the order their reductions start
+  std::unique_ptr<GradReady> ready_;     // zero2 overlap
 };
 
 }  // namespace oqvl::train
