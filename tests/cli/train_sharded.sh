@@ -7,7 +7,8 @@
 # within 1e-6, and a 1-process checkpoint resumes as zero2 at 2 ranks; `oqvl convert consolidate`
 # makes a model folder that `oqvl convert check` accepts; a sharded save killed before its
 # completion marker leaves no checkpoint that looks complete and the rerun resumes bit for bit; a
-# killed full_shard rank makes the launcher fail naming it. Usage: train_sharded.sh OQVL REPO
+# killed full_shard rank makes the launcher fail naming it; dist.overlap=false gives the same bits
+# as the overlapped default. Usage: train_sharded.sh OQVL REPO
 set -uo pipefail
 oqvl=$1 repo=$2
 source "$(dirname "$0")/lib.sh"
@@ -47,6 +48,13 @@ for s in zero2 full_shard; do
   else bad "$s 2 ranks"; cat $s.log; fi
 done
 if run4 hybrid hybrid; then ok "hybrid 4 ranks (2 nodes x 2)"; else bad hybrid; cat hybrid.rank*.log; fi
+# dist.overlap=false (every collective blocks where issued) computes the same bits as the default
+# overlapped run (prefetched gathers, reduce-scatters behind backward).
+for s in zero2 full_shard; do
+  launch2 --set run.out=$s-block --set dist.strategy=$s --set dist.overlap=false > $s-block.log 2>&1 ||
+    { bad "$s blocking"; cat $s-block.log; continue; }
+  if same_run_bits $s $s-block; then ok "$s overlapped = blocking, bit for bit"; else bad "$s overlap changes bits"; fi
+done
 
 # Layout: zero2 keeps a plain model folder + optimizer shards; full_shard has model shards too.
 c=checkpoints/step-00000010
