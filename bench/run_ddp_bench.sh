@@ -2,9 +2,10 @@
 # Data-parallel speed-up on CPU: the same training config (bench/run_train_bench.sh's model and
 # rows: 56 px images, 256-wide 4+4 layers, the real 151,936 vocabulary, 8 rows of 512 positions
 # per step) as 1 process with T threads and as `oqvl launch --nproc 2` with T/2 threads each for
-# every dist.strategy (ddp, zero2, full_shard), one after the other. Prints the median step time
-# of each (steps after the first two), the speed-up over 1 process, the share of the step spent in
-# collectives (metrics.jsonl "comm") and rank 0's peak resident memory.
+# every dist.strategy (ddp, zero2, full_shard), each with dist.overlap on (the default:
+# collectives behind backward, prefetch) and off (blocking), one after the other. Prints the
+# median step time of each (steps after the first two), the speed-up over 1 process, the share of
+# the step spent waiting in collectives (metrics.jsonl "comm") and rank 0's peak resident memory.
 # Usage (repo root, after building): bash bench/run_ddp_bench.sh [build-dir] [threads] [steps]
 set -euo pipefail
 source "$(dirname "$0")/../scripts/python_env.sh"
@@ -38,8 +39,10 @@ TOML
 half=$(( THREADS / 2 > 0 ? THREADS / 2 : 1 ))
 "$oqvl" train --config run.toml --set run.out=one --quiet --threads "$THREADS"
 for s in ddp zero2 full_shard; do
-  "$oqvl" launch --nproc 2 -- oqvl train --config run.toml --set run.out=$s --set dist.strategy=$s --quiet \
-    --threads "$half"
+  for o in true false; do
+    "$oqvl" launch --nproc 2 -- oqvl train --config run.toml --set run.out=$s-$o --set dist.strategy=$s \
+      --set dist.overlap=$o --quiet --threads "$half"
+  done
 done
 python3 - "$THREADS" "$half" <<'PY'
 import json, statistics, sys
@@ -51,9 +54,10 @@ one, rows1 = steps("one")
 m1 = statistics.median(one)
 print(f"CPU, 1 process x {sys.argv[1]} threads: {m1 * 1000:.0f} ms/step, peak RSS {rows1[-1]['peak_mem_gib']:.2f} GiB")
 for s in ("ddp", "zero2", "full_shard"):
-    two, rows = steps(s)
-    comm = statistics.median(r.get("comm", 0.0) for r in rows[2:])
-    m2 = statistics.median(two)
-    print(f"{s}: 2 ranks x {sys.argv[2]} thread(s) {m2 * 1000:.0f} ms/step -> speed-up x{m1 / m2:.2f}; "
-          f"collectives {100 * comm:.1f}% of the step; rank 0 peak RSS {rows[-1]['peak_mem_gib']:.2f} GiB")
+    for o, label in (("true", "overlapped"), ("false", "blocking")):
+        two, rows = steps(f"{s}-{o}")
+        comm = statistics.median(r.get("comm", 0.0) for r in rows[2:])
+        m2 = statistics.median(two)
+        print(f"{s} {label}: 2 ranks x {sys.argv[2]} thread(s) {m2 * 1000:.0f} ms/step -> speed-up x{m1 / m2:.2f}; "
+              f"waiting in collectives {100 * comm:.1f}% of the step; rank 0 peak RSS {rows[-1]['peak_mem_gib']:.2f} GiB")
 PY

@@ -31,6 +31,7 @@ struct TrainConfig {
   std::filesystem::path model;    // oqvl model folder to start from
   std::int64_t image_tokens = 0;  // per image; 0 = 729 for sft, else 144 (capped at the vision grid)
   bool activation_checkpointing = false;
+  std::string frozen_vision_dtype = "auto";  // auto (bf16 when CUDA bf16 autocast runs) | fp32 | bf16
   bool train_vision =
       false;  // the vision tower trains too (stage full sets it; the paper's Table 6 ablation)
   // [data]

@@ -135,6 +135,11 @@ Trainer::Trainer(TrainConfig config, TrainOptions options) : config_(std::move(c
 
   auto named = apply_stage(*model_, config_.stage, config_.train_vision);
   if (named.empty()) fail("run.stage {}: nothing to train", stage_name(config_.stage));
+  // A frozen tower only runs forward: bf16 halves its memory, and autocast computes in bf16
+  // anyway (checkpoints then hold it in bf16; resume converts nothing back).
+  if (model_->freeze_vision &&
+      (config_.frozen_vision_dtype == "bf16" || (config_.frozen_vision_dtype == "auto" && autocast_)))
+    model_->vision->to(torch::kBFloat16);
   for (const auto& [name, t] : named) {
     trainable_.push_back(t);
     trainable_params_ += t.numel();
