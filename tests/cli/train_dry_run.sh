@@ -46,9 +46,9 @@ for r_ in p["plans"]:
     G = {"ddp": 1, "zero2": W, "full_shard": W, "hybrid": min(W, 8)}[s]
     assert r_["shard"] == G, r_
     if s == "ddp":
-        want = (4 * T + frozen, 4 * T + r * T, 8 * T)
+        want = (4 * T + frozen, 4 * T, 8 * T)
     elif s == "zero2":
-        want = (4 * T + 4 * T / G + frozen, 4 * T + 4 * T / G + r * T, 8 * T / G)
+        want = (4 * T + 4 * T / G + frozen, 4 * T / G + 4 * R + r * (R + 5 * Lt), 8 * T / G)
     else:
         want = (4 * T / G + 4 * (R + 2 * Lt) + frozen, 4 * T / G + 4 * (R + Lt) + r * (R + 4 * Lt), 8 * T / G)
     for key, w in zip(("params", "grads", "optimizer"), want):
@@ -63,7 +63,7 @@ assert (q["overlap"], q["reduce_bytes"], q["frozen_vision_bytes"]) == (False, 2,
 for r_ in q["plans"]:
     G, s = r_["shard"], r_["strategy"]
     want = {"ddp": (4 * T + 4 * F, 4 * T + 2 * T),
-            "zero2": (4 * T + 4 * T / G + 4 * F, 4 * T + 4 * T / G + 2 * max(R, Lt)),
+            "zero2": (4 * T + 4 * T / G + 4 * F, 4 * T / G + 4 * R + 2 * (R + Lt)),
             "full_shard": (4 * T / G + 4 * (R + Lt) + 4 * F, 4 * T / G + 4 * (R + Lt) + 2 * max(R, Lt))}
     w = want.get(s, want["full_shard"])
     for key, v in zip(("params", "grads"), w):

@@ -264,6 +264,7 @@ StepResult Trainer::step() {
   const auto accum = config_.grad_accum(env_.world);
   const bool token_mean = config_.loss == "token";
   if (sharded_) sharded_->begin_step();
+  if (ddp_) ddp_->begin_step();
   auto loss_total = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat32).device(device_));
   DataPosition after;
   for (std::int64_t i = 0; i < accum; ++i) {
@@ -283,11 +284,10 @@ StepResult Trainer::step() {
     }
     const double denom = token_mean ? 1.0 : static_cast<double>(mb.label_tokens) * static_cast<double>(accum);
     auto scaled = denom > 0 ? loss / denom : loss * 0.0;
-    if (i + 1 == accum) {  // the last backward: reductions may start inside it
-      if (ddp_) ddp_->arm();
-      if (sharded_) sharded_->arm();
-    }
+    if (ddp_ && i + 1 == accum) ddp_->arm();  // the last backward: all-reduces start inside it
+    if (sharded_) sharded_->before_backward();
     scaled.backward();
+    if (sharded_) sharded_->after_backward();
     loss_total += scaled.detach();
   }
   if (reduces()) {

@@ -1,25 +1,18 @@
 #include "oqvl/train/dist/grad_ready.h"
 
+#include <torch/csrc/autograd/function_hook.h>
+#include <torch/csrc/autograd/variable.h>
+
 #include "oqvl/core/error.h"
 
 namespace oqvl::train {
 
-void write_final_gradient(torch::Tensor& slot, const torch::Tensor& acc, const torch::Tensor& incoming) {
-  if (incoming.defined() && acc.defined()) {
-    if (slot.scalar_type() == acc.scalar_type()) {
-      slot.copy_(acc);
-      slot.add_(incoming);
-    } else {
-      slot.copy_(acc + incoming);
-    }
-  } else if (incoming.defined()) {
-    slot.copy_(incoming);
-  } else if (acc.defined()) {
-    slot.copy_(acc);
-  } else {
-    slot.zero_();
-  }
-}
+struct GradReady::Hook : torch::autograd::PostAccumulateGradHook {
+  Hook(GradReady* owner, std::size_t k) : owner(owner), k(k) {}
+  void operator()(const torch::autograd::Variable&) override { owner->on_gradient(k); }
+  GradReady* owner;
+  std::size_t k;
+};
 
 GradReady::GradReady(std::vector<torch::Tensor> params, const std::vector<std::vector<std::size_t>>& groups,
                      ParamReady param_ready, GroupReady group_ready)
@@ -38,14 +31,20 @@ GradReady::GradReady(std::vector<torch::Tensor> params, const std::vector<std::v
       group_of_[k] = g;
       ++group_size_[g];
     }
+  // Everything checked before the first hook goes in: a throwing constructor runs no destructor.
   for (std::size_t k = 0; k < params_.size(); ++k) {
     if (group_of_[k] == groups.size()) fail("GradReady: parameter {} is in no group", k);
-    hook_ids_.push_back(params_[k].register_hook([this, k](const torch::Tensor& g) { on_gradient(k, g); }));
+    if (!params_[k].requires_grad() || !params_[k].is_leaf())
+      fail("GradReady: parameter {} is not a leaf that requires gradients", k);
+    if (torch::autograd::impl::post_acc_grad_hooks(params_[k]))
+      fail("GradReady: parameter {} already has a post-accumulate hook", k);
   }
+  for (std::size_t k = 0; k < params_.size(); ++k)
+    torch::autograd::impl::set_post_acc_grad_hooks(params_[k], std::make_unique<Hook>(this, k));
 }
 
 GradReady::~GradReady() {
-  for (std::size_t k = 0; k < hook_ids_.size(); ++k) params_[k].remove_hook(hook_ids_[k]);
+  for (auto& p : params_) torch::autograd::impl::set_post_acc_grad_hooks(p, nullptr);
 }
 
 void GradReady::arm() {
@@ -53,23 +52,26 @@ void GradReady::arm() {
   std::fill(arrived_.begin(), arrived_.end(), 0);
   std::fill(seen_.begin(), seen_.end(), 0);
   next_group_ = 0;
+  started_in_backward_ = 0;
   twice_ = false;
   armed_ = true;
   start_ready_groups();  // empty groups
 }
 
-void GradReady::on_gradient(std::size_t k, const torch::Tensor& incoming) {
+void GradReady::on_gradient(std::size_t k) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (!armed_) return;
   if (seen_[k]) {
-    twice_ = true;  // reported by finish(): throwing inside autograd's thread loses the message
+    twice_ = true;
     return;
   }
   seen_[k] = 1;
   torch::NoGradGuard no_grad;
-  param_ready_(k, incoming);
+  param_ready_(k);
   ++arrived_[group_of_[k]];
+  const auto before = next_group_;
   start_ready_groups();
+  started_in_backward_ += next_group_ - before;
 }
 
 void GradReady::start_ready_groups() {
@@ -88,7 +90,7 @@ void GradReady::finish() {
     for (auto k : groups_[g])
       if (!seen_[k]) {
         seen_[k] = 1;
-        param_ready_(k, torch::Tensor());
+        param_ready_(k);
         ++arrived_[g];
       }
   start_ready_groups();

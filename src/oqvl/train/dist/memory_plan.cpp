@@ -50,11 +50,11 @@ RunPlan plan_run(const PlanInput& in, const std::vector<int>& rank_counts) {
       const double G = r.shard;
       if (s == "ddp") {
         r.params = 4 * T;
-        r.grads = 4 * T + (in.overlap || in.reduce_bytes != 4 ? rb * T : 0.0);
+        r.grads = 4 * T + (in.reduce_bytes != 4 ? rb * T : 0.0);  // fp32: .grad are the buckets
         r.optimizer = 8 * T;
       } else if (s == "zero2") {
         r.params = 4 * T + 4 * T / G;
-        r.grads = 4 * T + 4 * T / G + (in.overlap ? rb * T : rb * std::max(R, Lt));
+        r.grads = 4 * T / G + 4 * R + rb * (R + (in.overlap ? 5 : 1) * Lt);
         r.optimizer = 8 * T / G;
       } else {
         r.params = 4 * T / G + 4 * (R + (in.overlap ? 2 : 1) * Lt);

@@ -8,8 +8,10 @@
 // r = bytes per summed gradient element (dist.reduce_dtype: 4 or 2), v = bytes per frozen vision
 // element (2 when kept in bf16), fp32 weights computed in bf16 by autocast:
 //   frozen      v*Fv + 4*(F - Fv)                                  (every strategy)
-//   ddp         params 4T            grads 4T + r*T (buckets; blocking fp32: no copy)
-//   zero2       params 4T + 4T/G     grads 4T + 4T/G + r*T (overlap; blocking: r*max(R, Lt))
+//   ddp         params 4T            grads 4T (.grad are views of the buckets) + r*T if r = 2
+//   zero2       params 4T + 4T/G     grads 4T/G + 4R (the root's .grad as backward makes them)
+//               + r(R + 5Lt) (the root's flat, 4 reductions in flight and one filling;
+//               blocking: r(R + Lt))
 //   full_shard  params 4T/G + 4(R + 2Lt) (root gathered all step, a layer and the prefetched
 //               next; blocking: one layer)   grads 4T/G + 4(R + Lt) + r(R + 4Lt) (reductions in
 //               flight; blocking: r*max(R, Lt))

@@ -45,7 +45,7 @@ struct ShardedParallel::Unit {
   torch::Tensor full;                             // [padded] the gathered weights (params view it)
   bool gathered = true;
   std::unique_ptr<Pending> gathering;  // an all-gather into `full` in flight (prefetch)
-  torch::Tensor reduce_flat;           // zero2 overlap: [padded] final gradients of the last backward
+  torch::Tensor reduce_flat;           // zero2: [padded] this backward's final gradients, being filled
 };
 
 // A reduce-scatter in flight: `part` is added to the unit's slice gradient once it completed.
@@ -75,7 +75,7 @@ void for_each_piece(const U& u, int r, F&& f) {
   }
 }
 
-// Reductions in flight at most under full_shard (each holds a layer's flat gradient).
+// Reductions in flight at most (each holds a unit's flat gradient).
 constexpr std::size_t kMaxReductionsInFlight = 4;
 
 }  // namespace
@@ -150,8 +150,10 @@ ShardedParallel::ShardedParallel(model::OpenQwen2VLImpl& model,
     for (auto& u : units_) release_unit(*u);
     model_.llm->model->param_hooks = this;
   }
-  if (strategy_ == Strategy::kZero2 && overlap_) {
-    // Backward finishes the last layer first and the root (embeddings) last.
+  if (strategy_ == Strategy::kZero2) {
+    // Every backward hands each unit's gradient on as soon as it is final and frees the
+    // parameter's .grad (FSDP's SHARD_GRAD_OP): no rank holds a whole gradient. Backward
+    // finishes the last layer first and the root (embeddings) last.
     std::vector<std::vector<std::size_t>> groups;
     for (std::size_t i = units_.size(); i-- > 0;) {
       unit_order_.push_back(i);
@@ -163,15 +165,20 @@ ShardedParallel::ShardedParallel(model::OpenQwen2VLImpl& model,
         place[units_[ui]->members[m]] = {ui, units_[ui]->offsets[m]};
     ready_ = std::make_unique<GradReady>(
         params_, groups,
-        [this, place](std::size_t k, const torch::Tensor& incoming) {
+        [this, place](std::size_t k) {
           auto& u = *units_[place[k].first];
           if (!u.reduce_flat.defined()) u.reduce_flat = torch::zeros({u.padded}, opts_.dtype(reduce_dtype_));
-          auto slot = u.reduce_flat.narrow(0, place[k].second, params_[k].numel()).view(params_[k].sizes());
-          write_final_gradient(slot, params_[k].grad(), incoming);
+          auto& g = params_[k].mutable_grad();
+          if (g.defined()) {  // unreached: stays zeros
+            u.reduce_flat.narrow(0, place[k].second, g.numel()).copy_(g.reshape({-1}));
+            g = torch::Tensor();
+          }
         },
         [this](std::size_t g) {
           auto& u = *units_[unit_order_[g]];
-          if (!u.members.empty()) start_reduction(u, std::move(u.reduce_flat));
+          if (u.members.empty()) return;
+          start_reduction(u, std::move(u.reduce_flat));
+          if (!overlap_) finish_reductions();
         });
   }
 }
@@ -253,10 +260,8 @@ void ShardedParallel::start_reduction(Unit& u, torch::Tensor flat) {
   }
   r.flat = std::move(flat);
   reductions_.push_back(std::move(r));
-  // zero2 starts every unit's within one backward (one gradient's worth, as ddp's buckets);
-  // full_shard's per-layer reductions would otherwise pile up over the micro-batches.
-  if (strategy_ != Strategy::kZero2)
-    while (reductions_.size() > kMaxReductionsInFlight) finish_oldest_reduction();
+  // Bounded memory: waiting here (inside backward, for zero2) costs overlap, not correctness.
+  while (reductions_.size() > kMaxReductionsInFlight) finish_oldest_reduction();
 }
 
 void ShardedParallel::finish_oldest_reduction() {
@@ -291,17 +296,17 @@ void ShardedParallel::begin_step() {
   if (weights_sharded()) gather_unit(*units_[0]);
 }
 
-void ShardedParallel::arm() {
+void ShardedParallel::before_backward() {
   if (ready_) ready_->arm();
 }
 
+void ShardedParallel::after_backward() {
+  if (ready_) ready_->finish();  // the units this backward did not reach start now
+}
+
 void ShardedParallel::reduce_gradients() {
-  if (ready_) {
-    ready_->finish();  // the units backward did not finish start now
+  if (strategy_ == Strategy::kZero2) {
     finish_reductions();
-    for (auto& p : params_) p.mutable_grad() = torch::Tensor();
-  } else if (strategy_ == Strategy::kZero2) {
-    for (auto& u : units_) reduce_unit(*u);
   } else {
     reduce_unit(*units_[0]);  // the layers reduced theirs after their backward
     finish_reductions();

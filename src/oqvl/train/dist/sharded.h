@@ -9,9 +9,10 @@
 // slice of the parameters (the fp32 master weights), of the reduced gradient, and AdamW's moments
 // for that slice only.
 //
-//   zero2       every rank holds the whole weights for forward/backward; after the step's last
-//               micro-batch each unit's gradient is reduce-scattered, each rank updates its
-//               slice, and the slices are all-gathered back into the weights.
+//   zero2       every rank holds the whole weights for forward/backward; during every backward
+//               each unit's gradient is reduce-scattered as soon as backward finished it (the
+//               parameters' .grad freed then: no rank holds a whole gradient), each rank updates
+//               its slice, and the slices are all-gathered back into the weights.
 //   full_shard  between uses a unit's weights exist only as slices: a decoder layer is
 //               all-gathered before it runs and released after (layers run checkpointed: the
 //               re-run in backward gathers it again), and its gradient is reduce-scattered right
@@ -20,10 +21,9 @@
 //               nodes: the reduced slices are all-reduced over the ranks holding the same slice.
 //
 // With `overlap` (dist.overlap) the collectives run behind compute: full_shard prefetches the
-// layer that runs next (forward: i + 1, backward: i - 1) while layer i runs and lets each layer's
-// reduce-scatter run while backward goes on; zero2 starts each unit's reduce-scatter during the
-// step's last backward as soon as the unit's gradients are final (grad_ready.h). The arithmetic
-// is the same either way; only when the waiting happens changes.
+// layer that runs next (forward: i + 1, backward: i - 1) while layer i runs, and the
+// reduce-scatters of both strategies run while backward goes on (at most 4 in flight); without
+// it each collective is waited for where it starts. The arithmetic is the same either way.
 //
 // Gradients are summed over the ranks in fp32, or bf16 (dist.reduce_dtype; then rounded sums).
 // The step is exactly the single-process step: gradient sums over all rows, the clipping norm
@@ -75,8 +75,9 @@ class ShardedParallel : public model::LayerParamHooks {
 
   // Before the step's first forward: full_shard/hybrid gather the root unit.
   void begin_step();
-  // Before the step's last backward (zero2 with overlap: reduce-scatters start during it).
-  void arm();
+  // Around every backward: zero2 reduce-scatters each unit as backward finishes it.
+  void before_backward();
+  void after_backward();
   // After the step's last backward: reduces what is not reduced yet (zero2: every unit;
   // full_shard: the root; hybrid: then every slice across nodes).
   void reduce_gradients();
@@ -137,8 +138,8 @@ class ShardedParallel : public model::LayerParamHooks {
   torch::ScalarType reduce_dtype_ = torch::kFloat32;                           // what gradients are summed in
   bool overlap_ = true;
   std::deque<Reduction> reductions_;     // started, in start order
-  std::vector<std::size_t> unit_order_;  // zero2 overlap: units in the order their reductions start
-  std::unique_ptr<GradReady> ready_;     // zero2 overlap
+  std::vector<std::size_t> unit_order_;  // zero2: units in the order their reductions start
+  std::unique_ptr<GradReady> ready_;     // zero2
 };
 
 }  // namespace oqvl::train
