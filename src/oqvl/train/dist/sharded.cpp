@@ -285,7 +285,12 @@ void ShardedParallel::gather(int layer, bool backward) {
   if (overlap_ && next >= 0 && static_cast<std::size_t>(next) + 1 < units_.size())
     start_gather(*units_[static_cast<std::size_t>(next) + 1]);
 }
-void ShardedParallel::release(int layer) { release_unit(*units_.at(static_cast<std::size_t>(layer) + 1)); }
+void ShardedParallel::release(int layer) {
+  // The last layer's re-run is the first thing backward does: with overlap it stays gathered
+  // for it (as FSDP does) instead of being gathered again at once. Only in training forward.
+  if (overlap_ && static_cast<std::size_t>(layer) + 2 == units_.size() && torch::GradMode::is_enabled()) return;
+  release_unit(*units_.at(static_cast<std::size_t>(layer) + 1));
+}
 void ShardedParallel::backward_done(int layer) {
   auto& u = *units_.at(static_cast<std::size_t>(layer) + 1);
   reduce_unit(u);
