@@ -56,6 +56,9 @@ for s in zero2 full_shard; do
     { bad "$s blocking"; cat $s-block.log; continue; }
   if same_run_bits $s $s-block; then ok "$s overlapped = blocking, bit for bit"; else bad "$s overlap changes bits"; fi
 done
+if run4 hybrid-block hybrid --set dist.overlap=false && same_run_bits hybrid hybrid-block; then
+  ok "hybrid overlapped = blocking, bit for bit"
+else bad "hybrid overlap changes bits"; fi
 # A frozen vision tower kept in bf16 (model.frozen_vision_dtype, auto on CUDA bf16): the checkpoint
 # holds it in bf16, a run stopped after 5 steps resumes bit for bit, losses stay near fp32's.
 bf="--set dist.strategy=full_shard --set model.frozen_vision_dtype=bf16"

@@ -285,7 +285,7 @@ StepResult Trainer::step() {
     const double denom = token_mean ? 1.0 : static_cast<double>(mb.label_tokens) * static_cast<double>(accum);
     auto scaled = denom > 0 ? loss / denom : loss * 0.0;
     if (ddp_ && i + 1 == accum) ddp_->arm();  // the last backward: all-reduces start inside it
-    if (sharded_) sharded_->before_backward();
+    if (sharded_) sharded_->before_backward(i + 1 == accum);
     scaled.backward();
     if (sharded_) sharded_->after_backward();
     loss_total += scaled.detach();

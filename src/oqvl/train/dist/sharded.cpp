@@ -53,6 +53,14 @@ struct ShardedParallel::Reduction {
   Unit* unit = nullptr;
   torch::Tensor flat, part;
   std::unique_ptr<Pending> pending;
+  bool last = false;  // of the step's last backward: the unit's slice is final once it lands
+};
+
+// hybrid with overlap: a unit's final slice summed across the nodes while the rest goes on.
+struct ShardedParallel::Replication {
+  Unit* unit = nullptr;
+  torch::Tensor sum;  // u.grad itself, or its copy in the reduce dtype
+  std::unique_ptr<Pending> pending;
 };
 
 // Where optimizer parameter i's elements sit: unit, first element in its slice, count.
@@ -186,6 +194,7 @@ ShardedParallel::ShardedParallel(model::OpenQwen2VLImpl& model,
 ShardedParallel::~ShardedParallel() {
   if (model_.llm->model->param_hooks == this) model_.llm->model->param_hooks = nullptr;
   // Pending collectives wait in their destructors, before the buffers they use go.
+  replications_.clear();
   reductions_.clear();
   for (auto& u : units_) u->gathering.reset();
 }
@@ -259,6 +268,7 @@ void ShardedParallel::start_reduction(Unit& u, torch::Tensor flat) {
     r.pending = groups_.shard->reduce_scatter_sum_start(flat, r.part);
   }
   r.flat = std::move(flat);
+  r.last = last_backward_;
   reductions_.push_back(std::move(r));
   // Bounded memory: waiting here (inside backward, for zero2) costs overlap, not correctness.
   while (reductions_.size() > kMaxReductionsInFlight) finish_oldest_reduction();
@@ -272,6 +282,14 @@ void ShardedParallel::finish_oldest_reduction() {
     r.pending->wait();
   }
   r.unit->grad.add_(r.part.to(torch::kFloat32));  // in start order: the same sums as blocking
+  if (r.last && groups_.replicate && overlap_) {
+    Replication rep;
+    rep.unit = r.unit;
+    rep.sum = reduce_dtype_ == torch::kFloat32 ? r.unit->grad : r.unit->grad.to(reduce_dtype_);
+    CommTimer t(comm_seconds_);
+    rep.pending = groups_.replicate->all_reduce_sum_start(rep.sum);
+    replications_.push_back(std::move(rep));
+  }
   reductions_.pop_front();
 }
 
@@ -301,7 +319,8 @@ void ShardedParallel::begin_step() {
   if (weights_sharded()) gather_unit(*units_[0]);
 }
 
-void ShardedParallel::before_backward() {
+void ShardedParallel::before_backward(bool last) {
+  last_backward_ = last;
   if (ready_) ready_->arm();
 }
 
@@ -310,13 +329,23 @@ void ShardedParallel::after_backward() {
 }
 
 void ShardedParallel::reduce_gradients() {
+  last_backward_ = true;  // the root's reduction below is its last of the step too
   if (strategy_ == Strategy::kZero2) {
     finish_reductions();
   } else {
     reduce_unit(*units_[0]);  // the layers reduced theirs after their backward
     finish_reductions();
   }
-  if (groups_.replicate) {
+  last_backward_ = false;
+  if (groups_.replicate && overlap_) {
+    // Started as each unit's last reduce-scatter landed; every unit with members had one.
+    CommTimer t(comm_seconds_);
+    for (auto& rep : replications_) {
+      rep.pending->wait();
+      if (!rep.sum.is_same(rep.unit->grad)) rep.unit->grad.copy_(rep.sum);
+    }
+    replications_.clear();
+  } else if (groups_.replicate) {
     std::vector<torch::Tensor> slices;
     for (auto& u : units_)
       if (!u->members.empty()) slices.push_back(u->grad.to(reduce_dtype_));

@@ -22,8 +22,9 @@
 //
 // With `overlap` (dist.overlap) the collectives run behind compute: full_shard prefetches the
 // layer that runs next (forward: i + 1, backward: i - 1) while layer i runs, and the
-// reduce-scatters of both strategies run while backward goes on (at most 4 in flight); without
-// it each collective is waited for where it starts. The arithmetic is the same either way.
+// reduce-scatters of both strategies run while backward goes on (at most 4 in flight), and
+// hybrid's cross-node sum of a unit's slice starts as soon as the slice is final; without it
+// each collective is waited for where it starts. The arithmetic is the same either way.
 //
 // Gradients are summed over the ranks in fp32, or bf16 (dist.reduce_dtype; then rounded sums).
 // The step is exactly the single-process step: gradient sums over all rows, the clipping norm
@@ -75,8 +76,10 @@ class ShardedParallel : public model::LayerParamHooks {
 
   // Before the step's first forward: full_shard/hybrid gather the root unit.
   void begin_step();
-  // Around every backward: zero2 reduce-scatters each unit as backward finishes it.
-  void before_backward();
+  // Around every backward (`last`: the step's last one): zero2 reduce-scatters each unit as
+  // backward finishes it; hybrid with overlap starts a unit's cross-node sum once its last
+  // reduce-scatter of the step landed.
+  void before_backward(bool last);
   void after_backward();
   // After the step's last backward: reduces what is not reduced yet (zero2: every unit;
   // full_shard: the root; hybrid: then every slice across nodes).
@@ -115,6 +118,7 @@ class ShardedParallel : public model::LayerParamHooks {
   struct Unit;
   struct Slot;
   struct Reduction;
+  struct Replication;
   void start_gather(Unit& u);  // all-gather into u.full, not waited for
   void gather_unit(Unit& u);   // u's weights in place (waits for a started gather)
   void release_unit(Unit& u);
@@ -137,7 +141,9 @@ class ShardedParallel : public model::LayerParamHooks {
   torch::TensorOptions opts_ = torch::TensorOptions().dtype(torch::kFloat32);  // fp32 on the weights' device
   torch::ScalarType reduce_dtype_ = torch::kFloat32;                           // what gradients are summed in
   bool overlap_ = true;
-  std::deque<Reduction> reductions_;     // started, in start order
+  std::deque<Reduction> reductions_;      // started, in start order
+  std::deque<Replication> replications_;  // hybrid: started cross-node sums, in start order
+  bool last_backward_ = false;
   std::vector<std::size_t> unit_order_;  // zero2: units in the order their reductions start
   std::unique_ptr<GradReady> ready_;     // zero2
 };
