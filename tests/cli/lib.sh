@@ -12,6 +12,8 @@
 #                                REASON; any other failure fails the test (stderr shown)
 #   packed_demo / tiny_packed_run / tiny_run_config  the training tests' data and run config (below)
 #   dist_packed_run OQVL REPO WORK  the distributed tests' run (below)
+#   small_disk / fill_disk / expect_disk_full / same_tree  the disk-full tests' tools (below)
+#   wait_for / expect_interrupted  the signal tests' tools (below)
 _oqvl_cli_lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$_oqvl_cli_lib_dir/../../scripts/python_env.sh"
 
@@ -109,4 +111,59 @@ dist_packed_run() {
   tiny_packed_run "$oqvl" "$repo" "$work" 400 5
   printf '[batch]\nglobal = 8\nmicro = 2\nmax_steps = 10\n[checkpoint]\nevery = 5\nkeep = 3\n' >> "$work/run.toml"
   printf '[dist]\ntimeout_s = 60\n' >> "$work/run.toml"
+}
+
+# small_disk DIR SIZE: mounts a tmpfs of SIZE (mount's syntax: 8m) on DIR (created), unmounted by
+# the caller's cleanup (`umount DIR`). Skips where mounting is not permitted (not root, no
+# CAP_SYS_ADMIN, a container without it).
+small_disk() {
+  mkdir -p "$1"
+  mount -t tmpfs -o "size=$2" tmpfs "$1" 2> /dev/null ||
+    skip "cannot mount a tmpfs here (needs root and CAP_SYS_ADMIN): the disk-full cases need a small disk"
+}
+
+# fill_disk DIR BYTES: leaves about BYTES free on the disk of DIR (DIR/filler takes the rest;
+# delete it to free the space again).
+fill_disk() {
+  rm -f "$1/filler"
+  local avail
+  avail=$(df -B1 --output=avail "$1" | tail -1)
+  [ "$avail" -gt "$2" ] || { echo "fill_disk: only $avail bytes free on $1, wanted $2"; return 1; }
+  head -c $((avail - $2)) /dev/zero > "$1/filler"
+}
+
+# expect_disk_full ERR OUT RC: the checks on a command that ran out of space: a non-zero RC, exactly
+# one "oqvl: error:" line in the stderr file ERR, saying "No space left on device" and naming a
+# path under OUT (the output being written).
+expect_disk_full() {
+  local err=$1 out=$2 rc=$3
+  [ "$rc" -ne 0 ] || { echo "expected a failure on a full disk, got exit 0"; return 1; }
+  [ "$(grep -c '^oqvl: error:' "$err")" -eq 1 ] || { echo "expected one 'oqvl: error:' line:"; cat "$err"; return 1; }
+  grep '^oqvl: error:' "$err" | grep -q 'No space left on device' ||
+    { echo "the error does not say the disk is full:"; cat "$err"; return 1; }
+  grep '^oqvl: error:' "$err" | grep -qF "$out" || { echo "the error does not name a file in $out:"; cat "$err"; return 1; }
+}
+
+# same_tree REF OUT [partial]: every file under OUT has the same bytes as REF's file of that name
+# (job summaries, *.summary.json, are left out: they hold timings), so nothing in OUT is a
+# truncated file under a final name; no temporaries (.NAME.PID-N.tmp of AtomicFile,
+# DIR.tmp-XXXXXX / DIR.old-XXXXXX of AtomicDir) are left in OUT or beside it. Without `partial`
+# OUT must also hold every file REF holds.
+same_tree() {
+  local ref=$1 out=$2 mode=${3:-} f bad=0
+  local temps
+  temps=$(find "$(dirname "$out")" -name '.*.tmp' -o -name '*.tmp-*' -o -name '*.old-*' -o -name '*.tmp-shards')
+  [ -z "$temps" ] || { echo "temporaries left behind: $temps"; bad=1; }
+  while IFS= read -r f; do
+    case "$f" in *summary.json) continue ;; esac
+    if [ ! -f "$ref/$f" ]; then echo "unexpected file $out/$f"; bad=1
+    elif ! cmp -s "$ref/$f" "$out/$f"; then echo "$out/$f differs from $ref/$f"; bad=1; fi
+  done < <(cd "$out" 2> /dev/null && find . -type f | sort)
+  if [ "$mode" != partial ]; then
+    while IFS= read -r f; do
+      case "$f" in *summary.json) continue ;; esac
+      [ -f "$out/$f" ] || { echo "missing $out/$f"; bad=1; }
+    done < <(cd "$ref" && find . -type f | sort)
+  fi
+  return $bad
 }

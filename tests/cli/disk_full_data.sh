@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# A disk that fills mid-write, for the data writers (make-demo, filter, pack, mix): on a small
+# tmpfs with about half of each command's output size free, the command exits non-zero with one
+# "oqvl: error:" line saying "No space left on device" and naming the file; every file it left
+# under a final name has the bytes of an unfailed run's (finished shards stay, nothing truncated
+# looks complete) and no temporaries remain; after the space is freed, the same command line
+# finishes the job with the same bytes as the unfailed run. Needs root (mount); skipped
+# otherwise. Usage: disk_full_data.sh OQVL REPO
+set -uo pipefail
+oqvl=$1
+source "$(dirname "$0")/lib.sh"
+[ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] ||
+  skip "Debian's dataset-fashion-mnist is not installed (scripts/setup.sh installs it)"
+work=$(mktemp -d)
+disk=$work/disk
+cleanup() { umount "$disk" 2> /dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+small_disk "$disk" 8m
+set -e
+
+# full_disk_case NAME WRITER: WRITER OUT writes the command's output to the folder OUT. Reference
+# run in $work/ref/NAME, then the failing run and the rerun in $disk/NAME.
+full_disk_case() {
+  local name=$1 writer=$2 rc=0 free
+  "$writer" "$work/ref/$name" > /dev/null
+  free=$(($(du -sb "$work/ref/$name" | cut -f1) / 2))
+  fill_disk "$disk" "$free"
+  "$writer" "$disk/$name" > /dev/null 2> "$work/$name.err" || rc=$?
+  expect_disk_full "$work/$name.err" "$disk/$name" "$rc"
+  same_tree "$work/ref/$name" "$disk/$name" partial
+  local kept
+  kept=$(cd "$disk/$name" 2> /dev/null && find . -type f | wc -l || echo 0)
+  rm -f "$disk/filler"
+  "$writer" "$disk/$name" > /dev/null
+  same_tree "$work/ref/$name" "$disk/$name"
+  echo "ok   $name: $(grep '^oqvl: error:' "$work/$name.err" | sed "s|$disk/||g"); $kept finished files kept; the rerun equals an unfailed run"
+  rm -rf "${disk:?}/$name"
+}
+
+demo() { "$oqvl" -q data make-demo --out "$1" --train-samples 600 --test-samples 100 --shard-size 200 --threads 2; }
+"$oqvl" -q data make-demo --out "$work/in" --train-samples 600 --test-samples 10 --shard-size 200 --threads 2 > /dev/null
+filter() { "$oqvl" -q data filter "$work/in/train/*.tar" --out "$1" --keep "caption_words >= 3" --shard-size 100 --threads 2; }
+pack() { "$oqvl" -q data pack "$work/in/train/*.tar" --out "$1" --context 512 --image-tokens 16 --threads 2; }
+"$oqvl" -q data pack "$work/in/train/*.tar" --out "$work/packed" --context 128 --image-tokens 16 --threads 2 > /dev/null
+mix() { "$oqvl" -q data mix --source "demo=$work/packed/*.tar" --seed 3 --out "$1/manifest.json"; }
+
+full_disk_case make-demo demo
+full_disk_case filter filter
+full_disk_case pack pack
+full_disk_case mix mix
+echo "disk full: make-demo, filter, pack and mix fail cleanly and finish on a rerun"
