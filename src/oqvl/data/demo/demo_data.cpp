@@ -6,6 +6,7 @@
 
 #include "oqvl/core/error.h"
 #include "oqvl/core/files.h"
+#include "oqvl/core/interrupt.h"
 #include "oqvl/core/progress.h"
 #include "oqvl/core/random.h"
 #include "oqvl/core/thread_pool.h"
@@ -80,6 +81,7 @@ DemoSplitSummary write_split(const FashionMnistSplit& data, std::string_view spl
     std::uint64_t begin = s * options.shard_size;
     std::uint64_t end = std::min(count, begin + options.shard_size);
     for (std::uint64_t i = begin; i < end; ++i) {
+      throw_if_interrupted("make-demo");
       writer.write(demo_sample(data, split, i, options));
       progress.add();
     }
