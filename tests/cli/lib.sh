@@ -167,3 +167,50 @@ same_tree() {
   fi
   return $bad
 }
+
+# wait_for SECONDS TEST...: polls the command TEST (every 0.05 s) until it succeeds; 1 if it did
+# not within SECONDS.
+wait_for() {
+  local limit=$1 i
+  shift
+  for ((i = 0; i < limit * 20; ++i)); do
+    "$@" && return 0
+    sleep 0.05
+  done
+  return 1
+}
+
+# signal_when SIGNAL READY ERR CMD...: runs CMD in the background (stdout dropped, stderr to the
+# file ERR), waits (up to 60 s, while CMD runs) until READY (a command, e.g. a function's name)
+# succeeds, sends SIGNAL (INT, TERM) and sets SIGNAL_RC to CMD's exit code (0 when CMD finished
+# before READY held: expect_interrupted then skips).
+signal_when() {
+  # (Locals with a prefix: bash's scoping is dynamic, and READY may read its caller's variables.)
+  local _sw_sig=$1 _sw_ready=$2 _sw_err=$3 _sw_pid
+  shift 3
+  "$@" > /dev/null 2> "$_sw_err" &
+  _sw_pid=$!
+  if ! wait_for 60 _ready_or_done "$_sw_ready" "$_sw_pid"; then
+    kill -KILL "$_sw_pid" 2> /dev/null
+    wait "$_sw_pid"
+    echo "signal_when: '$_sw_ready' did not hold within 60 s"
+    return 1
+  fi
+  kill -s "$_sw_sig" "$_sw_pid" 2> /dev/null
+  SIGNAL_RC=0
+  wait "$_sw_pid" || SIGNAL_RC=$?
+}
+_ready_or_done() { $1 || ! kill -0 "$2" 2> /dev/null; }
+
+# expect_interrupted ERR RC SIGNAL: the command stopped by SIGNAL (INT or TERM) exited 128 +
+# its number with one "oqvl: interrupted (SIGNAL): ..." line in the stderr file ERR.
+expect_interrupted() {
+  local err=$1 rc=$2 sig=$3 want
+  want=$((128 + $(kill -l "$sig")))
+  if [ "$rc" -eq 0 ]; then
+    skip "the command finished before the signal reached it (nothing was interrupted)"
+  fi
+  [ "$rc" -eq "$want" ] || { echo "expected exit $want after SIG$sig, got $rc:"; cat "$err"; return 1; }
+  [ "$(grep -c "^oqvl: interrupted (SIG$sig): " "$err")" -eq 1 ] ||
+    { echo "expected one 'oqvl: interrupted (SIG$sig)' line:"; cat "$err"; return 1; }
+}

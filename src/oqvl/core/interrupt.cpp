@@ -5,7 +5,10 @@
 #include <time.h>
 
 #include <atomic>
+#include <chrono>
+#include <cstdlib>
 #include <mutex>
+#include <thread>
 
 namespace oqvl {
 namespace {
@@ -54,6 +57,11 @@ void catch_interrupts() {
 int interrupt_signal() { return g_signal.load(std::memory_order_relaxed); }
 
 void throw_if_interrupted(std::string_view what) {
+  static const long sleep_us = [] {
+    const char* v = std::getenv("OQVL_FAULT_POLL_SLEEP_US");
+    return v ? std::strtol(v, nullptr, 10) : 0L;
+  }();
+  if (sleep_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(sleep_us));
   if (const int sig = interrupt_signal())
     throw Interrupted(
         sig,

@@ -35,7 +35,9 @@ int interrupt_signal();
 inline bool interrupted() { return interrupt_signal() != 0; }
 
 // Throws Interrupted if a signal arrived: "WHAT stopped (finished outputs kept, unfinished ones
-// removed); rerun to resume".
+// removed); rerun to resume". Test hook (tests/cli/interrupt_data.sh): OQVL_FAULT_POLL_SLEEP_US=N
+// sleeps N microseconds at every call, so a small job runs long enough to be signalled mid-way
+// on any machine.
 void throw_if_interrupted(std::string_view what);
 
 // "SIGINT", "SIGTERM", else "signal N".

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# SIGTERM during `oqvl train` (a Slurm preemption): the run saves a checkpoint at the end of the
+# step it is in, exits 143 with one "oqvl: interrupted (SIGTERM): train saved ..." line, and
+# `--resume` continues from that checkpoint: the losses of all 30 steps and the final weights
+# equal an uninterrupted run's bit for bit. Usage: interrupt_train.sh OQVL REPO
+set -uo pipefail
+oqvl=$1 repo=$2
+source "$(dirname "$0")/lib.sh"
+require_libtorch "$oqvl"
+require_python_modules safetensors numpy
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+set -e
+tiny_packed_run "$oqvl" "$repo" "$work" 300 4 'attention = "per_sample"'
+printf '[batch]\nglobal = 4\nmicro = 2\nmax_steps = 30\n[checkpoint]\nevery = 10\nkeep = 2\n' >> "$work/run.toml"
+cd "$work"
+"$oqvl" train --config run.toml --set run.out=straight --quiet > /dev/null
+# Mid-way: after the third step's metrics line (steps take ~0.1 s; the run is 30).
+third_step() { [ -f stopped/metrics.jsonl ] && [ "$(wc -l < stopped/metrics.jsonl)" -ge 3 ]; }
+signal_when TERM third_step stop.err "$oqvl" train --config run.toml --set run.out=stopped --quiet
+expect_interrupted stop.err "$SIGNAL_RC" TERM
+grep -q "^oqvl: interrupted (SIGTERM): train saved .*step-0*\([0-9]*\) (step [0-9]*); rerun with --resume" stop.err ||
+  { cat stop.err; exit 1; }
+last=$(readlink stopped/checkpoints/last)
+step=$((10#${last#step-}))
+[ "$step" -ge 3 ] && [ "$step" -lt 30 ] || { echo "stopped at step $step (expected mid-way)"; exit 1; }
+[ -f "stopped/checkpoints/$last/trainer_state.json" ] || { echo "the stop's checkpoint is incomplete"; exit 1; }
+[ -z "$(find stopped -name '*.tmp-*')" ] || { echo "temporaries left behind"; exit 1; }
+"$oqvl" train --config run.toml --set run.out=stopped --quiet --resume > /dev/null
+python3 - <<'PY'
+import json
+from safetensors.numpy import load_file
+def losses(run):
+    by_step = {}
+    for line in open(f"{run}/metrics.jsonl"):
+        j = json.loads(line)
+        by_step[j["step"]] = j["loss"]  # a resumed run repeats steps: later lines win
+    return [by_step[s] for s in sorted(by_step)]
+a, b = losses("straight"), losses("stopped")
+assert len(a) == 30 and a == b, (a, b)
+wa = load_file("straight/checkpoints/step-00000030/model.safetensors")
+wb = load_file("stopped/checkpoints/step-00000030/model.safetensors")
+assert wa.keys() == wb.keys() and all((wa[k] == wb[k]).all() for k in wa)
+PY
+echo "ok   train: SIGTERM -> checkpoint at step $step, exit 143; resumed, 30 losses and the final weights equal the uninterrupted run's"
