@@ -413,9 +413,13 @@ std::vector<StepResult> Trainer::run() {
   double window_s = 0, window_wait = 0, window_comm = 0;
   std::int64_t window_tokens = 0, window_images = 0;
   while (state_.step < state_.total_steps) {
-    // Distributed: stop without a checkpoint (the ranks would have to agree on the step first).
-    if (env_.distributed())
-      throw_if_interrupted("train (distributed: no checkpoint at the stop, the last periodic one is kept)");
+    // Distributed: stop without a checkpoint (the ranks would first have to agree on the step).
+    if (env_.distributed() && interrupted())
+      throw Interrupted(
+          interrupt_signal(),
+          fmt::format("train stopped before step {} without a checkpoint (a distributed run keeps "
+                      "its last periodic one); rerun with --resume to continue from it",
+                      state_.step + 1));
     auto r = step();
     results.push_back(r);
     window_s += r.seconds;
