@@ -102,7 +102,8 @@ DemoSplitSummary write_split(const FashionMnistSplit& data, std::string_view spl
 bool holds_only_demo_files(const fs::path& out) {
   for (const auto& entry : fs::directory_iterator(out)) {
     const std::string name = entry.path().filename().string();
-    bool ours = entry.is_directory() ? (name == "train" || name == "test" || name == "sft") : name == kSummaryFile;
+    bool ours = entry.is_directory() ? (name == "train" || name == "test" || name == "sft")
+                                     : name == kSummaryFile;
     if (!ours) return false;
   }
   return true;
