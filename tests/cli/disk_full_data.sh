@@ -9,33 +9,9 @@
 set -uo pipefail
 oqvl=$1
 source "$(dirname "$0")/lib.sh"
-[ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] ||
-  skip "Debian's dataset-fashion-mnist is not installed (scripts/setup.sh installs it)"
-work=$(mktemp -d)
-disk=$work/disk
-cleanup() { umount "$disk" 2> /dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-small_disk "$disk" 8m
+require_fashion_mnist
+small_disk 8m
 set -e
-
-# full_disk_case NAME WRITER: WRITER OUT writes the command's output to the folder OUT. Reference
-# run in $work/ref/NAME, then the failing run and the rerun in $disk/NAME.
-full_disk_case() {
-  local name=$1 writer=$2 rc=0 free
-  "$writer" "$work/ref/$name" > /dev/null
-  free=$(($(du -sb "$work/ref/$name" | cut -f1) / 2))
-  fill_disk "$disk" "$free"
-  "$writer" "$disk/$name" > /dev/null 2> "$work/$name.err" || rc=$?
-  expect_disk_full "$work/$name.err" "$disk/$name" "$rc"
-  same_tree "$work/ref/$name" "$disk/$name" partial
-  local kept
-  kept=$(cd "$disk/$name" 2> /dev/null && find . -type f | wc -l || echo 0)
-  rm -f "$disk/filler"
-  "$writer" "$disk/$name" > /dev/null
-  same_tree "$work/ref/$name" "$disk/$name"
-  echo "ok   $name: $(grep '^oqvl: error:' "$work/$name.err" | sed "s|$disk/||g"); $kept finished files kept; the rerun equals an unfailed run"
-  rm -rf "${disk:?}/$name"
-}
 
 demo() { "$oqvl" -q data make-demo --out "$1" --train-samples 600 --test-samples 100 --shard-size 200 --threads 2; }
 "$oqvl" -q data make-demo --out "$work/in" --train-samples 600 --test-samples 10 --shard-size 200 --threads 2 > /dev/null
@@ -44,8 +20,8 @@ pack() { "$oqvl" -q data pack "$work/in/train/*.tar" --out "$1" --context 512 --
 "$oqvl" -q data pack "$work/in/train/*.tar" --out "$work/packed" --context 128 --image-tokens 16 --threads 2 > /dev/null
 mix() { "$oqvl" -q data mix --source "demo=$work/packed/*.tar" --seed 3 --out "$1/manifest.json"; }
 
-full_disk_case make-demo demo
-full_disk_case filter filter
-full_disk_case pack pack
-full_disk_case mix mix
+full_disk_case "$work" "$disk" make-demo demo
+full_disk_case "$work" "$disk" filter filter
+full_disk_case "$work" "$disk" pack pack
+full_disk_case "$work" "$disk" mix mix
 echo "disk full: make-demo, filter, pack and mix fail cleanly and finish on a rerun"

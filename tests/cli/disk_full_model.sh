@@ -12,28 +12,8 @@ oqvl=$1 repo=$2
 source "$(dirname "$0")/lib.sh"
 require_libtorch "$oqvl"
 require_python_modules safetensors numpy
-work=$(mktemp -d)
-disk=$work/disk
-cleanup() { umount "$disk" 2> /dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-small_disk "$disk" 256m
+small_disk 256m
 set -e
-
-# As in disk_full_data.sh: WRITER OUT writes to OUT; reference in $work/ref/NAME.
-full_disk_case() {
-  local name=$1 writer=$2 rc=0 free
-  [ -d "$work/ref/$name" ] || "$writer" "$work/ref/$name" > /dev/null
-  free=$(($(du -sb "$work/ref/$name" | cut -f1) / 2))
-  fill_disk "$disk" "$free"
-  "$writer" "$disk/$name" > /dev/null 2> "$work/$name.err" || rc=$?
-  expect_disk_full "$work/$name.err" "$disk/$name" "$rc"
-  same_tree "$work/ref/$name" "$disk/$name" partial
-  rm -f "$disk/filler"
-  "$writer" "$disk/$name" > /dev/null
-  same_tree "$work/ref/$name" "$disk/$name"
-  echo "ok   $name: $(grep '^oqvl: error:' "$work/$name.err" | sed "s|$disk/||g"); the rerun equals an unfailed run"
-  rm -rf "${disk:?}/$name"
-}
 
 fix=$repo/tests/fixtures/model
 convert() {
@@ -41,12 +21,12 @@ convert() {
     --vision "$fix/prismatic/vision_timm.safetensors" --vision-config "$fix/prismatic/vision_config.json" \
     --llm-config "$fix/prismatic/llm_config.json" --bos-id 1 --pad-id 0 --eos-id 2 --dtype f32 --out "$1"
 }
-full_disk_case convert convert
+full_disk_case "$work" "$disk" convert convert
 
 "$oqvl" -q data make-demo --out "$work/demo" --train-samples 400 --test-samples 10 --shard-size 100 --threads 2 > /dev/null
 score() { "$oqvl" -q score clip --model "$fix/siglip_clip" "$work/demo/train/*.tar" --out "$1" --batch-size 16 --threads 2; }
 if score "$work/ref/score-clip" > /dev/null 2> "$work/score.err"; then
-  full_disk_case score-clip score
+  full_disk_case "$work" "$disk" score-clip score
 elif grep -q "built without sentencepiece" "$work/score.err"; then
   echo "skip score-clip: oqvl built without SentencePiece"
 else
@@ -75,19 +55,6 @@ done
 saved=$(ls "$disk/train/checkpoints" | grep -c '^step-' || true)
 rm -f "$disk/filler"
 "$oqvl" train --config run.toml --set run.out="$disk/train" --quiet --resume
-python3 - ref/train "$disk/train" <<'PY'
-import json, sys
-from safetensors.numpy import load_file
-def losses(run):
-    by_step = {}
-    for line in open(f"{run}/metrics.jsonl"):
-        j = json.loads(line)
-        by_step[j["step"]] = j["loss"]  # a resumed run repeats steps: later lines win
-    return [by_step[s] for s in sorted(by_step)]
-a, b = (losses(r) for r in sys.argv[1:])
-assert len(a) == 6 and a == b, (a, b)
-wa, wb = (load_file(f"{r}/checkpoints/step-00000006/model.safetensors") for r in sys.argv[1:])
-assert wa.keys() == wb.keys() and all((wa[k] == wb[k]).all() for k in wa)
-PY
+same_training ref/train "$disk/train" 6
 echo "ok   train: $(grep '^oqvl: error:' train.err | sed "s|$disk/||g"); $saved checkpoints kept; resumed, the losses and final weights equal an unfailed run's"
 echo "disk full: convert, score clip and train fail cleanly and finish on a rerun"

@@ -9,8 +9,7 @@
 set -uo pipefail
 oqvl=$1
 source "$(dirname "$0")/lib.sh"
-[ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] ||
-  skip "Debian's dataset-fashion-mnist is not installed (scripts/setup.sh installs it)"
+require_fashion_mnist
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 set -e

@@ -30,21 +30,7 @@ step=$((10#${last#step-}))
 [ -f "stopped/checkpoints/$last/trainer_state.json" ] || { echo "the stop's checkpoint is incomplete"; exit 1; }
 [ -z "$(find stopped -name '*.tmp-*')" ] || { echo "temporaries left behind"; exit 1; }
 "$oqvl" train --config run.toml --set run.out=stopped --quiet --resume > /dev/null
-python3 - <<'PY'
-import json
-from safetensors.numpy import load_file
-def losses(run):
-    by_step = {}
-    for line in open(f"{run}/metrics.jsonl"):
-        j = json.loads(line)
-        by_step[j["step"]] = j["loss"]  # a resumed run repeats steps: later lines win
-    return [by_step[s] for s in sorted(by_step)]
-a, b = losses("straight"), losses("stopped")
-assert len(a) == 30 and a == b, (a, b)
-wa = load_file("straight/checkpoints/step-00000030/model.safetensors")
-wb = load_file("stopped/checkpoints/step-00000030/model.safetensors")
-assert wa.keys() == wb.keys() and all((wa[k] == wb[k]).all() for k in wa)
-PY
+same_training straight stopped 30
 echo "ok   train: SIGTERM -> checkpoint at step $step, exit 143; resumed, 30 losses and the final weights equal the uninterrupted run's"
 
 if ! "$oqvl" version | grep -q "^distributed: gloo"; then

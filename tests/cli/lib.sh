@@ -12,8 +12,11 @@
 #                                REASON; any other failure fails the test (stderr shown)
 #   packed_demo / tiny_packed_run / tiny_run_config  the training tests' data and run config (below)
 #   dist_packed_run OQVL REPO WORK  the distributed tests' run (below)
-#   small_disk / fill_disk / expect_disk_full / same_tree  the disk-full tests' tools (below)
-#   wait_for / expect_interrupted  the signal tests' tools (below)
+#   require_fashion_mnist        skips unless Debian's Fashion-MNIST is installed
+#   small_disk / fill_disk / expect_disk_full / same_tree / full_disk_case  the disk-full tests'
+#                                tools (below)
+#   wait_for / signal_when / expect_interrupted  the signal tests' tools (below)
+#   same_training RUN_A RUN_B STEPS  two runs' losses and final weights equal bit for bit (below)
 _oqvl_cli_lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$_oqvl_cli_lib_dir/../../scripts/python_env.sh"
 
@@ -58,14 +61,18 @@ run_or_skip() {
   return "$rc"
 }
 
+require_fashion_mnist() {
+  [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] ||
+    skip "Debian's dataset-fashion-mnist is not installed (scripts/setup.sh installs it)"
+}
+
 # packed_demo OQVL WORK SAMPLES SHARD_SIZE CONTEXT SEED: Fashion-MNIST demo shards of SAMPLES train
 # photos in WORK/demo, packed at CONTEXT positions (16 tokens per image) into WORK/packed, and a
 # seeded manifest WORK/manifest.json -- the packed pre-training data of the training tests.
 # Skips when Debian's Fashion-MNIST is missing.
 packed_demo() {
   local oqvl=$1 work=$2 samples=$3 shard=$4 context=$5 seed=$6
-  [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] ||
-    skip "Debian's dataset-fashion-mnist is not installed (scripts/setup.sh installs it)"
+  require_fashion_mnist
   "$oqvl" -q data make-demo --out "$work/demo" --train-samples "$samples" --test-samples 10 \
     --shard-size "$shard" --threads 2 >/dev/null
   "$oqvl" -q data pack "$work/demo/train/*.tar" --out "$work/packed" --context "$context" \
@@ -113,12 +120,15 @@ dist_packed_run() {
   printf '[dist]\ntimeout_s = 60\n' >> "$work/run.toml"
 }
 
-# small_disk DIR SIZE: mounts a tmpfs of SIZE (mount's syntax: 8m) on DIR (created), unmounted by
-# the caller's cleanup (`umount DIR`). Skips where mounting is not permitted (not root, no
-# CAP_SYS_ADMIN, a container without it).
+# small_disk SIZE: sets `work` to a fresh folder and `disk` to $work/disk, a tmpfs of SIZE
+# (mount's syntax: 8m); at exit the tmpfs is unmounted and the folder deleted (an EXIT trap).
+# Skips where mounting is not permitted (not root, no CAP_SYS_ADMIN, a container without it).
 small_disk() {
-  mkdir -p "$1"
-  mount -t tmpfs -o "size=$2" tmpfs "$1" 2> /dev/null ||
+  work=$(mktemp -d)
+  disk=$work/disk
+  trap 'umount "$disk" 2> /dev/null; rm -rf "$work"' EXIT
+  mkdir -p "$disk"
+  mount -t tmpfs -o "size=$1" tmpfs "$disk" 2> /dev/null ||
     skip "cannot mount a tmpfs here (needs root and CAP_SYS_ADMIN): the disk-full cases need a small disk"
 }
 
@@ -168,6 +178,26 @@ same_tree() {
   return $bad
 }
 
+# full_disk_case WORK DISK NAME WRITER: the disk-full check of one command. WRITER OUT writes the
+# command's output to the folder OUT: a reference run into WORK/ref/NAME (skipped if it exists),
+# then, with half its size free on the small disk DISK, the failing run into DISK/NAME
+# (expect_disk_full, same_tree partial), and after freeing the space the rerun (same_tree).
+full_disk_case() {
+  local work=$1 disk=$2 name=$3 writer=$4 rc=0 free kept
+  [ -d "$work/ref/$name" ] || "$writer" "$work/ref/$name" > /dev/null
+  free=$(($(du -sb "$work/ref/$name" | cut -f1) / 2))
+  fill_disk "$disk" "$free"
+  "$writer" "$disk/$name" > /dev/null 2> "$work/$name.err" || rc=$?
+  expect_disk_full "$work/$name.err" "$disk/$name" "$rc"
+  same_tree "$work/ref/$name" "$disk/$name" partial
+  kept=$(cd "$disk/$name" 2> /dev/null && find . -type f | wc -l || echo 0)
+  rm -f "$disk/filler"
+  "$writer" "$disk/$name" > /dev/null
+  same_tree "$work/ref/$name" "$disk/$name"
+  echo "ok   $name: $(grep '^oqvl: error:' "$work/$name.err" | sed "s|$disk/||g"); $kept finished files kept; the rerun equals an unfailed run"
+  rm -rf "${disk:?}/$name"
+}
+
 # wait_for SECONDS TEST...: polls the command TEST (every 0.05 s) until it succeeds; 1 if it did
 # not within SECONDS.
 wait_for() {
@@ -213,4 +243,27 @@ expect_interrupted() {
   [ "$rc" -eq "$want" ] || { echo "expected exit $want after SIG$sig, got $rc:"; cat "$err"; return 1; }
   [ "$(grep -c "^oqvl: interrupted (SIG$sig): " "$err")" -eq 1 ] ||
     { echo "expected one 'oqvl: interrupted (SIG$sig)' line:"; cat "$err"; return 1; }
+}
+
+# same_training RUN_A RUN_B STEPS: the two training runs logged the same loss at each of steps
+# 1..STEPS bit for bit (a resumed run repeats steps in metrics.jsonl: later lines win) and their
+# step-STEPS checkpoints hold the same weights. Needs Python's safetensors and numpy.
+same_training() {
+  python3 - "$@" <<'PY'
+import json, sys
+from safetensors.numpy import load_file
+a_run, b_run, steps = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def losses(run):
+    by_step = {}
+    for line in open(f"{run}/metrics.jsonl"):
+        j = json.loads(line)
+        by_step[j["step"]] = j["loss"]
+    return [by_step[s] for s in sorted(by_step)]
+a, b = losses(a_run), losses(b_run)
+assert len(a) == steps and a == b, (a_run, a, b_run, b)
+wa, wb = (load_file(f"{r}/checkpoints/step-{steps:08d}/model.safetensors") for r in (a_run, b_run))
+assert wa.keys() == wb.keys(), (a_run, b_run)
+for k in wa:
+    assert (wa[k] == wb[k]).all(), (a_run, b_run, k)
+PY
 }
