@@ -5,11 +5,23 @@
 
 #include "oqvl/commands.h"
 #include "oqvl/core/error.h"
+#include "oqvl/core/interrupt.h"
 #include "oqvl/core/log.h"
 #include "oqvl/core/log_prefix.h"
 #include "oqvl/core/progress.h"
 
 namespace oqvl::cli {
+namespace {
+
+// After SIGINT/SIGTERM (core/interrupt.h) any error is reported as the stop: the signal most
+// likely caused it (a peer rank that stopped first, a read cut short).
+int report_interrupted(int signal, const char* what) {
+  std::fprintf(stderr, "%soqvl: interrupted (%s): %s\n", log::prefix().c_str(), signal_name(signal).c_str(),
+               what);
+  return interrupted_exit_code(signal);
+}
+
+}  // namespace
 
 int run_cli(int argc, char** argv, const ModelCommands* model) {
   CLI::App app{"oqvl: data curation, packing, training and evaluation of Open-Qwen2VL-style "
@@ -52,10 +64,14 @@ int run_cli(int argc, char** argv, const ModelCommands* model) {
   } catch (const CLI::ParseError& e) {
     app.exit(e);
     return kExitBadInput;
+  } catch (const Interrupted& e) {
+    return report_interrupted(e.signal(), e.what());
   } catch (const Error& e) {
+    if (interrupted()) return report_interrupted(interrupt_signal(), e.what());
     std::fprintf(stderr, "%soqvl: error: %s\n", log::prefix().c_str(), e.what());
     return kExitBadInput;
   } catch (const std::exception& e) {
+    if (interrupted()) return report_interrupted(interrupt_signal(), e.what());
     std::fprintf(stderr, "%soqvl: internal error: %s\n", log::prefix().c_str(), e.what());
     return kExitInternal;
   }

@@ -11,6 +11,7 @@
 #include "oqvl/data/download/download.h"
 #include "oqvl/data/download/robots_tag.h"
 #include "oqvl/data/io/shard_job.h"
+#include "oqvl/core/interrupt.h"
 
 namespace oqvl::cli {
 namespace {
@@ -100,6 +101,7 @@ void register_data_download(CLI::App& data) {
   cmd->add_flag("--ignore-opt-outs", args->allow_opted_out, "Do not honour X-Robots-Tag opt-outs");
   cmd->add_flag("--json", args->json, "Print the report as JSON");
   cmd->callback([args] {
+    catch_interrupts();  // stop at a safe point on SIGINT/SIGTERM (core/interrupt.h)
     data::DownloadOptions options = args->options;
     options.input.caption_col_required = args->caption_col->count() > 0;
     options.resize.mode = data::parse_resize_mode(args->resize_mode);

@@ -5,6 +5,7 @@
 #include "oqvl/cli_common.h"
 #include "oqvl/commands.h"
 #include "oqvl/data/curate/filter.h"
+#include "oqvl/core/interrupt.h"
 
 namespace oqvl::cli {
 namespace {
@@ -68,6 +69,7 @@ void register_data_filter(CLI::App& data) {
                 "Skip and count corrupt shards/samples instead of stopping at the first");
   cmd->add_flag("--json", args->json, "Print the report as JSON");
   cmd->callback([args] {
+    catch_interrupts();  // stop at a safe point on SIGINT/SIGTERM (core/interrupt.h)
     data::FilterOptions options = args->options;
     for (const auto& d : args->dedup) options.dedup.push_back(data::parse_dedup_kind(d));
     options.threads = args->flags.threads;

@@ -3,6 +3,7 @@
 
 #include "oqvl/commands.h"
 #include "oqvl/data/demo/demo_data.h"
+#include "oqvl/core/interrupt.h"
 
 namespace oqvl::cli {
 
@@ -36,6 +37,7 @@ void register_data_make_demo(CLI::App& data) {
   cmd->add_option("--threads", options->threads, "Worker threads (0 = all cores)")
       ->capture_default_str();
   cmd->callback([args] {
+    catch_interrupts();  // stop at a safe point on SIGINT/SIGTERM (core/interrupt.h)
     const std::string& out = args->out;
     args->options.out = out;
     args->options.source = args->source;

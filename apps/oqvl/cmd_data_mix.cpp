@@ -4,6 +4,7 @@
 #include "oqvl/commands.h"
 #include "oqvl/core/files.h"
 #include "oqvl/data/pack/mix.h"
+#include "oqvl/core/interrupt.h"
 
 namespace oqvl::cli {
 
@@ -26,6 +27,7 @@ void register_data_mix(CLI::App& data) {
       ->capture_default_str();
   cmd->add_option("--out", args->out, "Manifest file (JSON)")->required();
   cmd->callback([args] {
+    catch_interrupts();  // stop at a safe point on SIGINT/SIGTERM (core/interrupt.h)
     std::vector<data::MixSourceSpec> specs;
     for (const auto& s : args->sources) specs.push_back(data::parse_mix_source(s));
     data::Mixture mix = data::make_mixture(specs, args->options);

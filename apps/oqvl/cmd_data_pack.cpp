@@ -10,6 +10,7 @@
 #include "oqvl/core/hash.h"
 #include "oqvl/data/pack/pack.h"
 #include "oqvl/data/text/qwen2vl_tokenizer.h"
+#include "oqvl/core/interrupt.h"
 
 namespace oqvl::cli {
 namespace {
@@ -66,6 +67,7 @@ void register_data_pack(CLI::App& data) {
   cmd->add_flag("--skip-bad", args->options.skip_bad_shards,
                 "Count the rest of a corrupt shard as dropped instead of stopping");
   cmd->callback([args] {
+    catch_interrupts();  // stop at a safe point on SIGINT/SIGTERM (core/interrupt.h)
     args->options.threads = args->flags.threads;
     args->options.job = args->flags.job;
     args->options.store =

@@ -25,6 +25,7 @@
 #include "oqvl/commands.h"
 #include "oqvl/core/error.h"
 #include "oqvl/core/log.h"
+#include "oqvl/core/interrupt.h"
 
 namespace oqvl::cli {
 namespace {
@@ -149,7 +150,7 @@ void run_launch(int nproc, const std::string& addr, int port, double grace,
            128 + WTERMSIG(failed_status));
     fail("launch: rank {} of {} {}", failed_rank, nproc, describe(failed_status));
   }
-  if (g_signal) fail("launch: stopped by signal {}", static_cast<int>(g_signal));
+  if (g_signal) throw Interrupted(g_signal, "launch: the signal was passed to every rank and they stopped");
 }
 
 }  // namespace

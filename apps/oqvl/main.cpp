@@ -1,5 +1,6 @@
-// oqvl: one binary, one subcommand per task. Exit codes: 0 ok, 2 bad input or usage,
-// 1 internal error.
+// oqvl: one binary, one subcommand per task. Exit codes: 0 ok, 2 bad input or usage (and
+// environment errors such as a full disk), 1 internal error, 130 / 143 stopped by SIGINT /
+// SIGTERM (core/interrupt.h).
 //
 // The commands that run models live in liboqvl_model_commands.so beside this executable, opened
 // only when needed: `oqvl data ...`, `oqvl tokenize` and `oqvl plot` never load libtorch or CUDA

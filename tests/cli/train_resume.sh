@@ -36,22 +36,6 @@ if OQVL_FAULT_KILL_IN_SAVE=6 "$oqvl" train --config run.toml --set run.out=kille
 fi
 [ ! -d killed/checkpoints/step-00000006 ] || { echo "a half-written checkpoint looks complete"; exit 1; }
 "$oqvl" train --config run.toml --set run.out=killed --quiet --resume
-python3 - <<'PY'
-import json
-from safetensors.numpy import load_file
-def losses(run):
-    by_step = {}
-    for line in open(f"{run}/metrics.jsonl"):
-        j = json.loads(line)
-        by_step[j["step"]] = j["loss"]  # a resumed run repeats steps: later lines win
-    return [by_step[s] for s in sorted(by_step)]
-a, b, c = losses("straight"), losses("resumed"), losses("killed")
-assert len(a) == 8 and a == b and a == c, (a, b, c)
-wa = load_file("straight/checkpoints/step-00000008/model.safetensors")
-for run in ("resumed", "killed"):
-    wb = load_file(f"{run}/checkpoints/step-00000008/model.safetensors")
-    assert wa.keys() == wb.keys()
-    for k in wa:
-        assert (wa[k] == wb[k]).all(), (run, k)
-print("train resume: 8 steps, stopped/resumed and killed-in-save runs equal the straight run bit for bit")
-PY
+same_training straight resumed 8
+same_training straight killed 8
+echo "train resume: 8 steps, stopped/resumed and killed-in-save runs equal the straight run bit for bit"

@@ -68,6 +68,31 @@ TEST(AtomicFile, UnwritableFolderIsAnError) {
   EXPECT_THROW(oqvl::AtomicFile("/proc/oqvl_no_such/x.bin"), oqvl::Error);
 }
 
+// A full disk: the error names the file and says why; the temporary file is gone and the final
+// name was never created, for a write that fails mid-file and for one that fails at the flush.
+TEST(AtomicFile, FullDiskLeavesNothingAndSaysWhy) {
+  oqvl::test::SmallDisk disk(64 * 1024);
+  if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root and CAP_SYS_ADMIN)";
+  const fs::path big = disk.path() / "big.bin";
+  std::string message = oqvl::test::error_of([&] {
+    oqvl::AtomicFile f(big);
+    for (int i = 0; i < 100; ++i) f.write(std::string(4096, 'x'));
+    f.commit();
+  });
+  EXPECT_NE(message.find("No space left on device"), std::string::npos) << message;
+  EXPECT_NE(message.find(big.string()), std::string::npos) << message;
+  EXPECT_TRUE(fs::is_empty(disk.path()));
+  // Fills all but a little, then a write that fits stdio's buffer fails only at commit's flush.
+  oqvl::write_file_atomic(disk.path() / "filler", std::string(63 * 1024, 'f'));
+  message = oqvl::test::error_of(
+      [&] { oqvl::write_file_atomic(disk.path() / "small.bin", std::string(3000, 's')); });
+  EXPECT_NE(message.find("No space left on device"), std::string::npos) << message;
+  EXPECT_FALSE(fs::exists(disk.path() / "small.bin"));
+  int files = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(disk.path())) ++files;
+  EXPECT_EQ(files, 1);
+}
+
 TEST(ReadFile, MissingFileNamesThePath) {
   try {
     oqvl::read_file("/nonexistent/oqvl.txt");

@@ -16,6 +16,7 @@
 #include <system_error>
 #include <vector>
 
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include "oqvl/core/error.h"
@@ -65,6 +66,27 @@ class TempDir {
   }
 
   std::filesystem::path path;
+};
+
+// A TempDir with a tmpfs of `bytes` mounted on it: a small disk that fills up (ENOSPC). Needs
+// root (CAP_SYS_ADMIN); mounted() is false where mounting is not permitted (GTEST_SKIP then).
+class SmallDisk {
+ public:
+  explicit SmallDisk(std::size_t bytes) : dir_("oqvl_small_disk") {
+    const std::string options = "size=" + std::to_string(bytes);
+    mounted_ = ::mount("tmpfs", dir_.path.c_str(), "tmpfs", 0, options.c_str()) == 0;
+  }
+  ~SmallDisk() {
+    if (mounted_) ::umount2(dir_.path.c_str(), MNT_DETACH);
+  }
+  SmallDisk(const SmallDisk&) = delete;
+  SmallDisk& operator=(const SmallDisk&) = delete;
+  bool mounted() const { return mounted_; }
+  const std::filesystem::path& path() const { return dir_.path; }
+
+ private:
+  TempDir dir_;
+  bool mounted_ = false;
 };
 
 // A whole file's bytes; throws std::runtime_error naming the file when it cannot be read.

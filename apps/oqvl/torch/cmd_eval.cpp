@@ -23,6 +23,7 @@
 #include "oqvl/eval/report.h"
 #include "oqvl/eval/runner.h"
 #include "oqvl/torch/model_flags.h"
+#include "oqvl/core/interrupt.h"
 
 namespace oqvl::cli {
 namespace {
@@ -117,6 +118,7 @@ void run_few_shot(const Options& o, const eval::Benchmark& bench, const eval::Be
 }
 
 void run(Options& o) {
+  catch_interrupts();  // stop at a safe point on SIGINT/SIGTERM (core/interrupt.h)
   eval::ReadOptions ro;
   ro.format = eval::parse_bench_format(o.format);
   ro.annotations = o.annotations;

@@ -7,6 +7,7 @@
 #include "oqvl/cli_common.h"
 #include "oqvl/torch/model_commands.h"
 #include "oqvl/eval/score/clip_scoring.h"
+#include "oqvl/core/interrupt.h"
 
 namespace oqvl::cli {
 
@@ -41,6 +42,7 @@ void register_score_clip(CLI::App& score) {
                 "Skip and count corrupt shards/samples instead of stopping at the first");
   cmd->add_flag("--json", args->json, "Print the summary as JSON");
   cmd->callback([args] {
+    catch_interrupts();  // stop at a safe point on SIGINT/SIGTERM (core/interrupt.h)
     eval::ClipScoreOptions options = args->options;
     options.out = args->flags.out;
     options.threads = args->flags.threads;

@@ -11,6 +11,7 @@
 #include "oqvl/core/log.h"
 #include "oqvl/eval/score/mlm_scoring.h"
 #include "oqvl/torch/model_flags.h"
+#include "oqvl/core/interrupt.h"
 
 namespace oqvl::cli {
 namespace {
@@ -23,6 +24,7 @@ struct Options {
 };
 
 void run(Options& o) {
+  catch_interrupts();  // stop at a safe point on SIGINT/SIGTERM (core/interrupt.h)
   o.score.metrics = eval::parse_mlm_metrics(o.metrics);
   const auto shards = o.shards.job_shards();
   if (o.shards.out.empty()) fail("--out is required");

@@ -19,6 +19,7 @@
 #include "oqvl/train/dist/memory_plan.h"
 #include "oqvl/train/metrics.h"
 #include "oqvl/train/trainer.h"
+#include "oqvl/core/interrupt.h"
 
 namespace oqvl::cli {
 namespace {
@@ -161,6 +162,7 @@ void print_keys() {
 }
 
 void run(const Options& o) {
+  catch_interrupts();  // stop at a safe point on SIGINT/SIGTERM (core/interrupt.h)
   if (o.keys) {
     print_keys();
     return;

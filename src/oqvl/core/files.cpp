@@ -26,7 +26,8 @@ fs::path without_trailing_slash(fs::path p) {
 // A fresh, unique sibling of `dir` named DIR<tag>XXXXXX.
 fs::path make_temp_sibling(const fs::path& dir, const char* tag) {
   std::string pattern = dir.string() + tag + "XXXXXX";
-  if (!mkdtemp(pattern.data())) fail("cannot create a temporary folder beside '{}'", dir.string());
+  if (!mkdtemp(pattern.data()))
+    fail("cannot create a temporary folder beside '{}': {}", dir.string(), std::strerror(errno));
   return pattern;
 }
 
@@ -123,11 +124,13 @@ void AtomicFile::write(const void* data, std::size_t size) {
 }
 
 void AtomicFile::close_temp() {
-  bool ok = std::fflush(file_) == 0 && ::fsync(::fileno(file_)) == 0;
-  ok = (std::fclose(file_) == 0) && ok;
+  // The first failure's errno is the one reported (fclose after a failed flush may change it).
+  int err = 0;
+  if (std::fflush(file_) != 0 || ::fsync(::fileno(file_)) != 0) err = errno;
+  if (std::fclose(file_) != 0 && err == 0) err = errno;
   file_ = nullptr;
-  if (!ok) {
-    std::string why = std::strerror(errno);
+  if (err != 0) {
+    std::string why = std::strerror(err);
     std::error_code ec;
     fs::remove(temp_path_, ec);
     fail("cannot write '{}': {}", path_.string(), why);

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "oqvl/core/error.h"
+#include "oqvl/core/interrupt.h"
 #include "oqvl/data/text/image_prompt.h"
 #include "oqvl/data/text/special_tokens.h"
 #include "oqvl/eval/few_shot.h"
@@ -85,6 +86,7 @@ RunResult run_benchmark(model::OpenQwen2VL& model, const data::Tokenizer& tokeni
     out.prefix_positions = shared->positions;
   }
   for (std::size_t start = 0; start < bench.items.size(); start += options.batch_size) {
+    throw_if_interrupted("eval");
     const std::size_t end = std::min(bench.items.size(), start + options.batch_size);
     std::vector<torch::Tensor> pixels;
     std::vector<std::vector<std::int64_t>> ids;  // a reused prompt's: only the part after the prefix

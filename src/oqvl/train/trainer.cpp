@@ -12,6 +12,7 @@
 
 #include "oqvl/core/error.h"
 #include "oqvl/core/files.h"
+#include "oqvl/core/interrupt.h"
 #include "oqvl/core/log.h"
 #include "oqvl/core/log_prefix.h"
 #include "oqvl/core/memory.h"
@@ -430,6 +431,13 @@ std::vector<StepResult> Trainer::run() {
   double window_s = 0, window_wait = 0, window_comm = 0;
   std::int64_t window_tokens = 0, window_images = 0;
   while (state_.step < state_.total_steps) {
+    // Distributed: stop without a checkpoint (the ranks would first have to agree on the step).
+    if (env_.distributed() && interrupted())
+      throw Interrupted(
+          interrupt_signal(),
+          fmt::format("train stopped before step {} without a checkpoint (a distributed run keeps "
+                      "its last periodic one); rerun with --resume to continue from it",
+                      state_.step + 1));
     auto r = step();
     results.push_back(r);
     window_s += r.seconds;
@@ -438,7 +446,9 @@ std::vector<StepResult> Trainer::run() {
     window_tokens += r.positions;
     window_images += r.images;
     const bool last = state_.step == state_.total_steps;
-    const bool stop = options_.stop_after > 0 && state_.step - first >= options_.stop_after;
+    // SIGINT/SIGTERM (a Slurm preemption): one process saves at the end of this step, then stops.
+    const int sig = env_.distributed() ? 0 : interrupt_signal();
+    const bool stop = (options_.stop_after > 0 && state_.step - first >= options_.stop_after) || sig != 0;
     if (metrics && (r.step % config_.log_every == 0 || last || stop)) {
       const double tps = window_s > 0 ? window_tokens / window_s : 0;
       const double ips = window_s > 0 ? window_images / window_s : 0;
@@ -475,6 +485,9 @@ std::vector<StepResult> Trainer::run() {
     if (last || stop || (config_.save_every > 0 && r.step % config_.save_every == 0)) {
       auto dir = save();
       if (!options_.quiet) log::info("train: saved {}", dir.string());
+      if (sig != 0 && !last)
+        throw Interrupted(sig, fmt::format("train saved {} (step {}); rerun with --resume to continue",
+                                           dir.string(), state_.step));
     }
     if (stop) break;
   }

@@ -10,6 +10,7 @@
 #include "oqvl/core/bad_input.h"
 #include "oqvl/core/error.h"
 #include "oqvl/core/files.h"
+#include "oqvl/core/interrupt.h"
 #include "oqvl/core/progress.h"
 #include "oqvl/core/thread_pool.h"
 #include "oqvl/data/text/caption_text.h"
@@ -295,7 +296,10 @@ FilterReport run_filter(const std::vector<std::string>& shards, const FilterOpti
       for (const auto& r : plan.rules.rules()) sd.rules.push_back({r.text});
       sd.without_row.assign(plan.tables.size(), 0);
       TarReader reader(shards[i], reader_options(o, &sd.skipped));
-      while (auto sample = reader.next()) sd.samples.push_back(decide(*sample, plan, sd));
+      while (auto sample = reader.next()) {
+        throw_if_interrupted("filter");
+        sd.samples.push_back(decide(*sample, plan, sd));
+      }
       progress.add();
     });
   }
@@ -382,6 +386,7 @@ FilterReport run_filter(const std::vector<std::string>& shards, const FilterOpti
           if (k >= keep[shard].size()) fail("input shard {} changed during the run", shards[shard]);
           if (!keep[shard][k]) continue;
           if (index++ < begin) continue;
+          throw_if_interrupted("filter");
           if (o.clean_captions) {
             for (Field& f : sample->fields) {
               if (f.ext == kTextExtensions) f.bytes = clean_caption_whitespace(f.bytes);

@@ -6,6 +6,7 @@
 
 #include "oqvl/core/error.h"
 #include "oqvl/core/files.h"
+#include "oqvl/core/interrupt.h"
 #include "oqvl/core/progress.h"
 #include "oqvl/core/random.h"
 #include "oqvl/core/thread_pool.h"
@@ -80,6 +81,7 @@ DemoSplitSummary write_split(const FashionMnistSplit& data, std::string_view spl
     std::uint64_t begin = s * options.shard_size;
     std::uint64_t end = std::min(count, begin + options.shard_size);
     for (std::uint64_t i = begin; i < end; ++i) {
+      throw_if_interrupted("make-demo");
       writer.write(demo_sample(data, split, i, options));
       progress.add();
     }
@@ -95,11 +97,24 @@ DemoSplitSummary write_split(const FashionMnistSplit& data, std::string_view spl
   return summary;
 }
 
-// The output folder must be new, empty, or an earlier demo data set (which is replaced).
+// Only what make-demo writes (train/, test/, sft/, demo.json): a set, or one that a failed or
+// interrupted run left without its demo.json.
+bool holds_only_demo_files(const fs::path& out) {
+  for (const auto& entry : fs::directory_iterator(out)) {
+    const std::string name = entry.path().filename().string();
+    bool ours = entry.is_directory() ? (name == "train" || name == "test" || name == "sft")
+                                     : name == kSummaryFile;
+    if (!ours) return false;
+  }
+  return true;
+}
+
+// The output folder must be new, empty, or an earlier (possibly unfinished) demo data set, which
+// is replaced.
 void prepare_out_dir(const fs::path& out) {
   std::error_code ec;
   if (fs::exists(out) && !fs::is_directory(out)) fail("--out '{}' is not a folder", out.string());
-  if (fs::exists(out) && !fs::is_empty(out, ec) && !fs::exists(out / kSummaryFile)) {
+  if (fs::exists(out) && !holds_only_demo_files(out)) {
     fail("--out '{}' is not empty and holds no demo data set; choose a new folder", out.string());
   }
   for (const char* split : {"train", "test"}) {

@@ -16,6 +16,7 @@
 
 #include "oqvl/core/error.h"
 #include "oqvl/core/files.h"
+#include "oqvl/core/interrupt.h"
 #include "oqvl/core/hash.h"
 #include "oqvl/core/json.h"
 #include "oqvl/core/log.h"
@@ -169,6 +170,8 @@ class Downloader {
           o_.http,
           [&](HttpRequest& req) {
             if (failed_.load()) return NextRequest::kDone;  // a worker's exception ends the run
+            // SIGINT/SIGTERM: no new transfers; shards that complete are written, the rest not.
+            if (interrupted()) return NextRequest::kDone;
             if (cursor == pending_.size()) return NextRequest::kDone;
             if (cursor >= finished_shards_.load() + max_open) return NextRequest::kWait;
             // Downloaded bodies waiting for a worker: when decoding is the bottleneck, stop
@@ -200,6 +203,7 @@ class Downloader {
     queue_.close();
     for (auto& w : workers) w.join();
     if (error_) std::rethrow_exception(error_);
+    throw_if_interrupted("download");
     progress.finish();
     report_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return report_;

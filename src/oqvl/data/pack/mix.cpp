@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "oqvl/core/error.h"
+#include "oqvl/core/interrupt.h"
 #include "oqvl/core/files.h"
 #include "oqvl/core/hash.h"
 #include "oqvl/core/random.h"
@@ -92,7 +93,10 @@ std::uint64_t packed_shard_sequences(const std::string& shard) {
   }
   std::uint64_t n = 0;
   TarReader reader(shard);
-  while (reader.next()) ++n;
+  while (reader.next()) {
+    throw_if_interrupted("mix");
+    ++n;
+  }
   return n;
 }
 

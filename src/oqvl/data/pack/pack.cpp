@@ -10,6 +10,7 @@
 
 #include "oqvl/core/error.h"
 #include "oqvl/core/files.h"
+#include "oqvl/core/interrupt.h"
 #include "oqvl/core/progress.h"
 #include "oqvl/core/thread_pool.h"
 #include "oqvl/data/pack/first_fit.h"
@@ -290,12 +291,14 @@ std::vector<PackItem> read_window(const std::vector<std::string>& shards, const 
   for (std::size_t s = 0; s < shards.size(); ++s) {
     TarReader reader(shards[s], reader_options);
     while (auto sample = reader.next()) {
+      throw_if_interrupted("pack");
       samples.push_back(std::move(*sample));
       shard_of.push_back(static_cast<std::uint32_t>(s));
     }
   }
   std::vector<Prepared> prepared(samples.size());
   auto prepare = [&](std::size_t i) {
+    throw_if_interrupted("pack");
     prepared[i] = prepare_sample(samples[i], tokenizer, options);
     if (prepared[i].item) prepared[i].item->shard = shard_of[i];
     samples[i] = Sample{};  // its image now lives in the item
@@ -380,7 +383,10 @@ PackRunResult pack_shards(const std::vector<std::string>& all_shards, const fs::
     std::string hidden = (out / ("." + stem + ".part")).string();
     replace_all(hidden, "%", "%%");
     ShardWriter writer(hidden + "%d", writer_options);
-    for (const Sample& s : packed) writer.write(s);
+    for (const Sample& s : packed) {
+      throw_if_interrupted("pack");
+      writer.write(s);
+    }
     ShardWriterResult written = writer.close();
     if (written.shards.empty()) {
       write_file_atomic(out / (stem + ".tar"), std::string(1024, '\0'));  // an empty tar

@@ -12,6 +12,7 @@
 #include "oqvl/core/log.h"
 #include "oqvl/core/progress.h"
 #include "oqvl/core/thread_pool.h"
+#include "oqvl/core/interrupt.h"
 #include "oqvl/data/image/image_preprocess.h"
 #include "oqvl/data/io/parquet_table.h"
 #include "oqvl/data/text/sentencepiece_tokenizer.h"
@@ -250,6 +251,7 @@ ClipScoreReport run_clip_scoring(const std::vector<std::string>& shards, const C
         batch.clear();
       };
       while (auto sample = reader.next()) {
+        throw_if_interrupted("score clip");
         ++report.samples;
         Pending p;
         p.sample = std::move(*sample);

@@ -10,6 +10,7 @@
 #include "oqvl/core/files.h"
 #include "oqvl/core/log.h"
 #include "oqvl/core/progress.h"
+#include "oqvl/core/interrupt.h"
 #include "oqvl/data/curate/uid_list.h"
 #include "oqvl/data/io/parquet_table.h"
 #include "oqvl/data/io/sample.h"
@@ -182,6 +183,7 @@ MlmScoreReport run_mlm_scoring(const std::vector<std::string>& shards, model::Op
     };
     std::int64_t taken = 0;
     while (auto s = reader.next()) {
+      throw_if_interrupted("score mlm");
       if (o.limit > 0 && taken >= o.limit) break;
       const auto* image = s->find(data::kImageExtensions);
       const auto* text = s->find(data::kTextExtensions);
