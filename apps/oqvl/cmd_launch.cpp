@@ -2,7 +2,8 @@
 // the environment torchrun sets (RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR,
 // MASTER_PORT; train/dist/environment.h reads it), waits for them, and when one fails stops the
 // others (SIGTERM, then SIGKILL after --grace seconds) and exits with that rank's code, naming it.
-// SIGINT/SIGTERM to the launcher are passed to every rank. COMMAND "oqvl" means this executable.
+// SIGINT/SIGTERM to the launcher are passed to every rank, which get --signal-grace seconds to
+// finish their step and save (oqvl train does) before SIGKILL. COMMAND "oqvl" means this executable.
 // Torch-free: it runs without loading libtorch.
 #include <arpa/inet.h>
 #include <fmt/format.h>
@@ -59,7 +60,7 @@ std::string describe(int status) {
   return "stopped";
 }
 
-void run_launch(int nproc, const std::string& addr, int port, double grace,
+void run_launch(int nproc, const std::string& addr, int port, double grace, double signal_grace,
                 std::vector<std::string> command) {
   if (nproc < 1) fail("launch: --nproc must be >= 1");
   if (command.empty()) fail("launch: no command after --");
@@ -129,7 +130,8 @@ void run_launch(int nproc, const std::string& addr, int port, double grace,
       log::warn("launch: got signal {}: passing it to the ranks", static_cast<int>(g_signal));
       stop_all(g_signal);
       terminating = true;
-      kill_at = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<long>(grace * 1000));
+      kill_at = std::chrono::steady_clock::now() +
+                std::chrono::milliseconds(static_cast<long>(signal_grace * 1000));
     }
     if (failed_rank >= 0 && !terminating && running > 0) {
       stop_all(SIGTERM);
@@ -159,7 +161,7 @@ void register_launch(CLI::App& app) {
   struct Args {
     int nproc = 1, port = 0;
     std::string addr = "127.0.0.1";
-    double grace = 10;
+    double grace = 10, signal_grace = 300;
     std::vector<std::string> command;
   };
   auto a = std::make_shared<Args>();
@@ -171,8 +173,12 @@ void register_launch(CLI::App& app) {
   cmd->add_option("--master-port", a->port, "Rendezvous port; 0 = a free one")->capture_default_str();
   cmd->add_option("--grace", a->grace, "Seconds the other ranks get to exit after one failed")
       ->capture_default_str();
+  cmd->add_option("--signal-grace", a->signal_grace,
+                  "Seconds the ranks get after a SIGINT/SIGTERM passed on to them (train finishes its step "
+                  "and saves a checkpoint) before SIGKILL")
+      ->capture_default_str();
   cmd->add_option("command", a->command, "The command each rank runs (after --)")->required();
-  cmd->callback([a] { run_launch(a->nproc, a->addr, a->port, a->grace, a->command); });
+  cmd->callback([a] { run_launch(a->nproc, a->addr, a->port, a->grace, a->signal_grace, a->command); });
 }
 
 }  // namespace oqvl::cli

@@ -3,8 +3,9 @@
 # step it is in, exits 143 with one "oqvl: interrupted (SIGTERM): train saved ..." line, and
 # `--resume` continues from that checkpoint: the losses of all 30 steps and the final weights
 # equal an uninterrupted run's bit for bit. Then 2 ranks under `oqvl launch` (with Gloo): SIGTERM
-# to the launcher reaches both ranks, which stop at a step boundary without a checkpoint (the
-# last periodic one stays); the launcher exits 143 and `--resume` finishes the run.
+# to the launcher reaches both ranks, which agree (through the step's reduction) on the step to
+# stop after, save it and exit; the launcher exits 143 and `--resume` finishes the run bit for bit
+# as an uninterrupted 2-rank run.
 # Usage: interrupt_train.sh OQVL REPO
 set -uo pipefail
 oqvl=$1 repo=$2
@@ -38,21 +39,18 @@ if ! "$oqvl" version | grep -q "^distributed: gloo"; then
   exit 0
 fi
 printf '[dist]\ntimeout_s = 60\n' >> run.toml
-# After step 7: the step-5 checkpoint (every 5) is kept; the stop itself writes none. A rank may
-# stop at its step boundary or, if its peer stopped first, in a collective: both are reported as
-# the interrupt.
+"$oqvl" launch --nproc 2 -- oqvl train --config run.toml --set run.out=ranks-straight --quiet > /dev/null 2>&1
 after_7() { [ -f ranks/metrics.jsonl ] && [ "$(wc -l < ranks/metrics.jsonl)" -ge 7 ]; }
 signal_when TERM after_7 launch.err "$oqvl" launch --nproc 2 -- oqvl train --config run.toml \
-  --set run.out=ranks --set checkpoint.every=5 --quiet
+  --set run.out=ranks --quiet
 expect_interrupted launch.err "$SIGNAL_RC" TERM
-[ "$(grep -c "^\[rank [01]\] oqvl: interrupted (SIGTERM): " launch.err)" -eq 2 ] ||
-  { echo "expected both ranks to report the stop:"; cat launch.err; exit 1; }
+saved=$(sed -n 's/^\[rank [01]\] oqvl: interrupted (SIGTERM): train saved .* (step \([0-9]*\)); rerun.*/\1/p' launch.err | sort -u)
+[ "$(grep -c "^\[rank [01]\] oqvl: interrupted (SIGTERM): train saved" launch.err)" -eq 2 ] && [ "$(echo "$saved" | wc -l)" -eq 1 ] ||
+  { echo "expected both ranks to save the same step:"; cat launch.err; exit 1; }
+[ "$saved" -ge 7 ] && [ "$saved" -lt 30 ] || { echo "stopped at step $saved (expected mid-way)"; exit 1; }
+[ -f "ranks/checkpoints/step-$(printf %08d "$saved")/trainer_state.json" ] || { echo "the stop's checkpoint is incomplete"; exit 1; }
 [ -z "$(find ranks -name '*.tmp-*')" ] || { echo "temporaries left behind"; exit 1; }
-for d in ranks/checkpoints/step-*; do
-  [ -f "$d/trainer_state.json" ] || { echo "$d looks like a checkpoint but is incomplete"; exit 1; }
-done
-kept=$(readlink ranks/checkpoints/last)
-"$oqvl" launch --nproc 2 -- oqvl train --config run.toml --set run.out=ranks --set checkpoint.every=5 \
-  --quiet --resume > /dev/null 2> resume.err || { cat resume.err; exit 1; }
-[ -f ranks/checkpoints/step-00000030/trainer_state.json ] || { echo "the resumed run did not finish"; exit 1; }
-echo "ok   train under launch: SIGTERM -> both ranks stopped, launcher exit 143, $kept kept; --resume finished the run"
+"$oqvl" launch --nproc 2 -- oqvl train --config run.toml --set run.out=ranks --quiet --resume > /dev/null 2> resume.err ||
+  { cat resume.err; exit 1; }
+same_training ranks-straight ranks 30
+echo "ok   train under launch: SIGTERM -> both ranks saved step $saved, launcher exit 143; resumed, equal to the uninterrupted 2-rank run bit for bit"

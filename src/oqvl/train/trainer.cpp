@@ -309,7 +309,8 @@ StepResult Trainer::step() {
     }
     auto stats = torch::tensor(
         {static_cast<double>(r.tokens), static_cast<double>(r.positions), static_cast<double>(r.images),
-         static_cast<double>(r.samples), static_cast<double>(r.rows), loss_total.item<double>()},
+         static_cast<double>(r.samples), static_cast<double>(r.rows), loss_total.item<double>(),
+         interrupted() ? 1.0 : 0.0, static_cast<double>(interrupt_signal())},
         torch::kFloat64);
     reduce.push_back(stats);
     const auto comm_start = std::chrono::steady_clock::now();
@@ -326,6 +327,10 @@ StepResult Trainer::step() {
     r.samples = static_cast<std::int64_t>(st[3]);
     r.rows = static_cast<std::int64_t>(st[4]);
     loss_total.fill_(st[5]);
+    // Any rank's signal stops every rank after this step; its own number when it has one, else
+    // the signalled ranks' (the same signal reaches them all under oqvl launch / srun).
+    if (st[6] > 0)
+      r.stop_signal = interrupted() ? interrupt_signal() : static_cast<int>(std::lround(st[7] / st[6]));
     if (!token_mean) {  // micro_mean: the mean over all ranks' micro-batches
       const double inv = 1.0 / static_cast<double>(env_.world);
       if (sharded_) {
@@ -431,13 +436,6 @@ std::vector<StepResult> Trainer::run() {
   double window_s = 0, window_wait = 0, window_comm = 0;
   std::int64_t window_tokens = 0, window_images = 0;
   while (state_.step < state_.total_steps) {
-    // Distributed: stop without a checkpoint (the ranks would first have to agree on the step).
-    if (env_.distributed() && interrupted())
-      throw Interrupted(
-          interrupt_signal(),
-          fmt::format("train stopped before step {} without a checkpoint (a distributed run keeps "
-                      "its last periodic one); rerun with --resume to continue from it",
-                      state_.step + 1));
     auto r = step();
     results.push_back(r);
     window_s += r.seconds;
@@ -446,8 +444,9 @@ std::vector<StepResult> Trainer::run() {
     window_tokens += r.positions;
     window_images += r.images;
     const bool last = state_.step == state_.total_steps;
-    // SIGINT/SIGTERM (a Slurm preemption): one process saves at the end of this step, then stops.
-    const int sig = env_.distributed() ? 0 : interrupt_signal();
+    // SIGINT/SIGTERM (a Slurm preemption): save at the end of this step, then stop; in a process
+    // group the ranks agreed on the step through its reduction.
+    const int sig = reduces() ? r.stop_signal : interrupt_signal();
     const bool stop = (options_.stop_after > 0 && state_.step - first >= options_.stop_after) || sig != 0;
     if (metrics && (r.step % config_.log_every == 0 || last || stop)) {
       const double tps = window_s > 0 ? window_tokens / window_s : 0;

@@ -47,6 +47,9 @@ struct StepResult {
   std::int64_t images = 0, samples = 0, rows = 0;
   double seconds = 0, data_wait_s = 0;
   double comm_s = 0;  // in the gradient all-reduce (distributed runs)
+  // SIGINT/SIGTERM caught by this process or, in a process group, by any rank before the step's
+  // reduction (the same value on every rank, so all stop after the same step); 0 = none.
+  int stop_signal = 0;
 };
 
 struct TrainOptions {
