@@ -16,7 +16,9 @@
 #   small_disk / fill_disk / expect_disk_full / same_tree / full_disk_case  the disk-full tests'
 #                                tools (below)
 #   wait_for / signal_when / expect_interrupted  the signal tests' tools (below)
-#   same_training RUN_A RUN_B STEPS  two runs' losses and final weights equal bit for bit (below)
+#   same_training RUN_A RUN_B STEPS  the losses of steps 1..STEPS (a resumed run: later lines win)
+#                                and the step-STEPS weights equal bit for bit (below)
+#   same_run_bits RUN_A RUN_B       two runs' metrics and last checkpoint files are identical
 _oqvl_cli_lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$_oqvl_cli_lib_dir/../../scripts/python_env.sh"
 
@@ -106,6 +108,25 @@ tiny_run_config() {
     for line in "$@"; do printf '%s\n' "$line"; done
     printf '[optim]\nlr = 1e-3\nwarmup_steps = 2\n'
   } > "$work/run.toml"
+}
+
+# same_run_bits RUN_A RUN_B: the two runs' metrics (loss, grad_norm per step) and their last
+# checkpoint's weight and optimizer files are identical.
+same_run_bits() {
+  local a=$1 b=$2 f last
+  python3 - "$a" "$b" <<'PY' || return 1
+import json, sys
+def rows(run):
+    return [(j["step"], j["loss"], j["grad_norm"]) for j in map(json.loads, open(f"{run}/metrics.jsonl")) if "loss" in j]
+a, b = rows(sys.argv[1]), rows(sys.argv[2])
+if not a or a != b:
+    print(f"metrics differ: {a[:3]} vs {b[:3]}")
+    sys.exit(1)
+PY
+  last=$(ls -d "$a"/checkpoints/step-* | tail -1)
+  for f in "$last"/*.safetensors; do
+    cmp -s "$f" "$b/checkpoints/$(basename "$last")/$(basename "$f")" || { echo "$f differs"; return 1; }
+  done
 }
 
 # dist_packed_run OQVL REPO WORK: the data-parallel tests' common run (train_ddp.sh,

@@ -5,7 +5,8 @@
 # after 5 steps and resumed at 2 ranks equals the straight 2-rank run bit for bit, and resumed at 1
 # rank continues it within 1e-6; a rank killed mid-run (SIGKILL) makes `oqvl launch` exit non-zero
 # naming it, and, without the launcher, makes the surviving rank exit non-zero with a message; a
-# hung rank makes the other fail after dist.timeout_s. Usage: train_ddp.sh OQVL REPO
+# hung rank makes the other fail after dist.timeout_s; buckets all-reduced inside backward (the
+# default dist.overlap) give the bits of one all-reduce after it. Usage: train_ddp.sh OQVL REPO
 set -uo pipefail
 oqvl=$1 repo=$2
 source "$(dirname "$0")/lib.sh"
@@ -25,6 +26,10 @@ T="--threads 1"
 if "$oqvl" launch --nproc 2 -- oqvl train --config run.toml --set run.out=two --quiet $T > two.log 2>&1; then
   ok two-ranks
 else bad two-ranks; cat two.log; fi
+# dist.overlap=false (one blocking all-reduce after backward) gives the overlapped run's bits.
+"$oqvl" launch --nproc 2 -- oqvl train --config run.toml --set run.out=block --set dist.overlap=false --quiet $T \
+  > block.log 2>&1 || { bad "blocking all-reduce"; cat block.log; }
+if same_run_bits two block; then ok "overlapped = blocking all-reduce, bit for bit"; else bad "overlap changes bits"; fi
 # torchrun sets the same variables: the same 2-rank run, bit for bit.
 losses() { python3 -c 'import json,sys; print([json.loads(l)["loss"] for l in open(sys.argv[1])])' "$1/metrics.jsonl"; }
 if python3 -m torch.distributed.run --standalone --no-python --nproc-per-node 2 "$oqvl" train --config run.toml \

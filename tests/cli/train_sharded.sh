@@ -7,7 +7,9 @@
 # within 1e-6, and a 1-process checkpoint resumes as zero2 at 2 ranks; `oqvl convert consolidate`
 # makes a model folder that `oqvl convert check` accepts; a sharded save killed before its
 # completion marker leaves no checkpoint that looks complete and the rerun resumes bit for bit; a
-# killed full_shard rank makes the launcher fail naming it. Usage: train_sharded.sh OQVL REPO
+# killed full_shard rank makes the launcher fail naming it; dist.overlap=false gives the same bits
+# as the overlapped default; a frozen vision tower in bf16 is checkpointed in bf16 and resumes
+# bit for bit. Usage: train_sharded.sh OQVL REPO
 set -uo pipefail
 oqvl=$1 repo=$2
 source "$(dirname "$0")/lib.sh"
@@ -47,6 +49,37 @@ for s in zero2 full_shard; do
   else bad "$s 2 ranks"; cat $s.log; fi
 done
 if run4 hybrid hybrid; then ok "hybrid 4 ranks (2 nodes x 2)"; else bad hybrid; cat hybrid.rank*.log; fi
+# dist.overlap=false (every collective blocks where issued) computes the same bits as the default
+# overlapped run (prefetched gathers, reduce-scatters behind backward).
+for s in zero2 full_shard; do
+  launch2 --set run.out=$s-block --set dist.strategy=$s --set dist.overlap=false > $s-block.log 2>&1 ||
+    { bad "$s blocking"; cat $s-block.log; continue; }
+  if same_run_bits $s $s-block; then ok "$s overlapped = blocking, bit for bit"; else bad "$s overlap changes bits"; fi
+done
+if run4 hybrid-block hybrid --set dist.overlap=false && same_run_bits hybrid hybrid-block; then
+  ok "hybrid overlapped = blocking, bit for bit"
+else bad "hybrid overlap changes bits"; fi
+# A frozen vision tower kept in bf16 (model.frozen_vision_dtype, auto on CUDA bf16): the checkpoint
+# holds it in bf16, a run stopped after 5 steps resumes bit for bit, losses stay near fp32's.
+bf="--set dist.strategy=full_shard --set model.frozen_vision_dtype=bf16"
+launch2 --set run.out=bf16v $bf > bf16v.log 2>&1 || { bad "bf16 vision"; cat bf16v.log; }
+launch2 --set run.out=bf16v-stop $bf --stop-after 5 > bf16v-stop.log 2>&1 &&
+  launch2 --set run.out=bf16v-stop $bf --resume > bf16v-resume.log 2>&1 || { bad "bf16 vision resume"; cat bf16v-*.log; }
+if same_run_bits bf16v bf16v-stop && python3 - > bf16v.txt 2>&1 <<'PY'
+import json
+from safetensors import safe_open
+f = safe_open("bf16v/checkpoints/step-00000010/model-00000-of-00002.safetensors", "np")
+vision = [k for k in f.keys() if k.startswith("vision_tower.")]
+header = json.load(open("bf16v/checkpoints/step-00000010/shards.json"))
+dtypes = {t["dtype"] for name, t in header["tensors"]["model"].items() if name.startswith("vision_tower.")}
+assert vision and dtypes == {"BF16"}, (len(vision), dtypes)
+def losses(run): return [json.loads(l)["loss"] for l in open(f"{run}/metrics.jsonl")]
+a, b = losses("full_shard"), losses("bf16v")
+worst = max(abs(x - y) / abs(x) for x, y in zip(a, b))
+assert worst < 1e-2, worst
+print(f"{len(vision)} vision tensors in BF16; losses within {worst:.1e} of fp32")
+PY
+then ok "bf16 frozen vision: $(cat bf16v.txt); resume bit-exact"; else bad "bf16 frozen vision: $(cat bf16v.txt)"; fi
 
 # Layout: zero2 keeps a plain model folder + optimizer shards; full_shard has model shards too.
 c=checkpoints/step-00000010

@@ -82,6 +82,12 @@ void dry_run(const train::TrainConfig& c, const Options& o) {
   in.mfu = o.mfu;
   in.peak_flops = o.peak_tflops * 1e12;
   in.tokens = o.tokens;
+  in.overlap = c.dist_overlap;
+  in.reduce_bytes = c.dist_reduce_dtype == "bf16" ? 2 : 4;
+  // A plan is for GPUs: "auto" keeps a frozen tower in bf16 under bf16 autocast.
+  const bool bf16_vision = c.frozen_vision_dtype == "bf16" ||
+                           (c.frozen_vision_dtype == "auto" && c.precision == "bf16");
+  in.frozen_vision_bytes = bf16_vision ? 2 : 4;
   const auto plan = train::plan_run(in, o.ranks);
   constexpr double GiB = 1024.0 * 1024.0 * 1024.0;
   if (o.json) {
@@ -94,6 +100,11 @@ void dry_run(const train::TrainConfig& c, const Options& o) {
                         {"intermediate", in.model.intermediate},
                         {"trainable", plan.trainable},
                         {"frozen", plan.frozen},
+                        {"root", plan.root},
+                        {"layer_trainable", plan.layer_trainable},
+                        {"overlap", in.overlap},
+                        {"reduce_bytes", in.reduce_bytes},
+                        {"frozen_vision_bytes", in.frozen_vision_bytes},
                         {"global_batch", in.global_batch},
                         {"micro_batch", in.micro_batch},
                         {"context", in.context},

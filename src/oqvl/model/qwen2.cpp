@@ -302,14 +302,15 @@ torch::Tensor Qwen2ModelImpl::forward_layout(const torch::Tensor& inputs_embeds,
       auto block = [layer, c = cos, s = sin, mask](const torch::Tensor& x) {
         return layer->forward(x, c, s, mask);
       };
-      hooks->gather(i);
+      hooks->gather(i, /*backward=*/false);
       if (torch::GradMode::is_enabled()) {
         // The parameters exist only while the layer runs: autograd must not keep them, so the
         // layer is recomputed in backward between a second gather and backward_done.
         if (!h.requires_grad())
           fail("Qwen2: layer-sharded training needs the decoder input to require gradients");
-        h = checkpointed(block, h,
-                         {[hooks, i] { hooks->gather(i); }, [hooks, i] { hooks->backward_done(i); }});
+        h = checkpointed(
+            block, h,
+            {[hooks, i] { hooks->gather(i, /*backward=*/true); }, [hooks, i] { hooks->backward_done(i); }});
       } else {
         h = block(h);
       }

@@ -127,13 +127,14 @@ struct Qwen2DecoderLayerImpl : torch::nn::Module {
 TORCH_MODULE(Qwen2DecoderLayer);
 
 // Where a decoder layer's parameters live between its uses, for layer-sharded training
-// (train/dist/sharded.h, full_shard): gather(i) before layer i runs (its forward, and its re-run in
-// backward); release(i) after its forward; backward_done(i) after its backward, when the layer's
-// parameter gradients are complete and its parameters no longer needed (the hook releases them).
+// (train/dist/sharded.h, full_shard): gather(i, backward) before layer i runs (its forward, and
+// its re-run in backward: the next layer to run is i + 1 or i - 1, which a hook may prefetch);
+// release(i) after its forward; backward_done(i) after its backward, when the layer's parameter
+// gradients are complete and its parameters no longer needed (the hook releases them).
 // Called on the thread that runs forward/backward; with hooks set, layers always run checkpointed.
 struct LayerParamHooks {
   virtual ~LayerParamHooks() = default;
-  virtual void gather(int layer) = 0;
+  virtual void gather(int layer, bool backward) = 0;
   virtual void release(int layer) = 0;
   virtual void backward_done(int layer) = 0;
 };

@@ -140,6 +140,11 @@ const std::vector<Binding>& bindings() {
     v.push_back(make_binding("model.train_vision",
                              "train the vision tower too (default: only in stage full; the paper freezes it)",
                              &TrainConfig::train_vision));
+    v.push_back(make_binding("model.frozen_vision_dtype",
+                             "auto | fp32 | bf16: what a frozen vision tower is kept in (replicated, never "
+                             "reduced); auto = bf16 when run.precision bf16 autocasts on CUDA (the paper's "
+                             "FSDP setup), else fp32",
+                             &TrainConfig::frozen_vision_dtype));
     v.push_back(make_binding("data.manifest",
                              "`oqvl data mix` manifest of packed shards (pretrain, align, full)",
                              &TrainConfig::manifest));
@@ -242,6 +247,13 @@ const std::vector<Binding>& bindings() {
                      "fp32 | bf16: the dtype gradients are summed over the ranks in (the paper's FSDP "
                      "mixed precision reduces in bf16: half the traffic, rounded sums)",
                      &TrainConfig::dist_reduce_dtype));
+    v.push_back(
+        make_binding("dist.overlap",
+                     "run collectives behind compute: ddp all-reduces each bucket as soon as backward "
+                     "finished its gradients, zero2/full_shard reduce-scatter likewise and full_shard "
+                     "prefetches the next layer's weights (false: every collective blocks where it is "
+                     "issued; the same numbers)",
+                     &TrainConfig::dist_overlap));
     TrainConfig defaults;
     for (auto& b : v) b.meta.value = b.write(defaults);
     return v;
@@ -359,6 +371,8 @@ void validate(const TrainConfig& c, bool check_paths) {
     fail("model.path: '{}' is not an oqvl model folder (no config.json)", c.model.string());
   if (c.device != "auto" && c.device != "cpu" && !c.device.starts_with("cuda"))
     fail("run.device: '{}' is not auto, cpu, cuda or cuda:N", c.device);
+  if (c.frozen_vision_dtype != "auto" && c.frozen_vision_dtype != "fp32" && c.frozen_vision_dtype != "bf16")
+    fail("model.frozen_vision_dtype: '{}' is not auto, fp32 or bf16", c.frozen_vision_dtype);
   if (c.precision != "bf16" && c.precision != "fp32")
     fail("run.precision: '{}' is not bf16 or fp32", c.precision);
   if (c.image_tokens < 0) fail("model.image_tokens: must be >= 0");

@@ -31,6 +31,7 @@ struct TrainConfig {
   std::filesystem::path model;    // oqvl model folder to start from
   std::int64_t image_tokens = 0;  // per image; 0 = 729 for sft, else 144 (capped at the vision grid)
   bool activation_checkpointing = false;
+  std::string frozen_vision_dtype = "auto";  // auto (bf16 when CUDA bf16 autocast runs) | fp32 | bf16
   bool train_vision =
       false;  // the vision tower trains too (stage full sets it; the paper's Table 6 ablation)
   // [data]
@@ -72,6 +73,8 @@ struct TrainConfig {
   double dist_timeout_s = 300;        // a collective waiting longer fails the run, naming the rank
   double dist_bucket_mb = 25;         // gradient all-reduce bucket size
   std::string dist_reduce_dtype = "fp32";  // fp32 | bf16: the dtype gradients are summed in
+  bool dist_overlap =
+      true;  // collectives behind compute (ddp buckets, zero2/full_shard reductions, prefetch)
 
   // Micro-batches per optimizer step on each of `world` ranks.
   std::int64_t grad_accum(std::int64_t world = 1) const { return global_batch / (micro_batch * world); }

@@ -113,7 +113,7 @@ Trainer::Trainer(TrainConfig config, TrainOptions options) : config_(std::move(c
     device_ = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(env_.local_rank));
   CommOptions co;
   co.backend = config_.dist_backend != "auto" ? config_.dist_backend : device_.is_cuda() ? "nccl" : "gloo";
-  if (env_.distributed() && (co.backend == "nccl") != device_.is_cuda())
+  if ((env_.distributed() || env_.launcher == "torchrun") && (co.backend == "nccl") != device_.is_cuda())
     fail("dist.backend {} runs {} ranks, but run.device is '{}' (auto picks nccl for CUDA, gloo for CPU)",
          co.backend, co.backend == "nccl" ? "CUDA" : "CPU", config_.device);
   co.device_index = device_.is_cuda() ? device_.index() : 0;
@@ -136,6 +136,11 @@ Trainer::Trainer(TrainConfig config, TrainOptions options) : config_(std::move(c
 
   auto named = apply_stage(*model_, config_.stage, config_.train_vision);
   if (named.empty()) fail("run.stage {}: nothing to train", stage_name(config_.stage));
+  // A frozen tower only runs forward: bf16 halves its memory, and autocast computes in bf16
+  // anyway (checkpoints then hold it in bf16; resume converts nothing back).
+  if (model_->freeze_vision &&
+      (config_.frozen_vision_dtype == "bf16" || (config_.frozen_vision_dtype == "auto" && autocast_)))
+    model_->vision->to(torch::kBFloat16);
   for (const auto& [name, t] : named) {
     trainable_.push_back(t);
     trainable_params_ += t.numel();
@@ -186,11 +191,13 @@ Trainer::Trainer(TrainConfig config, TrainOptions options) : config_(std::move(c
     make_groups();
     ShardGroups groups{comm_.get(), node_comm_ ? node_comm_.get() : comm_.get(), replica_comm_.get()};
     sharded_ = std::make_unique<ShardedParallel>(*model_, std::move(named), strategy_, groups, ao,
-                                                 reduce_dtype());
+                                                 reduce_dtype(), config_.dist_overlap);
     if (ckpt) sharded_->load_optimizer(*ckpt);
   } else {
     optimizer_ = std::make_unique<AdamW>(std::move(named), ao);
     if (ckpt) load_optimizer_state(*ckpt, *optimizer_, /*strict=*/true);
+    if (reduces() && config_.dist_overlap)
+      ddp_ = std::make_unique<DdpReducer>(trainable_, *comm_, co.bucket_bytes, reduce_dtype());
   }
   LoaderOptions lo;
   lo.micro_batch = config_.micro_batch;
@@ -204,7 +211,11 @@ Trainer::Trainer(TrainConfig config, TrainOptions options) : config_(std::move(c
   loader_ = std::make_unique<Loader>(std::move(source), mc, lo);
 }
 
-Trainer::~Trainer() = default;
+Trainer::~Trainer() {
+  // Before the model: they hold hooks on its parameters and point at it.
+  ddp_.reset();
+  sharded_.reset();
+}
 
 void Trainer::make_groups() {
   if (strategy_ != Strategy::kHybrid) return;
@@ -254,6 +265,7 @@ StepResult Trainer::step() {
   const auto accum = config_.grad_accum(env_.world);
   const bool token_mean = config_.loss == "token";
   if (sharded_) sharded_->begin_step();
+  if (ddp_) ddp_->begin_step();
   auto loss_total = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat32).device(device_));
   DataPosition after;
   for (std::int64_t i = 0; i < accum; ++i) {
@@ -273,10 +285,13 @@ StepResult Trainer::step() {
     }
     const double denom = token_mean ? 1.0 : static_cast<double>(mb.label_tokens) * static_cast<double>(accum);
     auto scaled = denom > 0 ? loss / denom : loss * 0.0;
+    if (ddp_ && i + 1 == accum) ddp_->arm();  // the last backward: all-reduces start inside it
+    if (sharded_) sharded_->before_backward(i + 1 == accum);
     scaled.backward();
+    if (sharded_) sharded_->after_backward();
     loss_total += scaled.detach();
   }
-  if (comm_->world() > 1 || env_.launcher == "torchrun" || sharded_) {
+  if (reduces()) {
     // Sum gradients and the step's counts over the ranks. Every rank reduces the same tensors in
     // the same order (a gradient this rank did not reach, e.g. the projector's in a text-only
     // micro-batch, is zeros), else the collectives would pair up wrongly.
@@ -284,6 +299,8 @@ StepResult Trainer::step() {
     std::vector<torch::Tensor> reduce;
     if (sharded_) {
       sharded_->reduce_gradients();
+    } else if (ddp_) {
+      ddp_->finish();
     } else {
       for (auto& t : trainable_) {
         if (!t.grad().defined()) t.mutable_grad() = torch::zeros_like(t);
@@ -299,7 +316,8 @@ StepResult Trainer::step() {
     comm_->all_reduce_sum(reduce);
     r.comm_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - comm_start).count();
     if (sharded_) r.comm_s += sharded_->take_comm_seconds();
-    if (!sharded_ && reduce_dtype() != torch::kFloat32)
+    if (ddp_) r.comm_s += ddp_->take_comm_seconds();
+    if (!sharded_ && !ddp_ && reduce_dtype() != torch::kFloat32)
       for (std::size_t i = 0; i < trainable_.size(); ++i) trainable_[i].mutable_grad().copy_(reduce[i]);
     const auto* st = stats.data_ptr<double>();
     r.tokens = static_cast<std::int64_t>(st[0]);

@@ -28,6 +28,7 @@
 #include "oqvl/train/checkpoint.h"
 #include "oqvl/train/config.h"
 #include "oqvl/train/dist/comm.h"
+#include "oqvl/train/dist/ddp_reducer.h"
 #include "oqvl/train/dist/environment.h"
 #include "oqvl/train/dist/sharded.h"
 #include "oqvl/train/loader.h"
@@ -80,6 +81,9 @@ class Trainer {
   torch::Tensor micro_loss_sum(MicroBatch& mb);
   bool leader() const { return env_.rank == 0; }
   void make_groups();
+  // Whether steps sum gradients over a process group (also a launched world of 1, which
+  // measures the collectives' cost; make_comm opens a real group exactly then).
+  bool reduces() const { return comm_->world() > 1 || env_.launcher == "torchrun" || sharded_ != nullptr; }
   torch::ScalarType reduce_dtype() const {
     return config_.dist_reduce_dtype == "bf16" ? torch::kBFloat16 : torch::kFloat32;
   }
@@ -92,6 +96,7 @@ class Trainer {
   Strategy strategy_ = Strategy::kDdp;
   std::unique_ptr<Comm> node_comm_, replica_comm_;  // hybrid: this node's ranks; same local rank across nodes
   std::unique_ptr<ShardedParallel> sharded_;        // zero2 / full_shard / hybrid
+  std::unique_ptr<DdpReducer> ddp_;                 // ddp with dist.overlap in a process group
   std::int64_t trainable_params_ = 0;
   torch::Device device_{torch::kCPU};
   bool autocast_ = false;

@@ -22,6 +22,11 @@ namespace oqvl::train {
 
 namespace {
 
+// What a collective of one rank returns: already complete.
+struct Done : Pending {
+  void wait() override {}
+};
+
 class SingleComm : public Comm {
  public:
   int rank() const override { return 0; }
@@ -31,6 +36,15 @@ class SingleComm : public Comm {
   void barrier() override {}
   void reduce_scatter_sum(const torch::Tensor& input, torch::Tensor& output) override { output.copy_(input); }
   void all_gather(const torch::Tensor& input, torch::Tensor& output) override { output.copy_(input); }
+  std::unique_ptr<Pending> all_reduce_sum_start(torch::Tensor) override { return std::make_unique<Done>(); }
+  std::unique_ptr<Pending> reduce_scatter_sum_start(torch::Tensor input, torch::Tensor output) override {
+    output.copy_(input);
+    return std::make_unique<Done>();
+  }
+  std::unique_ptr<Pending> all_gather_start(torch::Tensor input, torch::Tensor output) override {
+    output.copy_(input);
+    return std::make_unique<Done>();
+  }
   std::unique_ptr<Comm> subgroup(const std::vector<int>&, const std::string&) override {
     return std::make_unique<SingleComm>();
   }
@@ -112,12 +126,12 @@ class C10dComm : public Comm {
         }
         std::vector<torch::Tensor> parts;
         for (std::size_t k = start; k < end; ++k) parts.push_back(tensors[idx[k]].reshape({-1}).to(device_));
-        std::vector<torch::Tensor> flat{torch::cat(parts)};
-        run("all-reduce", [&] { group_->allreduce(flat)->wait(options_.timeout); });
+        auto flat = torch::cat(parts);
+        all_reduce_sum_start(flat)->wait();
         std::int64_t offset = 0;
         for (std::size_t k = start; k < end; ++k) {
           auto& t = tensors[idx[k]];
-          t.copy_(flat[0].narrow(0, offset, t.numel()).view(t.sizes()));
+          t.copy_(flat.narrow(0, offset, t.numel()).view(t.sizes()));
           offset += t.numel();
         }
         start = end;
@@ -140,23 +154,42 @@ class C10dComm : public Comm {
   }
 
   void reduce_scatter_sum(const torch::Tensor& input, torch::Tensor& output) override {
-    if (input.numel() != output.numel() * world())
-      fail("reduce-scatter: input has {} elements, expected {} x {}", input.numel(), world(), output.numel());
     auto in = input.to(device_).contiguous();
     auto out = output.device() == device_ && output.is_contiguous() ? output
                                                                     : torch::empty_like(output, device_);
-    run("reduce-scatter", [&] { group_->_reduce_scatter_base(out, in)->wait(options_.timeout); });
+    reduce_scatter_sum_start(in, out)->wait();
     if (!out.is_same(output)) output.copy_(out);
   }
 
   void all_gather(const torch::Tensor& input, torch::Tensor& output) override {
-    if (output.numel() != input.numel() * world())
-      fail("all-gather: output has {} elements, expected {} x {}", output.numel(), world(), input.numel());
     auto in = input.to(device_).contiguous();
     auto out = output.device() == device_ && output.is_contiguous() ? output
                                                                     : torch::empty_like(output, device_);
-    run("all-gather", [&] { group_->_allgather_base(out, in)->wait(options_.timeout); });
+    all_gather_start(in, out)->wait();
     if (!out.is_same(output)) output.copy_(out);
+  }
+
+  std::unique_ptr<Pending> all_reduce_sum_start(torch::Tensor flat) override {
+    require_local("all-reduce", flat);
+    std::vector<torch::Tensor> t{flat};
+    return start("all-reduce", [&] { return group_->allreduce(t); }, {flat});
+  }
+
+  std::unique_ptr<Pending> reduce_scatter_sum_start(torch::Tensor input, torch::Tensor output) override {
+    if (input.numel() != output.numel() * world())
+      fail("reduce-scatter: input has {} elements, expected {} x {}", input.numel(), world(), output.numel());
+    require_local("reduce-scatter", input);
+    require_local("reduce-scatter", output);
+    return start("reduce-scatter", [&] { return group_->_reduce_scatter_base(output, input); },
+                 {input, output});
+  }
+
+  std::unique_ptr<Pending> all_gather_start(torch::Tensor input, torch::Tensor output) override {
+    if (output.numel() != input.numel() * world())
+      fail("all-gather: output has {} elements, expected {} x {}", output.numel(), world(), input.numel());
+    require_local("all-gather", input);
+    require_local("all-gather", output);
+    return start("all-gather", [&] { return group_->_allgather_base(output, input); }, {input, output});
   }
 
   std::unique_ptr<Comm> subgroup(const std::vector<int>& ranks, const std::string& name) override {
@@ -164,6 +197,46 @@ class C10dComm : public Comm {
   }
 
  private:
+  // A started c10d collective; keeps its tensors alive until it completed.
+  class Started : public Pending {
+   public:
+    Started(C10dComm& comm, const char* what, c10::intrusive_ptr<c10d::Work> work,
+            std::vector<torch::Tensor> keep)
+        : comm_(comm), what_(what), work_(std::move(work)), keep_(std::move(keep)) {}
+    ~Started() override {
+      if (!work_) return;
+      try {
+        work_->wait(comm_.options_.timeout);
+      } catch (...) {  // an error is already being handled; this one only says the same
+      }
+    }
+    void wait() override {
+      if (!work_) return;
+      auto work = std::move(work_);
+      comm_.run(what_, [&] { work->wait(comm_.options_.timeout); });
+      keep_.clear();
+    }
+
+   private:
+    C10dComm& comm_;
+    const char* what_;
+    c10::intrusive_ptr<c10d::Work> work_;
+    std::vector<torch::Tensor> keep_;
+  };
+
+  template <typename F>
+  std::unique_ptr<Pending> start(const char* what, F&& f, std::vector<torch::Tensor> keep) {
+    c10::intrusive_ptr<c10d::Work> work;
+    run(what, [&] { work = f(); });
+    return std::make_unique<Started>(*this, what, std::move(work), std::move(keep));
+  }
+
+  void require_local(const char* what, const torch::Tensor& t) const {
+    if (t.device() != device_ || !t.is_contiguous())
+      fail("{}: a started collective needs a contiguous tensor on {}, got one on {}", what, device_.str(),
+           t.device().str());
+  }
+
   template <typename F>
   void run(const char* what, F&& f) {
     try {

@@ -7,7 +7,11 @@
 //
 // Every collective blocks until all ranks joined it or `timeout` passed; a rank that died or hung
 // turns into an oqvl::Error on the others ("rank R: all-reduce failed ..."), never a silent hang.
-// One thread per Comm.
+// The *_start forms return at once and run the collective in the backend's own threads (Gloo) or
+// stream (NCCL), so it overlaps the caller's compute; its tensors must stay untouched until
+// Pending::wait() returned. One thread at a time per Comm (the training thread, or autograd's
+// thread while the training thread waits in backward); collectives start in the same order on
+// every rank.
 #pragma once
 
 #include <torch/torch.h>
@@ -29,6 +33,15 @@ struct CommOptions {
   std::int64_t bucket_bytes = 25 * 1024 * 1024;  // all_reduce_sum packs tensors into buckets this big
 };
 
+// A started collective. wait() blocks (Gloo) or orders the current stream after it (NCCL) and
+// throws oqvl::Error as the blocking forms do; destroying it unwaited waits and swallows errors
+// (an exception is already on its way).
+class Pending {
+ public:
+  virtual ~Pending() = default;
+  virtual void wait() = 0;
+};
+
 class Comm {
  public:
   virtual ~Comm() = default;
@@ -46,6 +59,11 @@ class Comm {
   virtual void reduce_scatter_sum(const torch::Tensor& input, torch::Tensor& output) = 0;
   // input [n] -> output [world * n]: every rank's input, in rank order.
   virtual void all_gather(const torch::Tensor& input, torch::Tensor& output) = 0;
+  // Started forms, for tensors already contiguous on the group's device (oqvl::Error otherwise):
+  // sums `flat` over the ranks in place; reduce-scatter and all-gather as above.
+  virtual std::unique_ptr<Pending> all_reduce_sum_start(torch::Tensor flat) = 0;
+  virtual std::unique_ptr<Pending> reduce_scatter_sum_start(torch::Tensor input, torch::Tensor output) = 0;
+  virtual std::unique_ptr<Pending> all_gather_start(torch::Tensor input, torch::Tensor output) = 0;
   // A group of some of this group's ranks (this rank among them; `ranks` in rank order, the same
   // list on every member), named `name` (unique per group, e.g. "node1"). Only members call it,
   // all of them; their collectives then involve only the members. oqvl::Error on failure.

@@ -33,7 +33,13 @@ RunPlan plan_run(const PlanInput& in, const std::vector<int>& rank_counts) {
   p.flops_per_token = 6 * trained_llm + 6 * L * H * S;
   p.steps = in.tokens / p.tokens_per_step;
   p.gpu_hours = in.tokens * p.flops_per_token / (in.mfu * in.peak_flops) / 3600.0;
-  const double Lmax = static_cast<double>(m.largest_layer);
+  const double Lt = in.train_llm ? static_cast<double>(m.largest_layer) : 0.0;
+  const double R = T - L * Lt;
+  p.root = static_cast<std::int64_t>(R);
+  p.layer_trainable = static_cast<std::int64_t>(Lt);
+  const double Fv = in.train_vision ? 0.0 : static_cast<double>(m.vision);
+  const double frozen = in.frozen_vision_bytes * Fv + 4 * (F - Fv);
+  const double rb = in.reduce_bytes;
   for (int W : rank_counts) {
     if (W < 1) fail("--ranks: {} is not a rank count", W);
     for (const auto& s : plan_strategies()) {
@@ -43,14 +49,19 @@ RunPlan plan_run(const PlanInput& in, const std::vector<int>& rank_counts) {
       r.shard = s == "ddp" ? 1 : s == "hybrid" ? std::min(W, std::max(1, in.gpus_per_node)) : W;
       const double G = r.shard;
       if (s == "ddp") {
-        r.params = 4 * T + 2 * F;
-        r.grads = 4 * T;
+        r.params = 4 * T;
+        r.grads = 4 * T + (in.reduce_bytes != 4 ? rb * T : 0.0);  // fp32: .grad are the buckets
         r.optimizer = 8 * T;
+      } else if (s == "zero2") {
+        r.params = 4 * T + 4 * T / G;
+        r.grads = 4 * T / G + 4 * R + rb * (R + (in.overlap ? 5 : 1) * Lt);
+        r.optimizer = 8 * T / G;
       } else {
-        r.params = (s == "zero2" ? 2 * T + 4 * T / G : 4 * T / G + 2 * 2 * Lmax) + 2 * F;
-        r.grads = 4 * T / G;
+        r.params = 4 * T / G + 4 * (R + (in.overlap ? 2 : 1) * Lt);
+        r.grads = 4 * T / G + 4 * (R + Lt) + (in.overlap ? rb * (R + 4 * Lt) : rb * std::max(R, Lt));
         r.optimizer = 8 * T / G;
       }
+      r.params += frozen;
       r.activations = act;
       const auto per_step = in.micro_batch * static_cast<std::int64_t>(W);
       r.accumulation = in.global_batch % per_step == 0 ? in.global_batch / per_step : 0;

@@ -1,11 +1,21 @@
 // `oqvl train --dry-run`: per-rank memory and the compute budget of a run for each sharding
 // strategy at a given number of ranks, from the model's shapes and the config, before any work.
-// Estimates from a stated formula (docs/distributed.md "Planning a run"), not measurements:
-//   T = trainable parameters, F = frozen ones, G = ranks a tensor is sharded over (ddp 1,
-//   zero2/full_shard all ranks, hybrid the ranks of one node), bf16 training with fp32 masters:
-//   parameters  ddp 4T + 2F | zero2 2T + 4T/G + 2F | full_shard, hybrid 4T/G + 2*2*Lmax + 2F
-//               (Lmax = the largest decoder layer, gathered with one prefetched)
-//   gradients   ddp 4T | sharded 4T/G          optimizer  ddp 8T | sharded 8T/G (Adam m, v)
+// Estimates from a stated formula (docs/distributed.md "Planning a run") of what oqvl's own
+// implementation holds, not measurements. T = trainable parameters, F = frozen ones (Fv of them
+// the vision tower's), G = ranks a tensor is sharded over (ddp 1, zero2/full_shard all ranks,
+// hybrid the ranks of one node), Lt = one decoder layer's trainable parameters, R = T - L*Lt the
+// trainable parameters outside the decoder layers (embeddings, head, projector: the root unit),
+// r = bytes per summed gradient element (dist.reduce_dtype: 4 or 2), v = bytes per frozen vision
+// element (2 when kept in bf16), fp32 weights computed in bf16 by autocast:
+//   frozen      v*Fv + 4*(F - Fv)                                  (every strategy)
+//   ddp         params 4T            grads 4T (.grad are views of the buckets) + r*T if r = 2
+//   zero2       params 4T + 4T/G     grads 4T/G + 4R (the root's .grad as backward makes them)
+//               + r(R + 5Lt) (the root's flat, 4 reductions in flight and one filling;
+//               blocking: r(R + Lt))
+//   full_shard  params 4T/G + 4(R + 2Lt) (root gathered all step, a layer and the prefetched
+//               next; blocking: one layer)   grads 4T/G + 4(R + Lt) + r(R + 4Lt) (reductions in
+//               flight; blocking: r*max(R, Lt))
+//   optimizer   ddp 8T | sharded 8T/G (Adam m, v)
 //   activations per micro-batch of B rows x S positions, bf16: with checkpointing
 //               2BSH*L + 2BS(6H + 3I), without L * 2BS(6H + 3I); plus the loss's fp32
 //               logit block 4BS*256
@@ -36,6 +46,9 @@ struct PlanInput {
   double mfu = 0.4;
   double peak_flops = 989e12;  // H100 SXM dense bf16
   double tokens = 5e9;         // the paper's pre-training budget
+  bool overlap = true;         // dist.overlap
+  int reduce_bytes = 4;        // dist.reduce_dtype fp32 4 | bf16 2
+  int frozen_vision_bytes = 2;  // model.frozen_vision_dtype: bf16 2 | fp32 4
 };
 
 struct RankPlan {
@@ -48,6 +61,7 @@ struct RankPlan {
 
 struct RunPlan {
   std::int64_t trainable = 0, frozen = 0;
+  std::int64_t root = 0, layer_trainable = 0;  // R and Lt of the formula
   double tokens_per_step = 0, flops_per_token = 0, steps = 0, gpu_hours = 0;
   std::vector<RankPlan> ranks;  // for each requested rank count, every strategy
 };

@@ -10,6 +10,7 @@
 
 #include "oqvl/core/error.h"
 #include "oqvl/model/io/safetensors.h"
+#include "oqvl/train/dist/comm_timer.h"
 
 namespace oqvl::train {
 
@@ -43,6 +44,23 @@ struct ShardedParallel::Unit {
   torch::Tensor grad;                             // [slice] fp32: reduced gradient of the step so far
   torch::Tensor full;                             // [padded] the gathered weights (params view it)
   bool gathered = true;
+  std::unique_ptr<Pending> gathering;  // an all-gather into `full` in flight (prefetch)
+  torch::Tensor reduce_flat;           // zero2: [padded] this backward's final gradients, being filled
+};
+
+// A reduce-scatter in flight: `part` is added to the unit's slice gradient once it completed.
+struct ShardedParallel::Reduction {
+  Unit* unit = nullptr;
+  torch::Tensor flat, part;
+  std::unique_ptr<Pending> pending;
+  bool last = false;  // of the step's last backward: the unit's slice is final once it lands
+};
+
+// hybrid with overlap: a unit's final slice summed across the nodes while the rest goes on.
+struct ShardedParallel::Replication {
+  Unit* unit = nullptr;
+  torch::Tensor sum;  // u.grad itself, or its copy in the reduce dtype
+  std::unique_ptr<Pending> pending;
 };
 
 // Where optimizer parameter i's elements sit: unit, first element in its slice, count.
@@ -65,24 +83,16 @@ void for_each_piece(const U& u, int r, F&& f) {
   }
 }
 
-// Seconds spent in collectives, for the step's `comm` share.
-class CommTimer {
- public:
-  explicit CommTimer(double& total) : total_(total), start_(std::chrono::steady_clock::now()) {}
-  ~CommTimer() { total_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(); }
-
- private:
-  double& total_;
-  std::chrono::steady_clock::time_point start_;
-};
+// Reductions in flight at most (each holds a unit's flat gradient).
+constexpr std::size_t kMaxReductionsInFlight = 4;
 
 }  // namespace
 
 ShardedParallel::ShardedParallel(model::OpenQwen2VLImpl& model,
                                  std::vector<std::pair<std::string, torch::Tensor>> trainable,
                                  Strategy strategy, ShardGroups groups, AdamWOptions options,
-                                 torch::ScalarType reduce_dtype)
-    : model_(model), strategy_(strategy), groups_(groups), reduce_dtype_(reduce_dtype) {
+                                 torch::ScalarType reduce_dtype, bool overlap)
+    : model_(model), strategy_(strategy), groups_(groups), reduce_dtype_(reduce_dtype), overlap_(overlap) {
   if (!sharded(strategy)) fail("ShardedParallel: ddp is not a sharded strategy");
   if (!groups_.world || !groups_.shard) fail("ShardedParallel: no process groups");
   torch::NoGradGuard no_grad;
@@ -148,23 +158,67 @@ ShardedParallel::ShardedParallel(model::OpenQwen2VLImpl& model,
     for (auto& u : units_) release_unit(*u);
     model_.llm->model->param_hooks = this;
   }
+  if (strategy_ == Strategy::kZero2) {
+    // Every backward hands each unit's gradient on as soon as it is final and frees the
+    // parameter's .grad (FSDP's SHARD_GRAD_OP): no rank holds a whole gradient. Backward
+    // finishes the last layer first and the root (embeddings) last.
+    std::vector<std::vector<std::size_t>> groups;
+    for (std::size_t i = units_.size(); i-- > 0;) {
+      unit_order_.push_back(i);
+      groups.push_back(units_[i]->members);
+    }
+    std::vector<std::pair<std::size_t, std::int64_t>> place(params_.size());  // param -> unit, offset
+    for (std::size_t ui = 0; ui < units_.size(); ++ui)
+      for (std::size_t m = 0; m < units_[ui]->members.size(); ++m)
+        place[units_[ui]->members[m]] = {ui, units_[ui]->offsets[m]};
+    ready_ = std::make_unique<GradReady>(
+        params_, groups,
+        [this, place](std::size_t k) {
+          auto& u = *units_[place[k].first];
+          if (!u.reduce_flat.defined()) u.reduce_flat = torch::zeros({u.padded}, opts_.dtype(reduce_dtype_));
+          auto& g = params_[k].mutable_grad();
+          if (g.defined()) {  // unreached: stays zeros
+            u.reduce_flat.narrow(0, place[k].second, g.numel()).copy_(g.reshape({-1}));
+            g = torch::Tensor();
+          }
+        },
+        [this](std::size_t g) {
+          auto& u = *units_[unit_order_[g]];
+          if (u.members.empty()) return;
+          start_reduction(u, std::move(u.reduce_flat));
+          if (!overlap_) finish_reductions();
+        });
+  }
 }
 
 ShardedParallel::~ShardedParallel() {
   if (model_.llm->model->param_hooks == this) model_.llm->model->param_hooks = nullptr;
+  // Pending collectives wait in their destructors, before the buffers they use go.
+  replications_.clear();
+  reductions_.clear();
+  for (auto& u : units_) u->gathering.reset();
 }
 
 int ShardedParallel::shards() const { return groups_.shard->world(); }
 int ShardedParallel::shard_rank() const { return groups_.shard->rank(); }
 bool ShardedParallel::writes_shards() const { return !groups_.replicate || groups_.replicate->rank() == 0; }
 
+void ShardedParallel::start_gather(Unit& u) {
+  if (u.gathered || u.gathering || u.members.empty()) return;
+  torch::NoGradGuard no_grad;
+  u.full = torch::empty({u.padded}, opts_);
+  CommTimer t(comm_seconds_);
+  u.gathering = groups_.shard->all_gather_start(u.master, u.full);
+}
+
 void ShardedParallel::gather_unit(Unit& u) {
   if (u.gathered || u.members.empty()) return;
   torch::NoGradGuard no_grad;
-  u.full = torch::empty({u.padded}, opts_);
+  start_gather(u);
   {
     CommTimer t(comm_seconds_);
-    groups_.shard->all_gather(u.master, u.full);
+    u.gathering->wait();
+    u.gathering.reset();
   }
   for (std::size_t m = 0; m < u.members.size(); ++m) {
     auto& p = params_[u.members[m]];
@@ -176,6 +230,12 @@ void ShardedParallel::gather_unit(Unit& u) {
 }
 
 void ShardedParallel::release_unit(Unit& u) {
+  if (u.gathering) {  // a prefetch nobody used: let it land before its buffer goes
+    CommTimer t(comm_seconds_);
+    u.gathering->wait();
+    u.gathering.reset();
+    u.full = torch::Tensor();
+  }
   if (!u.gathered || u.members.empty()) return;
   torch::NoGradGuard no_grad;
   for (auto k : u.members) params_[k].set_data(torch::empty({0}, opts_));
@@ -194,16 +254,61 @@ void ShardedParallel::reduce_unit(Unit& u) {
     if (g.defined()) flat.narrow(0, u.offsets[m], g.numel()).copy_(g.reshape({-1}));
     p.mutable_grad() = torch::Tensor();
   }
-  auto part = torch::empty({u.slice}, opts_.dtype(reduce_dtype_));
-  {
-    CommTimer t(comm_seconds_);
-    groups_.shard->reduce_scatter_sum(flat, part);
-  }
-  u.grad.add_(part.to(torch::kFloat32));
+  start_reduction(u, std::move(flat));
+  if (!overlap_) finish_reductions();
 }
 
-void ShardedParallel::gather(int layer) { gather_unit(*units_.at(static_cast<std::size_t>(layer) + 1)); }
-void ShardedParallel::release(int layer) { release_unit(*units_.at(static_cast<std::size_t>(layer) + 1)); }
+void ShardedParallel::start_reduction(Unit& u, torch::Tensor flat) {
+  torch::NoGradGuard no_grad;
+  Reduction r;
+  r.unit = &u;
+  r.part = torch::empty({u.slice}, opts_.dtype(reduce_dtype_));
+  {
+    CommTimer t(comm_seconds_);
+    r.pending = groups_.shard->reduce_scatter_sum_start(flat, r.part);
+  }
+  r.flat = std::move(flat);
+  r.last = last_backward_;
+  reductions_.push_back(std::move(r));
+  // Bounded memory: waiting here (inside backward, for zero2) costs overlap, not correctness.
+  while (reductions_.size() > kMaxReductionsInFlight) finish_oldest_reduction();
+}
+
+void ShardedParallel::finish_oldest_reduction() {
+  torch::NoGradGuard no_grad;
+  auto& r = reductions_.front();
+  {
+    CommTimer t(comm_seconds_);
+    r.pending->wait();
+  }
+  r.unit->grad.add_(r.part.to(torch::kFloat32));  // in start order: the same sums as blocking
+  if (r.last && groups_.replicate && overlap_) {
+    Replication rep;
+    rep.unit = r.unit;
+    rep.sum = reduce_dtype_ == torch::kFloat32 ? r.unit->grad : r.unit->grad.to(reduce_dtype_);
+    CommTimer t(comm_seconds_);
+    rep.pending = groups_.replicate->all_reduce_sum_start(rep.sum);
+    replications_.push_back(std::move(rep));
+  }
+  reductions_.pop_front();
+}
+
+void ShardedParallel::finish_reductions() {
+  while (!reductions_.empty()) finish_oldest_reduction();
+}
+
+void ShardedParallel::gather(int layer, bool backward) {
+  gather_unit(*units_.at(static_cast<std::size_t>(layer) + 1));
+  const int next = backward ? layer - 1 : layer + 1;
+  if (overlap_ && next >= 0 && static_cast<std::size_t>(next) + 1 < units_.size())
+    start_gather(*units_[static_cast<std::size_t>(next) + 1]);
+}
+void ShardedParallel::release(int layer) {
+  // The last layer's re-run is the first thing backward does: with overlap it stays gathered
+  // for it (as FSDP does) instead of being gathered again at once. Only in training forward.
+  if (overlap_ && static_cast<std::size_t>(layer) + 2 == units_.size() && torch::GradMode::is_enabled()) return;
+  release_unit(*units_.at(static_cast<std::size_t>(layer) + 1));
+}
 void ShardedParallel::backward_done(int layer) {
   auto& u = *units_.at(static_cast<std::size_t>(layer) + 1);
   reduce_unit(u);
@@ -214,13 +319,33 @@ void ShardedParallel::begin_step() {
   if (weights_sharded()) gather_unit(*units_[0]);
 }
 
+void ShardedParallel::before_backward(bool last) {
+  last_backward_ = last;
+  if (ready_) ready_->arm();
+}
+
+void ShardedParallel::after_backward() {
+  if (ready_) ready_->finish();  // the units this backward did not reach start now
+}
+
 void ShardedParallel::reduce_gradients() {
+  last_backward_ = true;  // the root's reduction below is its last of the step too
   if (strategy_ == Strategy::kZero2) {
-    for (auto& u : units_) reduce_unit(*u);
+    finish_reductions();
   } else {
     reduce_unit(*units_[0]);  // the layers reduced theirs after their backward
+    finish_reductions();
   }
-  if (groups_.replicate) {
+  last_backward_ = false;
+  if (groups_.replicate && overlap_) {
+    // Started as each unit's last reduce-scatter landed; every unit with members had one.
+    CommTimer t(comm_seconds_);
+    for (auto& rep : replications_) {
+      rep.pending->wait();
+      if (!rep.sum.is_same(rep.unit->grad)) rep.unit->grad.copy_(rep.sum);
+    }
+    replications_.clear();
+  } else if (groups_.replicate) {
     std::vector<torch::Tensor> slices;
     for (auto& u : units_)
       if (!u->members.empty()) slices.push_back(u->grad.to(reduce_dtype_));
@@ -268,8 +393,10 @@ void ShardedParallel::update(double lr) {
   for (auto& u : units_) u->grad.zero_();
   if (strategy_ == Strategy::kZero2) {
     CommTimer t(comm_seconds_);
+    std::vector<std::unique_ptr<Pending>> gathers;  // all started, then waited: Gloo runs two at once
     for (auto& u : units_)
-      if (!u->members.empty()) groups_.shard->all_gather(u->master, u->full);
+      if (!u->members.empty()) gathers.push_back(groups_.shard->all_gather_start(u->master, u->full));
+    for (auto& g : gathers) g->wait();
   } else {
     release_unit(*units_[0]);
   }

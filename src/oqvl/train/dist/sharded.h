@@ -9,15 +9,22 @@
 // slice of the parameters (the fp32 master weights), of the reduced gradient, and AdamW's moments
 // for that slice only.
 //
-//   zero2       every rank holds the whole weights for forward/backward; after the step's last
-//               micro-batch each unit's gradient is reduce-scattered, each rank updates its
-//               slice, and the slices are all-gathered back into the weights.
+//   zero2       every rank holds the whole weights for forward/backward; during every backward
+//               each unit's gradient is reduce-scattered as soon as backward finished it (the
+//               parameters' .grad freed then: no rank holds a whole gradient), each rank updates
+//               its slice, and the slices are all-gathered back into the weights.
 //   full_shard  between uses a unit's weights exist only as slices: a decoder layer is
 //               all-gathered before it runs and released after (layers run checkpointed: the
 //               re-run in backward gathers it again), and its gradient is reduce-scattered right
 //               after its backward, every micro-batch; the root unit is gathered for the step.
 //   hybrid      full_shard inside a node (the shard group is the node's ranks), replicated across
 //               nodes: the reduced slices are all-reduced over the ranks holding the same slice.
+//
+// With `overlap` (dist.overlap) the collectives run behind compute: full_shard prefetches the
+// layer that runs next (forward: i + 1, backward: i - 1) while layer i runs, and the
+// reduce-scatters of both strategies run while backward goes on (at most 4 in flight), and
+// hybrid's cross-node sum of a unit's slice starts as soon as the slice is final; without it
+// each collective is waited for where it starts. The arithmetic is the same either way.
 //
 // Gradients are summed over the ranks in fp32, or bf16 (dist.reduce_dtype; then rounded sums).
 // The step is exactly the single-process step: gradient sums over all rows, the clipping norm
@@ -28,6 +35,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <utility>
@@ -36,6 +44,7 @@
 #include "oqvl/model/vlm.h"
 #include "oqvl/train/checkpoint.h"
 #include "oqvl/train/dist/comm.h"
+#include "oqvl/train/dist/grad_ready.h"
 #include "oqvl/train/optimizer.h"
 
 namespace oqvl::train {
@@ -60,13 +69,18 @@ class ShardedParallel : public model::LayerParamHooks {
   // object's hooks until it is destroyed.
   ShardedParallel(model::OpenQwen2VLImpl& model, std::vector<std::pair<std::string, torch::Tensor>> trainable,
                   Strategy strategy, ShardGroups groups, AdamWOptions options,
-                  torch::ScalarType reduce_dtype = torch::kFloat32);
+                  torch::ScalarType reduce_dtype = torch::kFloat32, bool overlap = true);
   ~ShardedParallel() override;
   ShardedParallel(const ShardedParallel&) = delete;
   ShardedParallel& operator=(const ShardedParallel&) = delete;
 
   // Before the step's first forward: full_shard/hybrid gather the root unit.
   void begin_step();
+  // Around every backward (`last`: the step's last one): zero2 reduce-scatters each unit as
+  // backward finishes it; hybrid with overlap starts a unit's cross-node sum once its last
+  // reduce-scatter of the step landed.
+  void before_backward(bool last);
+  void after_backward();
   // After the step's last backward: reduces what is not reduced yet (zero2: every unit;
   // full_shard: the root; hybrid: then every slice across nodes).
   void reduce_gradients();
@@ -96,16 +110,24 @@ class ShardedParallel : public model::LayerParamHooks {
   void load_optimizer(CheckpointTensors& ckpt);
 
   // LayerParamHooks (decoder layer i = unit i + 1).
-  void gather(int layer) override;
+  void gather(int layer, bool backward) override;
   void release(int layer) override;
   void backward_done(int layer) override;
 
  private:
   struct Unit;
   struct Slot;
-  void gather_unit(Unit& u);
+  struct Reduction;
+  struct Replication;
+  void start_gather(Unit& u);  // all-gather into u.full, not waited for
+  void gather_unit(Unit& u);   // u's weights in place (waits for a started gather)
   void release_unit(Unit& u);
-  void reduce_unit(Unit& u);  // flat gradient -> reduce-scatter -> added to u's slice gradient
+  // u's flat gradient -> reduce-scatter -> added to u's slice gradient, now or (overlap) when
+  // finish_reductions() or a later reduction waits for it.
+  void reduce_unit(Unit& u);
+  void start_reduction(Unit& u, torch::Tensor flat);
+  void finish_oldest_reduction();
+  void finish_reductions();
 
   model::OpenQwen2VLImpl& model_;
   Strategy strategy_;
@@ -118,6 +140,12 @@ class ShardedParallel : public model::LayerParamHooks {
   double comm_seconds_ = 0;
   torch::TensorOptions opts_ = torch::TensorOptions().dtype(torch::kFloat32);  // fp32 on the weights' device
   torch::ScalarType reduce_dtype_ = torch::kFloat32;                           // what gradients are summed in
+  bool overlap_ = true;
+  std::deque<Reduction> reductions_;      // started, in start order
+  std::deque<Replication> replications_;  // hybrid: started cross-node sums, in start order
+  bool last_backward_ = false;
+  std::vector<std::size_t> unit_order_;  // zero2: units in the order their reductions start
+  std::unique_ptr<GradReady> ready_;     // zero2
 };
 
 }  // namespace oqvl::train
