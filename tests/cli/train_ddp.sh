@@ -29,7 +29,7 @@ else bad two-ranks; cat two.log; fi
 # dist.overlap=false (one blocking all-reduce after backward) gives the overlapped run's bits.
 "$oqvl" launch --nproc 2 -- oqvl train --config run.toml --set run.out=block --set dist.overlap=false --quiet $T \
   > block.log 2>&1 || { bad "blocking all-reduce"; cat block.log; }
-if same_run_bits two block; then ok "overlapped = blocking all-reduce, bit for bit"; else bad "overlap changes bits"; fi
+if same_training two block; then ok "overlapped = blocking all-reduce, bit for bit"; else bad "overlap changes bits"; fi
 # torchrun sets the same variables: the same 2-rank run, bit for bit.
 losses() { python3 -c 'import json,sys; print([json.loads(l)["loss"] for l in open(sys.argv[1])])' "$1/metrics.jsonl"; }
 if python3 -m torch.distributed.run --standalone --no-python --nproc-per-node 2 "$oqvl" train --config run.toml \

@@ -54,9 +54,9 @@ if run4 hybrid hybrid; then ok "hybrid 4 ranks (2 nodes x 2)"; else bad hybrid; 
 for s in zero2 full_shard; do
   launch2 --set run.out=$s-block --set dist.strategy=$s --set dist.overlap=false > $s-block.log 2>&1 ||
     { bad "$s blocking"; cat $s-block.log; continue; }
-  if same_run_bits $s $s-block; then ok "$s overlapped = blocking, bit for bit"; else bad "$s overlap changes bits"; fi
+  if same_training $s $s-block; then ok "$s overlapped = blocking, bit for bit"; else bad "$s overlap changes bits"; fi
 done
-if run4 hybrid-block hybrid --set dist.overlap=false && same_run_bits hybrid hybrid-block; then
+if run4 hybrid-block hybrid --set dist.overlap=false && same_training hybrid hybrid-block; then
   ok "hybrid overlapped = blocking, bit for bit"
 else bad "hybrid overlap changes bits"; fi
 # A frozen vision tower kept in bf16 (model.frozen_vision_dtype, auto on CUDA bf16): the checkpoint
@@ -65,7 +65,7 @@ bf="--set dist.strategy=full_shard --set model.frozen_vision_dtype=bf16"
 launch2 --set run.out=bf16v $bf > bf16v.log 2>&1 || { bad "bf16 vision"; cat bf16v.log; }
 launch2 --set run.out=bf16v-stop $bf --stop-after 5 > bf16v-stop.log 2>&1 &&
   launch2 --set run.out=bf16v-stop $bf --resume > bf16v-resume.log 2>&1 || { bad "bf16 vision resume"; cat bf16v-*.log; }
-if same_run_bits bf16v bf16v-stop && python3 - > bf16v.txt 2>&1 <<'PY'
+if same_training bf16v bf16v-stop && python3 - > bf16v.txt 2>&1 <<'PY'
 import json
 from safetensors import safe_open
 f = safe_open("bf16v/checkpoints/step-00000010/model-00000-of-00002.safetensors", "np")
