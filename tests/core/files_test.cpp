@@ -1,6 +1,7 @@
 #include "oqvl/core/files.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <atomic>
@@ -28,6 +29,23 @@ TEST(AtomicFile, CommitMovesIntoPlace) {
     f.commit();
   }
   EXPECT_EQ(oqvl::read_file(target), "hello");
+}
+
+TEST(AtomicDir, CommittedFolderHasMkdirsMode) {
+  // mkdtemp's 0700 must not survive the rename: a run or model folder gets 0777 less the umask.
+  TempDir tmp("oqvl_files_test");
+  const auto mask = ::umask(022);
+  {
+    oqvl::AtomicDir d(tmp.path / "out", /*overwrite=*/false);
+    oqvl::AtomicFile f(d.temp() / "a.txt");
+    f.write("x");
+    f.commit();
+    d.commit();
+  }
+  ::umask(mask);
+  const auto perms = fs::status(tmp.path / "out").permissions();
+  EXPECT_EQ(perms & fs::perms::all, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                        fs::perms::others_read | fs::perms::others_exec);
 }
 
 TEST(AtomicFile, AbandonedWriteLeavesNothing) {

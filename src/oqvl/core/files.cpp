@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "oqvl/core/error.h"
@@ -23,11 +24,31 @@ fs::path without_trailing_slash(fs::path p) {
   return p;
 }
 
+// The umask, read without changing it (umask() can only be read by setting it, which would race
+// with other threads creating files): Linux reports it in /proc/self/status; else 022.
+mode_t process_umask() {
+  static const mode_t mask = [] {
+    std::FILE* f = std::fopen("/proc/self/status", "r");
+    unsigned value = 022;
+    if (f) {
+      char line[256];
+      while (std::fgets(line, sizeof line, f))
+        if (std::sscanf(line, "Umask: %o", &value) == 1) break;
+      std::fclose(f);
+    }
+    return static_cast<mode_t>(value & 0777);
+  }();
+  return mask;
+}
+
 // A fresh, unique sibling of `dir` named DIR<tag>XXXXXX.
 fs::path make_temp_sibling(const fs::path& dir, const char* tag) {
   std::string pattern = dir.string() + tag + "XXXXXX";
   if (!mkdtemp(pattern.data()))
     fail("cannot create a temporary folder beside '{}': {}", dir.string(), std::strerror(errno));
+  // mkdtemp makes it 0700, and the rename keeps that: give it the mode mkdir would (0777 less
+  // the umask), so a shared run or model folder stays readable by the group as configured.
+  chmod(pattern.c_str(), 0777 & ~process_umask());
   return pattern;
 }
 
