@@ -5,7 +5,6 @@
 
 #include "oqvl/core/error.h"
 #include "oqvl/core/json.h"
-#include "oqvl/model/projector.h"
 
 namespace oqvl::model {
 
@@ -116,7 +115,7 @@ void VlmConfig::validate() const {
   vision.validate();
   llm.validate();
   const auto side = static_cast<std::int64_t>(std::llround(std::sqrt(double(image_tokens))));
-  if (image_tokens <= 0 || side * side != image_tokens || image_tokens > vision.num_patches())
+  if (image_tokens <= 0 || image_tokens > vision.num_patches() || side * side != image_tokens)
     fail("model config: image_tokens {} must be a square number <= the tower's {} patches", image_tokens,
          vision.num_patches());
   for (int i = 0; i < 3; ++i)

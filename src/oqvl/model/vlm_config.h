@@ -25,8 +25,8 @@
 #include <string>
 
 #include "oqvl/data/text/special_tokens.h"
-#include "oqvl/model/qwen2.h"
-#include "oqvl/model/siglip.h"
+#include "oqvl/model/qwen2_config.h"
+#include "oqvl/model/siglip_config.h"
 
 namespace oqvl::model {
 

@@ -14,6 +14,7 @@
 #include "oqvl/core/files.h"
 #include "oqvl/core/log.h"
 #include "oqvl/model/projector.h"
+#include "oqvl/model/siglip.h"
 #include "oqvl/model/io/state_dict.h"
 #include "oqvl/model/io/torch_save.h"
 

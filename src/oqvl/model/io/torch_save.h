@@ -2,8 +2,9 @@
 // Prismatic's {"model": {"projector": OrderedDict, "llm_backbone": OrderedDict}}.
 //
 // Only the zip format (PyTorch >= 1.6, what torch.save writes by default) is read. The file is
-// memory-mapped and its pickle (data.pkl) is interpreted by a small reader that understands the
-// opcodes torch.save emits for dicts, tuples, scalars and tensors; each tensor is a view of its
+// memory-mapped and its pickle (data.pkl) is interpreted and checked by the torch-free reader of
+// torch_save_pickle.h (the opcodes torch.save emits for dicts, tuples, scalars and tensors, under
+// PickleLimits' default limits); each tensor is then a view of its
 // storage record inside the map (torch.save stores records uncompressed and 64-byte aligned).
 // Nothing is copied: the peak resident memory of a load is the pages actually touched, which the
 // kernel can drop again (page cache), instead of the file bytes plus every tensor twice as with
@@ -28,8 +29,8 @@ struct TorchSaveContents {
 };
 
 // oqvl::Error for a missing file, the legacy (pre-1.6, non-zip) format, a truncated or corrupt
-// archive, a pickle whose top level is not a dict, an unsupported storage type or a compressed
-// record; messages name the file (and the tensor where there is one).
+// archive, a pickle whose top level is not a dict or beyond PickleLimits, an unsupported storage
+// type, a storage record of the wrong size or compressed; messages name the file (and the tensor where there is one).
 TorchSaveContents load_torch_save(const std::filesystem::path& path);
 
 }  // namespace oqvl::model

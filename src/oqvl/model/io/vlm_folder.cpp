@@ -9,6 +9,7 @@
 #include "oqvl/core/files.h"
 #include "oqvl/core/log.h"
 #include "oqvl/model/io/state_dict.h"
+#include "oqvl/model/siglip.h"
 
 namespace oqvl::model {
 

@@ -1,0 +1,58 @@
+// The untrusted half of a torch.save checkpoint, without libtorch: its data.pkl pickle,
+// interpreted into a flat list of tensor descriptions (storage record, dtype, view) and checked in
+// full before any tensor is made. Torch-free so that tests/fuzz/ runs it under ASan+UBSan
+// (torch_save.h reads the zip and makes the tensors on top of it).
+//
+// The interpreter understands the opcodes torch.save emits (protocol 2; the opcodes of protocols
+// 3-5 that can appear in such a stream too) for dicts, OrderedDicts, tuples, lists, scalars,
+// strings and tensors (_rebuild_tensor_v2, _rebuild_parameter, _rebuild_from_type_v2). Values
+// live in an arena freed as a whole, so a pickle that makes a container hold itself leaks nothing.
+// Errors: oqvl::Error naming the file and the byte offset for a malformed pickle; naming the
+// tensor for a view that reaches past its storage; and for a pickle beyond PickleLimits (deep
+// nesting, too many values, a tree that flattens to more names than the limits allow, as a small
+// pickle that reuses one dict at every level of a binary tree does).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace oqvl::model {
+
+struct PickleLimits {
+  // Dicts inside dicts (and rebuild calls inside rebuild calls): a real checkpoint nests 2-4 deep.
+  std::size_t max_depth = 1000;
+  // Values the interpreter creates plus leaves the flattened tree has: a 1.5B checkpoint ~2,000.
+  std::size_t max_values = std::size_t{1} << 22;
+  // Total bytes of the flattened names: a 1.5B checkpoint's are ~100 KB.
+  std::size_t max_name_bytes = std::size_t{64} << 20;
+  // Dimensions of one tensor.
+  std::size_t max_dims = 64;
+};
+
+struct PickledTensor {
+  std::string name;                // path of dict keys joined with '.'
+  std::string storage_key;         // the archive's record "data/<storage_key>"
+  std::string storage_type;        // "torch.FloatStorage", ... (torch_storage_element_size() > 0)
+  std::int64_t storage_numel = 0;  // elements the storage record holds (numel x element size fits 64 bits)
+  std::int64_t offset = 0;         // the view: as_strided(sizes, strides, offset), inside the storage
+  std::vector<std::int64_t> sizes;
+  std::vector<std::int64_t> strides;
+};
+
+struct PickledStateDict {
+  std::vector<PickledTensor> tensors;  // in the pickle's order; names unique
+  std::vector<std::string> skipped;    // paths of leaves that are not tensors (numbers, None, lists...)
+};
+
+// Bytes per element of a torch storage type name ("torch.FloatStorage"), 0 for one oqvl does not read.
+std::size_t torch_storage_element_size(std::string_view storage_type);
+
+// Interprets `pickle` (a torch.save archive's data.pkl); its top level must be a dict. `file`
+// names the checkpoint in errors.
+PickledStateDict read_state_dict_pickle(std::string_view pickle, std::string_view file,
+                                        const PickleLimits& limits = {});
+
+}  // namespace oqvl::model
