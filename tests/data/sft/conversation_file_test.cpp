@@ -107,7 +107,8 @@ TEST(ConversationFile, RejectsMalformedSamples) {
       {R"({"id": 2.5, "conversations": [{"from": "human", "value": "x"}]})", "'id' must be"},
   };
   for (const auto& [sample, words] : cases) {
-    const auto e = error_of([&] { parse_conversation(nlohmann::json::parse(sample), "7"); });
+    const std::string text = sample;  // clang 14 cannot capture a structured binding
+    const auto e = error_of([&] { parse_conversation(nlohmann::json::parse(text), "7"); });
     EXPECT_TRUE(contains(e, words)) << sample << " -> " << e;
   }
   // Accepted: a trailing human turn, an integer id, a null image.
