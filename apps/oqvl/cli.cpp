@@ -1,6 +1,7 @@
 #include "oqvl/cli.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <exception>
 
 #include "oqvl/commands.h"
@@ -67,6 +68,11 @@ int run_cli(int argc, char** argv, const ModelCommands* model) {
   } catch (const Interrupted& e) {
     return report_interrupted(e.signal(), e.what());
   } catch (const Error& e) {
+    if (interrupted()) return report_interrupted(interrupt_signal(), e.what());
+    std::fprintf(stderr, "%soqvl: error: %s\n", log::prefix().c_str(), e.what());
+    return kExitBadInput;
+  } catch (const std::filesystem::filesystem_error& e) {
+    // The machine's answer (a path that is a file, no permission, a full disk), not a bug.
     if (interrupted()) return report_interrupted(interrupt_signal(), e.what());
     std::fprintf(stderr, "%soqvl: error: %s\n", log::prefix().c_str(), e.what());
     return kExitBadInput;

@@ -26,4 +26,12 @@ for bad in "--preset huge" "--set text_config.nope=1" "--set text_config.hidden_
   [ ! -e "$work/bad" ] || { echo "wrote a folder for: $bad"; exit 1; }
 done
 if "$oqvl" -q init --preset tiny --out "$work/a" 2>/dev/null; then echo "overwrote without --overwrite"; exit 1; fi
+# An output under a regular file: the system's refusal is one error line and exit 2, not an
+# internal error (exit 1).
+echo x > "$work/file"
+set +e
+"$oqvl" -q init --out "$work/file/m" 2> "$work/err.txt"; rc=$?
+set -e
+[ "$rc" = 2 ] && [ "$(wc -l < "$work/err.txt")" = 1 ] && grep -q "^oqvl: error: .*Not a directory" "$work/err.txt" ||
+  { echo "rc=$rc"; cat "$work/err.txt"; exit 1; }
 echo "init: presets valid, seeded, overrides applied, bad input refused"
