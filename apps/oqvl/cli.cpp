@@ -3,9 +3,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <exception>
+#include <string>
+#include <vector>
 
 #include "oqvl/commands.h"
 #include "oqvl/core/error.h"
+#include "oqvl/core/input_limits.h"
 #include "oqvl/core/interrupt.h"
 #include "oqvl/core/log.h"
 #include "oqvl/core/log_prefix.h"
@@ -29,9 +32,16 @@ int run_cli(int argc, char** argv, const ModelCommands* model) {
                "multimodal LLMs"};
   app.require_subcommand(1);
   bool quiet = false, verbose = false;
+  std::vector<std::string> limits;
   app.add_flag("-q,--quiet", quiet, "Only print results and errors (no progress)");
   app.add_flag("-v,--verbose", verbose, "Print debug messages");
+  app.add_option("--limit", limits,
+                 "Change a limit on untrusted input for this run, KEY=VALUE (K/M/G suffixes; repeatable). "
+                 "Defaults: " +
+                     input_limit_keys())
+      ->type_name("KEY=VALUE");
   app.parse_complete_callback([&] {
+    for (const auto& l : limits) set_input_limit(l);
     if (quiet) {
       log::set_level(log::Level::kWarn);
       set_progress_enabled(false);

@@ -47,6 +47,17 @@ PY
 # preprocess-bench takes shards: every sample's image is decoded and preprocessed.
 "$oqvl" -q data preprocess-bench "$tmp/demo/test/00000.tar" | grep -q "preprocessed 40 images"
 
+# --limit changes an input limit for one run: under image-side=16 the 28x28 demo images are refused,
+# and the error names the key; a bad key is one error line.
+set +e
+"$oqvl" -q --limit image-side=16 data preprocess-bench "$tmp/demo/test/00000.tar" > /dev/null 2> "$tmp/err"; rc=$?
+set -e
+test "$rc" -eq 2 && grep -q "exceeds the limit of 16 per side .*--limit" "$tmp/err" || { echo "rc=$rc"; cat "$tmp/err"; exit 1; }
+set +e
+"$oqvl" --limit image-sides=16 data preprocess-bench "$tmp/demo/test/00000.tar" > /dev/null 2> "$tmp/err"; rc=$?
+set -e
+test "$rc" -eq 2 && test "$(wc -l < "$tmp/err")" -eq 1 && grep -q "unknown key 'image-sides'" "$tmp/err"
+
 # Reusing the same set is instant; a foreign non-empty folder is refused with exit 2.
 "$oqvl" data make-demo --out "$tmp/demo" --train-samples 250 --test-samples 40 --shard-size 100 \
   | grep -q "already holds"

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "oqvl/core/input_limits.h"
+
 namespace oqvl::data {
 
 // An 8-bit RGB image: `rgb` holds height rows of width pixels, each pixel R, G, B interleaved,
@@ -36,10 +38,11 @@ struct ImageInfo {
   int height = 0;
 };
 
-// Caps that keep a forged header from causing a huge allocation.
+// Caps that keep a forged header from causing a huge allocation; the defaults are the run's
+// input limits (core/input_limits.h, `oqvl --limit image-side=N --limit image-pixels=N`).
 struct DecodeLimits {
-  int max_side = 1 << 14;
-  std::int64_t max_pixels = std::int64_t{1} << 28;
+  int max_side = static_cast<int>(input_limits().image_side);
+  std::int64_t max_pixels = input_limits().image_pixels;
 };
 
 struct DecodeOptions {

@@ -15,6 +15,9 @@ Image decode_png(std::span<const std::uint8_t> bytes, const DecodeOptions& optio
 Image decode_webp(std::span<const std::uint8_t> bytes, const DecodeOptions& options);
 
 // Throws if width x height is empty or beyond the limits.
+// The end of every "exceeds the limit" message: how to raise it (core/input_limits.h).
+inline constexpr const char* kImageLimitHint = "oqvl --limit image-side=N, image-pixels=N raise it";
+
 void check_image_size(long long width, long long height, const DecodeLimits& limits, const char* format);
 
 }  // namespace oqvl::data::detail

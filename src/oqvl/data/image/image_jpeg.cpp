@@ -89,9 +89,9 @@ bool decode_into(std::span<const std::uint8_t> bytes, const DecodeOptions& optio
   if (cinfo.image_width > static_cast<unsigned>(options.limits.max_side) ||
       cinfo.image_height > static_cast<unsigned>(options.limits.max_side) ||
       static_cast<long long>(cinfo.image_width) * cinfo.image_height > options.limits.max_pixels) {
-    std::snprintf(err.message, sizeof err.message, "%ux%u exceeds the limit of %d per side / %lld pixels",
+    std::snprintf(err.message, sizeof err.message, "%ux%u exceeds the limit of %d per side / %lld pixels; %s",
                   cinfo.image_width, cinfo.image_height, options.limits.max_side,
-                  static_cast<long long>(options.limits.max_pixels));
+                  static_cast<long long>(options.limits.max_pixels), kImageLimitHint);
     return false;
   }
   bool cmyk = cinfo.num_components == 4;

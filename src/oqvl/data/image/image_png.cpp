@@ -49,8 +49,8 @@ bool read_into(png_structp png, png_infop info, Reader& reader, const DecodeOpti
   png_uint_32 width = png_get_image_width(png, info);
   png_uint_32 height = png_get_image_height(png, info);
   if (static_cast<long long>(width) * height > options.limits.max_pixels) {
-    std::snprintf(reader.message, sizeof reader.message, "%ux%u exceeds the limit of %lld pixels", width,
-                  height, static_cast<long long>(options.limits.max_pixels));
+    std::snprintf(reader.message, sizeof reader.message, "%ux%u exceeds the limit of %lld pixels; %s", width,
+                  height, static_cast<long long>(options.limits.max_pixels), kImageLimitHint);
     return false;
   }
   int color = png_get_color_type(png, info);

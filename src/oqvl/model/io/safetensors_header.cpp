@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "oqvl/core/error.h"
+#include "oqvl/core/input_limits.h"
 
 namespace oqvl::model {
 using nlohmann::json;
@@ -35,10 +36,14 @@ std::size_t safetensors_element_size(std::string_view dtype) {
 SafetensorsHeader parse_safetensors_header(std::span<const std::uint8_t> bytes, std::string_view where) {
   if (bytes.size() < 8) fail("'{}' is not a safetensors file (shorter than 8 bytes)", where);
   std::uint64_t header_len = read_le64(bytes.data());
-  if (header_len > kMaxSafetensorsHeaderBytes || header_len > bytes.size() - 8) {
-    fail("'{}' is not a safetensors file (header length {} for a {}-byte file; at most {} allowed)", where,
-         header_len, bytes.size(), kMaxSafetensorsHeaderBytes);
-  }
+  const auto max_header = static_cast<std::uint64_t>(input_limits().safetensors_header_bytes);
+  if (header_len > bytes.size() - 8)
+    fail("'{}' is not a safetensors file (header length {} for a {}-byte file)", where, header_len,
+         bytes.size());
+  if (header_len > max_header)
+    fail("'{}': safetensors header of {} bytes is above the limit of {} (oqvl --limit "
+         "safetensors-header-bytes=N raises it)",
+         where, header_len, max_header);
   SafetensorsHeader out;
   out.data_start = 8 + header_len;
   const std::uint64_t data_size = bytes.size() - out.data_start;

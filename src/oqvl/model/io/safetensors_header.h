@@ -4,7 +4,7 @@
 // (safetensors.h builds tensors on top of it).
 //
 // Checked (oqvl::Error naming the file, and the tensor where there is one): the header length
-// fits the file and kMaxSafetensorsHeaderBytes; the header is a JSON object; each entry has a
+// fits the file and the safetensors-header-bytes input limit; the header is a JSON object; each entry has a
 // supported dtype, a shape of non-negative dimensions whose byte count does not overflow 64 bits,
 // and data_offsets [begin, end) of exactly that many bytes inside the data section; entries do
 // not overlap; __metadata__ maps strings to strings. So a header claiming terabytes is refused
@@ -20,9 +20,8 @@
 
 namespace oqvl::model {
 
-// The header is JSON text; anything near this size is not a real checkpoint header (a 1.5B
-// model's is ~40 KB).
-inline constexpr std::uint64_t kMaxSafetensorsHeaderBytes = 100ull << 20;
+// The header is JSON text: one of more than input_limits().safetensors_header_bytes (100 MiB
+// unless `oqvl --limit safetensors-header-bytes=N`) is refused; a 1.5B model's is ~40 KB.
 
 struct SafetensorsEntry {
   std::string name;

@@ -180,7 +180,7 @@ class PickleReader {
   }
   Py make(Kind kind) {
     if (values_.size() >= limits_.max_values)
-      bad(fmt::format("more than {} values (PickleLimits::max_values)", limits_.max_values));
+      bad(fmt::format("more than {} values (oqvl --limit pickle-values=N raises it)", limits_.max_values));
     values_.emplace_back().kind = kind;
     return &values_.back();
   }
@@ -255,7 +255,7 @@ class PickleReader {
   std::vector<std::int64_t> dims(Py tuple, const char* what) const {
     if (tuple->kind != Kind::kTuple) bad(fmt::format("a tensor's {} is not a tuple of ints", what));
     if (tuple->items.size() > limits_.max_dims)
-      bad(fmt::format("a tensor with more than {} dimensions (PickleLimits::max_dims)", limits_.max_dims));
+      bad(fmt::format("a tensor with more than {} dimensions", limits_.max_dims));
     std::vector<std::int64_t> out;
     for (const auto* v : tuple->items) {
       if (v->kind != Kind::kInt || v->i < 0)
@@ -293,7 +293,8 @@ class PickleReader {
 
   Py reduce(Py fn, Py args, std::size_t depth) {
     if (depth > limits_.max_depth)
-      bad(fmt::format("rebuild calls nested deeper than {} (PickleLimits::max_depth)", limits_.max_depth));
+      bad(fmt::format("rebuild calls nested deeper than {} (oqvl --limit pickle-depth=N raises it)",
+                      limits_.max_depth));
     if (fn->kind != Kind::kGlobal || args->kind != Kind::kTuple) return make(Kind::kOther);
     const std::string& name = fn->s;
     const auto& a = args->items;
@@ -369,8 +370,9 @@ class Flattener {
 
   void flatten(const PyValue* dict, const std::string& prefix, std::size_t depth, PickledStateDict& out) {
     if (depth > limits_.max_depth)
-      fail("'{}': dicts nested deeper than {} (PickleLimits::max_depth; does a dict hold itself?)", file_,
-           limits_.max_depth);
+      fail(
+          "'{}': dicts nested deeper than {} (does a dict hold itself? oqvl --limit pickle-depth=N raises it)",
+          file_, limits_.max_depth);
     for (const auto& [k, v] : dict->dict) {
       std::string key;
       if (k->kind == Kind::kStr) {
@@ -384,7 +386,7 @@ class Flattener {
       // Every entry counts, dicts too: one dict reused at each level of a tree doubles the walk.
       if (++count_ > limits_.max_values || (name_bytes_ += name.size()) > limits_.max_name_bytes)
         fail("'{}': the checkpoint's tree flattens to more than {} values or {} bytes of names "
-             "(PickleLimits::max_values, max_name_bytes)",
+             "(oqvl --limit pickle-values=N, pickle-name-bytes=N raise them)",
              file_, limits_.max_values, limits_.max_name_bytes);
       if (v->kind == Kind::kDict) {
         flatten(v, name, depth + 1, out);

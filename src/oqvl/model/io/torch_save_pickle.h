@@ -19,15 +19,18 @@
 #include <string_view>
 #include <vector>
 
+#include "oqvl/core/input_limits.h"
+
 namespace oqvl::model {
 
+// The defaults are the run's input limits (core/input_limits.h, `oqvl --limit pickle-depth=N`...).
 struct PickleLimits {
   // Dicts inside dicts (and rebuild calls inside rebuild calls): a real checkpoint nests 2-4 deep.
-  std::size_t max_depth = 1000;
+  std::size_t max_depth = static_cast<std::size_t>(input_limits().pickle_depth);
   // Values the interpreter creates plus leaves the flattened tree has: a 1.5B checkpoint ~2,000.
-  std::size_t max_values = std::size_t{1} << 22;
+  std::size_t max_values = static_cast<std::size_t>(input_limits().pickle_values);
   // Total bytes of the flattened names: a 1.5B checkpoint's are ~100 KB.
-  std::size_t max_name_bytes = std::size_t{64} << 20;
+  std::size_t max_name_bytes = static_cast<std::size_t>(input_limits().pickle_name_bytes);
   // Dimensions of one tensor.
   std::size_t max_dims = 64;
 };
