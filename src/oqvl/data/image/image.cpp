@@ -124,8 +124,8 @@ namespace detail {
 void check_image_size(long long width, long long height, const DecodeLimits& limits, const char* format) {
   if (width <= 0 || height <= 0) fail("undecodable image ({}: empty size {}x{})", format, width, height);
   if (width > limits.max_side || height > limits.max_side || width * height > limits.max_pixels)
-    fail("undecodable image ({}: {}x{} exceeds the limit of {} per side / {} pixels; {})", format, width, height,
-         limits.max_side, limits.max_pixels, kImageLimitHint);
+    fail("undecodable image ({}: {}x{} exceeds the limit of {} per side / {} pixels; {})", format, width,
+         height, limits.max_side, limits.max_pixels, kImageLimitHint);
 }
 
 }  // namespace detail
