@@ -306,7 +306,8 @@ void ShardedParallel::gather(int layer, bool backward) {
 void ShardedParallel::release(int layer) {
   // The last layer's re-run is the first thing backward does: with overlap it stays gathered
   // for it (as FSDP does) instead of being gathered again at once. Only in training forward.
-  if (overlap_ && static_cast<std::size_t>(layer) + 2 == units_.size() && torch::GradMode::is_enabled()) return;
+  if (overlap_ && static_cast<std::size_t>(layer) + 2 == units_.size() && torch::GradMode::is_enabled())
+    return;
   release_unit(*units_.at(static_cast<std::size_t>(layer) + 1));
 }
 void ShardedParallel::backward_done(int layer) {
