@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A disk that fills mid-write, for the model writers: `convert prismatic` (a model folder),
-# `score clip` (score tables) and `train` (checkpoints). On a small tmpfs with about half of the
+# `score clip` and `score mlm` (score tables), `eval` (predictions and metrics) and `train`
+# (checkpoints). On a small tmpfs with about half of the
 # output's size free, each exits non-zero with one "oqvl: error:" line saying "No space left on
 # device" and naming the file; what it left under final names has an unfailed run's bytes (no
 # truncated file or half checkpoint looks complete) and no temporaries remain; after the space
@@ -11,7 +12,7 @@ set -uo pipefail
 oqvl=$1 repo=$2
 source "$(dirname "$0")/lib.sh"
 require_libtorch "$oqvl"
-require_python_modules safetensors numpy
+require_python_modules safetensors numpy transformers
 small_disk 256m
 set -e
 
@@ -32,6 +33,18 @@ elif grep -q "built without sentencepiece" "$work/score.err"; then
 else
   cat "$work/score.err"; exit 1
 fi
+
+# score mlm and eval: a tiny random model with Qwen2's vocabulary (tools/vlm_reference.py).
+python3 "$repo/tools/vlm_reference.py" make-tiny "$work/vlm" 5 > /dev/null
+mlm() {
+  "$oqvl" -q score mlm --model "$work/vlm" "$work/demo/train/0000[012].tar" --out "$1" \
+    --metric image_text_matching --batch-size 16 --threads 2
+}
+full_disk_case "$work" "$disk" score-mlm mlm
+evaluate() {
+  "$oqvl" -q eval --model "$work/vlm" --bench "$repo/tests/fixtures/eval/mc_sample.jsonl" --out "$1" --threads 2
+}
+full_disk_case "$work" "$disk" eval evaluate
 
 # train: 6 steps, a checkpoint every 2 (2 kept; ~60 MB each, the tiny model's vocabulary is
 # Qwen2's): with space for 1.5 checkpoints the step-4 save fails part-way; the rerun with
@@ -57,4 +70,4 @@ rm -f "$disk/filler"
 "$oqvl" train --config run.toml --set run.out="$disk/train" --quiet --resume
 same_training ref/train "$disk/train" 6
 echo "ok   train: $(grep '^oqvl: error:' train.err | sed "s|$disk/||g"); $saved checkpoints kept; resumed, the losses and final weights equal an unfailed run's"
-echo "disk full: convert, score clip and train fail cleanly and finish on a rerun"
+echo "disk full: convert, score clip, score mlm, eval and train fail cleanly and finish on a rerun"

@@ -13,27 +13,17 @@ require_skimage_data
 oqvl=$1
 src=$2
 "$oqvl" data download --help > /dev/null
-if "$oqvl" data download /dev/null --out /nonexistent-dir-oqvl 2>&1 | grep -q "built without libcurl"; then
-  skip "this oqvl was built without libcurl"
-fi
+have_download "$oqvl" || skip "this oqvl was built without libcurl"
 tmp=$(mktemp -d)
-server_pid=
-cleanup() {
-  [ -z "$server_pid" ] || kill "$server_pid" 2> /dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+on_exit 'rm -rf "$tmp"'
 
 # Photos: a few of scikit-image's (PNG and JPEG, colour and grey).
 mkdir "$tmp/photos"
 for f in astronaut.png chelsea.png coffee.png camera.png rocket.jpg hubble_deep_field.jpg motorcycle_left.png; do
   [ ! -f "$OQVL_SKIMAGE_DATA/$f" ] || cp "$OQVL_SKIMAGE_DATA/$f" "$tmp/photos/"
 done
-python3 "$src/tests/cli/download_server.py" "$tmp/photos" "$tmp/port" "$tmp/requests.log" &
-server_pid=$!
-for _ in $(seq 100); do [ -f "$tmp/port" ] && break; sleep 0.1; done
-[ -f "$tmp/port" ] || { echo "FAIL: the test server did not start"; exit 1; }
-port=$(cat "$tmp/port")
+start_download_server "$tmp/photos" "$tmp/requests.log"
+port=${server_url##*:}
 
 # The URL list and what each row must give: expected.json (python writes both).
 python3 - "$tmp" "$port" << 'PY'

@@ -1,4 +1,5 @@
-"""A loopback HTTP server for tests/cli/download.sh: real photos and every fault a web crawl meets.
+"""A loopback HTTP server for the download tests (tests/cli/download.sh, disk_full_data.sh,
+interrupt_data.sh): real photos and every fault a web crawl meets.
 
 Usage: download_server.py PHOTO_DIR PORT_FILE LOG_FILE
 Binds 127.0.0.1 on a free port, writes the port to PORT_FILE, logs each request path to LOG_FILE.
@@ -10,6 +11,7 @@ Routes (NAME is a file in PHOTO_DIR; a query string is ignored):
   /optout/NAME         the file with "X-Robots-Tag: noai"
   /optout-us/NAME      the file with "X-Robots-Tag: img2dataset: noimageai"
   /optout-other/NAME   the file with "X-Robots-Tag: googlebot: noindex" (not for us: success)
+  /slow/NAME           the file after 0.2 s (a download long enough to be signalled mid-way)
   /slowbody/NAME       the file's first bytes, then one byte every 0.5 s (times out)
   /truncated/NAME      a Content-Length for the whole file, half the bytes, then the connection closes
   /status/CODE         an empty response with that status (404, 500, ...)
@@ -91,6 +93,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                    "optout-other": "googlebot: noindex"}[route]
             body, ctype = self.photo(arg)
             return self.send(200, body, ctype, [("X-Robots-Tag", tag)])
+        if route == "slow":
+            time.sleep(0.2)
+            return self.send(200, *self.photo(arg))
         if route == "slowbody":
             body, ctype = self.photo(arg)
             self.send_response(200)

@@ -13,9 +13,15 @@
 #   packed_demo / tiny_packed_run / tiny_run_config  the training tests' data and run config (below)
 #   dist_packed_run OQVL REPO WORK  the distributed tests' run (below)
 #   require_fashion_mnist        skips unless Debian's Fashion-MNIST is installed
+#   on_exit COMMAND              runs COMMAND (a string, evaluated then) when the script exits;
+#                                commands registered later run first. Use it, not `trap ... EXIT`,
+#                                where a helper below also cleans up at exit
+#   have_download OQVL           succeeds if OQVL's `data download` works (built with libcurl)
+#   start_download_server PHOTOS LOG  serves the folder PHOTOS (tests/cli/download_server.py,
+#                                stopped at exit), logging request paths to LOG; sets server_url
 #   small_disk / fill_disk / expect_disk_full / same_tree / full_disk_case  the disk-full tests'
 #                                tools (below)
-#   wait_for / signal_when / expect_interrupted  the signal tests' tools (below)
+#   wait_for / signal_when / expect_interrupted / interrupt_case  the signal tests' tools (below)
 #   same_training RUN_A RUN_B [STEPS]  two runs' metrics and last checkpoint tensors equal bit
 #                                for bit (below)
 _oqvl_cli_lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -60,6 +66,30 @@ run_or_skip() {
   cat "$err" >&2
   rm -f "$err"
   return "$rc"
+}
+
+_oqvl_exit_hooks=()
+_oqvl_run_exit_hooks() {
+  local h
+  for h in "${_oqvl_exit_hooks[@]}"; do eval "$h"; done
+}
+on_exit() {
+  _oqvl_exit_hooks=("$1" "${_oqvl_exit_hooks[@]}")
+  trap _oqvl_run_exit_hooks EXIT
+}
+
+have_download() {
+  ! "$1" data download /dev/null --out /nonexistent-dir-oqvl 2>&1 | grep -q "built without libcurl"
+}
+
+start_download_server() {
+  local photos=$1 log=$2 port_file
+  port_file=$(mktemp -u)
+  python3 "$_oqvl_cli_lib_dir/download_server.py" "$photos" "$port_file" "$log" &
+  _oqvl_server_pid=$!
+  on_exit 'kill "$_oqvl_server_pid" 2> /dev/null; rm -f "'"$port_file"'"'
+  wait_for 10 test -f "$port_file" || { echo "the test HTTP server did not start"; return 1; }
+  server_url=http://127.0.0.1:$(cat "$port_file")
 }
 
 require_fashion_mnist() {
@@ -127,7 +157,7 @@ dist_packed_run() {
 small_disk() {
   work=$(mktemp -d)
   disk=$work/disk
-  trap 'umount "$disk" 2> /dev/null; rm -rf "$work"' EXIT
+  on_exit 'umount "$disk" 2> /dev/null; rm -rf "$work"'
   mkdir -p "$disk"
   mount -t tmpfs -o "size=$1" tmpfs "$disk" 2> /dev/null ||
     skip "cannot mount a tmpfs here (needs root and CAP_SYS_ADMIN): the disk-full cases need a small disk"
@@ -156,7 +186,8 @@ expect_disk_full() {
 }
 
 # same_tree REF OUT [partial]: every file under OUT has the same bytes as REF's file of that name
-# (job summaries, *.summary.json, are left out: they hold timings), so nothing in OUT is a
+# (job summaries, *.summary.json, and download's per-shard *_stats.json are left out: they hold
+# timings), so nothing in OUT is a
 # truncated file under a final name; no temporaries (.NAME.PID-N.tmp of AtomicFile,
 # DIR.tmp-XXXXXX / DIR.old-XXXXXX of AtomicDir) are left in OUT or beside it. Without `partial`
 # OUT must also hold every file REF holds.
@@ -166,13 +197,13 @@ same_tree() {
   temps=$(find "$(dirname "$out")" -name '.*.tmp' -o -name '*.tmp-*' -o -name '*.old-*' -o -name '*.tmp-shards')
   [ -z "$temps" ] || { echo "temporaries left behind: $temps"; bad=1; }
   while IFS= read -r f; do
-    case "$f" in *summary.json) continue ;; esac
+    case "$f" in *summary.json | *_stats.json) continue ;; esac
     if [ ! -f "$ref/$f" ]; then echo "unexpected file $out/$f"; bad=1
     elif ! cmp -s "$ref/$f" "$out/$f"; then echo "$out/$f differs from $ref/$f"; bad=1; fi
   done < <(cd "$out" 2> /dev/null && find . -type f | sort)
   if [ "$mode" != partial ]; then
     while IFS= read -r f; do
-      case "$f" in *summary.json) continue ;; esac
+      case "$f" in *summary.json | *_stats.json) continue ;; esac
       [ -f "$out/$f" ] || { echo "missing $out/$f"; bad=1; }
     done < <(cd "$ref" && find . -type f | sort)
   fi
@@ -244,6 +275,30 @@ expect_interrupted() {
   [ "$rc" -eq "$want" ] || { echo "expected exit $want after SIG$sig, got $rc:"; cat "$err"; return 1; }
   [ "$(grep -c "^oqvl: interrupted (SIG$sig): " "$err")" -eq 1 ] ||
     { echo "expected one 'oqvl: interrupted (SIG$sig)' line:"; cat "$err"; return 1; }
+}
+
+# interrupt_case WORK NAME SIGNAL READY WRITER [SLEEP_US]: the signal check of one command. WRITER
+# OUT sets `cmd` to the command line that writes to OUT (run as it is, so the signal reaches oqvl
+# itself); READY OUT ERR succeeds once the command is mid-way (ERR: its stderr so far). A reference
+# run into WORK/ref/NAME; then in WORK/run/NAME the run signalled, with OQVL_FAULT_POLL_SLEEP_US =
+# SLEEP_US (default 2000) slowing each safe point so it is mid-way on any machine
+# (expect_interrupted, same_tree partial); and its rerun, which must equal the reference.
+interrupt_case() {
+  local work=$1 name=$2 sig=$3 ready=$4 writer=$5 sleep_us=${6:-2000} out=$1/run/$2 err=$1/$2.err kept
+  "$writer" "$work/ref/$name"
+  "${cmd[@]}" > /dev/null 2> "$err" || { cat "$err"; return 1; }
+  mkdir -p "$work/run"
+  _ic_ready() { "$ready" "$out" "$err"; }
+  "$writer" "$out"
+  OQVL_FAULT_POLL_SLEEP_US=$sleep_us signal_when "$sig" _ic_ready "$err" "${cmd[@]}"
+  expect_interrupted "$err" "$SIGNAL_RC" "$sig"
+  same_tree "$work/ref/$name" "$out" partial
+  kept=$(find "$out" -type f ! -name '*summary.json' | wc -l)
+  cp "$err" "$err.signalled"
+  "${cmd[@]}" > /dev/null 2> "$err" || { cat "$err"; return 1; }
+  same_tree "$work/ref/$name" "$out"
+  echo "ok   $name: SIG$sig -> exit $SIGNAL_RC, $kept finished files kept, the rerun equals an uninterrupted run"
+  echo "     $(grep '^oqvl: interrupted' "$err.signalled" | sed "s|$work/||g")"
 }
 
 # same_training RUN_A RUN_B [STEPS]: the two training runs logged the same loss and grad_norm at

@@ -85,6 +85,13 @@ TEST(Image, LimitsRejectLargeImagesBeforeDecoding) {
   options.limits.max_side = 1 << 14;
   options.limits.max_pixels = 1000;
   EXPECT_NE(error_of(fixture("chelsea.png"), options).find("exceeds"), std::string::npos);
+  // Every format's limit error says how to raise it.
+  options.limits.max_side = 100;
+  for (const char* name : {"chelsea.png", "astronaut.jpg", "chelsea.webp"}) {
+    const std::string e = error_of(fixture(name), options);
+    EXPECT_NE(e.find("exceeds the limit of 100 per side"), std::string::npos) << name << ": " << e;
+    EXPECT_NE(e.find("--limit image-side=N"), std::string::npos) << name << ": " << e;
+  }
 
   // Forged headers claiming 65000 x 65000 pixels.
   std::string jpeg = fixture("tiny.jpg");

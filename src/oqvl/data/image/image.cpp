@@ -121,11 +121,18 @@ Image decode_image(std::span<const std::uint8_t> bytes, const DecodeOptions& opt
 
 namespace detail {
 
-void check_image_size(long long width, long long height, const DecodeLimits& limits, const char* format) {
-  if (width <= 0 || height <= 0) fail("undecodable image ({}: empty size {}x{})", format, width, height);
+std::string image_size_problem(long long width, long long height, const DecodeLimits& limits) {
+  if (width <= 0 || height <= 0) return fmt::format("empty size {}x{}", width, height);
+  // Sides first: within them the product cannot overflow (max_side <= INT_MAX).
   if (width > limits.max_side || height > limits.max_side || width * height > limits.max_pixels)
-    fail("undecodable image ({}: {}x{} exceeds the limit of {} per side / {} pixels; {})", format, width,
-         height, limits.max_side, limits.max_pixels, kImageLimitHint);
+    return fmt::format("{}x{} exceeds the limit of {} per side / {} pixels; {}", width, height, limits.max_side,
+                       limits.max_pixels, kImageLimitHint);
+  return {};
+}
+
+void check_image_size(long long width, long long height, const DecodeLimits& limits, const char* format) {
+  const std::string problem = image_size_problem(width, height, limits);
+  if (!problem.empty()) fail("undecodable image ({}: {})", format, problem);
 }
 
 }  // namespace detail

@@ -85,14 +85,14 @@ bool decode_into(std::span<const std::uint8_t> bytes, const DecodeOptions& optio
   cinfo.progress = &progress;
   jpeg_mem_src(&cinfo, bytes.data(), static_cast<unsigned long>(bytes.size()));
   jpeg_read_header(&cinfo, TRUE);
-  // Size check on the header, before libjpeg allocates anything image-sized.
-  if (cinfo.image_width > static_cast<unsigned>(options.limits.max_side) ||
-      cinfo.image_height > static_cast<unsigned>(options.limits.max_side) ||
-      static_cast<long long>(cinfo.image_width) * cinfo.image_height > options.limits.max_pixels) {
-    std::snprintf(err.message, sizeof err.message, "%ux%u exceeds the limit of %d per side / %lld pixels; %s",
-                  cinfo.image_width, cinfo.image_height, options.limits.max_side,
-                  static_cast<long long>(options.limits.max_pixels), kImageLimitHint);
-    return false;
+  // Size check on the header, before libjpeg allocates anything image-sized (scoped: no C++
+  // object may be alive when libjpeg longjmps).
+  {
+    const std::string problem = image_size_problem(cinfo.image_width, cinfo.image_height, options.limits);
+    if (!problem.empty()) {
+      std::snprintf(err.message, sizeof err.message, "%s", problem.c_str());
+      return false;
+    }
   }
   bool cmyk = cinfo.num_components == 4;
   cinfo.out_color_space = cmyk ? JCS_CMYK : JCS_RGB;

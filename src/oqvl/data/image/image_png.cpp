@@ -43,15 +43,19 @@ bool read_into(png_structp png, png_infop info, Reader& reader, const DecodeOpti
                std::vector<std::uint8_t>& buffer, std::vector<png_bytep>& rows) {
   if (setjmp(png_jmpbuf(png))) return false;
   png_set_read_fn(png, &reader, on_read);
-  png_set_user_limits(png, static_cast<png_uint_32>(options.limits.max_side),
-                      static_cast<png_uint_32>(options.limits.max_side));
+  // libpng's own side limit (default 10^6) would refuse first with its message: ours (with the
+  // --limit hint) is checked below, right after the header and before any pixel is allocated.
+  png_set_user_limits(png, PNG_UINT_31_MAX, PNG_UINT_31_MAX);
   png_read_info(png, info);
   png_uint_32 width = png_get_image_width(png, info);
   png_uint_32 height = png_get_image_height(png, info);
-  if (static_cast<long long>(width) * height > options.limits.max_pixels) {
-    std::snprintf(reader.message, sizeof reader.message, "%ux%u exceeds the limit of %lld pixels; %s", width,
-                  height, static_cast<long long>(options.limits.max_pixels), kImageLimitHint);
-    return false;
+  {
+    // Scoped: no C++ object may be alive when libpng longjmps.
+    const std::string problem = image_size_problem(width, height, options.limits);
+    if (!problem.empty()) {
+      std::snprintf(reader.message, sizeof reader.message, "%s", problem.c_str());
+      return false;
+    }
   }
   int color = png_get_color_type(png, info);
   int depth = png_get_bit_depth(png, info);

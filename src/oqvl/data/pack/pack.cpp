@@ -382,12 +382,18 @@ PackRunResult pack_shards(const std::vector<std::string>& all_shards, const fs::
     // for its printf-style pattern), then rename it into place (both steps are atomic).
     std::string hidden = (out / ("." + stem + ".part")).string();
     replace_all(hidden, "%", "%%");
-    ShardWriter writer(hidden + "%d", writer_options);
-    for (const Sample& s : packed) {
-      throw_if_interrupted("pack");
-      writer.write(s);
+    ShardWriterResult written;
+    try {
+      ShardWriter writer(hidden + "%d", writer_options);
+      for (const Sample& s : packed) {
+        throw_if_interrupted("pack");
+        writer.write(s);
+      }
+      written = writer.close();
+    } catch (const Error& e) {
+      // A full disk names the hidden part file: say which shard it was to become.
+      fail("{} (writing {})", e.what(), (out / (stem + ".tar")).string());
     }
-    ShardWriterResult written = writer.close();
     if (written.shards.empty()) {
       write_file_atomic(out / (stem + ".tar"), std::string(1024, '\0'));  // an empty tar
     } else {

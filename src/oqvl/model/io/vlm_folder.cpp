@@ -164,7 +164,7 @@ void write_safetensors_folder(const fs::path& dir, const StateDict& tensors,
       shard.emplace(name, options.dtype ? t.to(*options.dtype) : t);
       weight_map[name] = file;
     }
-    log::info("writing {} ({} tensors)", (dir / file).string(), shard.size());
+    log::debug("writing {} ({} tensors)", (dir / file).string(), shard.size());
     save_safetensors(dir / file, shard, metadata);
   }
   if (count > 1) {
