@@ -125,8 +125,8 @@ std::string image_size_problem(long long width, long long height, const DecodeLi
   if (width <= 0 || height <= 0) return fmt::format("empty size {}x{}", width, height);
   // Sides first: within them the product cannot overflow (max_side <= INT_MAX).
   if (width > limits.max_side || height > limits.max_side || width * height > limits.max_pixels)
-    return fmt::format("{}x{} exceeds the limit of {} per side / {} pixels; {}", width, height, limits.max_side,
-                       limits.max_pixels, kImageLimitHint);
+    return fmt::format("{}x{} exceeds the limit of {} per side / {} pixels; {}", width, height,
+                       limits.max_side, limits.max_pixels, kImageLimitHint);
   return {};
 }
 
