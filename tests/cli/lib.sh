@@ -17,6 +17,9 @@
 #                                commands registered later run first. Use it, not `trap ... EXIT`,
 #                                where a helper below also cleans up at exit
 #   have_download OQVL           succeeds if OQVL's `data download` works (built with libcurl)
+#   have_score_clip OQVL REPO SHARDS OUT  runs `score clip` (the fixture SigLIP) on SHARDS into OUT:
+#                                succeeds if it worked; fails with a skip line where OQVL was built
+#                                without SentencePiece; any other error ends the test
 #   start_download_server PHOTOS LOG  serves the folder PHOTOS (tests/cli/download_server.py,
 #                                stopped at exit), logging request paths to LOG; sets server_url
 #   small_disk / fill_disk / expect_disk_full / same_tree / full_disk_case  the disk-full tests'
@@ -80,6 +83,24 @@ on_exit() {
 
 have_download() {
   ! "$1" data download /dev/null --out /nonexistent-dir-oqvl 2>&1 | grep -q "built without libcurl"
+}
+
+have_score_clip() {
+  local err
+  err=$(mktemp)
+  if "$1" -q score clip --model "$2/tests/fixtures/model/siglip_clip" "$3" --out "$4" --batch-size 16 --threads 2 \
+    > /dev/null 2> "$err"; then
+    rm -f "$err"
+    return 0
+  fi
+  if grep -q "built without sentencepiece" "$err"; then
+    echo "skip score-clip: oqvl built without SentencePiece"
+    rm -f "$err"
+    return 1
+  fi
+  cat "$err"
+  rm -f "$err"
+  exit 1
 }
 
 start_download_server() {
