@@ -15,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::set<std::string> names;
     for (const auto& t : sd.tensors) {
       if (!names.insert(t.name).second) std::abort();
-      if (model::torch_storage_element_size(t.storage_type) == 0) std::abort();
+      if (!t.storage_type || model::find_storage_type(t.storage_type->name) != t.storage_type) std::abort();
       if (t.sizes.size() != t.strides.size() || t.offset < 0 || t.storage_numel < 0) std::abort();
       bool empty = false;
       long double last = static_cast<long double>(t.offset);

@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <map>
+#include <stdexcept>
 #include <memory>
 
 #include "oqvl/core/error.h"
@@ -16,16 +17,20 @@ namespace fs = std::filesystem;
 
 namespace {
 
-torch::ScalarType storage_dtype(const std::string& storage_type) {
-  static const std::map<std::string, torch::ScalarType> types = {
-      {"torch.FloatStorage", torch::kFloat32}, {"torch.DoubleStorage", torch::kFloat64},
-      {"torch.HalfStorage", torch::kFloat16},  {"torch.BFloat16Storage", torch::kBFloat16},
-      {"torch.LongStorage", torch::kInt64},    {"torch.IntStorage", torch::kInt32},
-      {"torch.ShortStorage", torch::kInt16},   {"torch.CharStorage", torch::kInt8},
-      {"torch.ByteStorage", torch::kUInt8},    {"torch.BoolStorage", torch::kBool},
-      {"torch.UntypedStorage", torch::kUInt8}};
-  // read_state_dict_pickle accepts only the types torch_storage_element_size knows: these.
-  return types.at(storage_type);
+torch::ScalarType storage_dtype(StorageElement element) {
+  switch (element) {
+    case StorageElement::kFloat32: return torch::kFloat32;
+    case StorageElement::kFloat64: return torch::kFloat64;
+    case StorageElement::kFloat16: return torch::kFloat16;
+    case StorageElement::kBFloat16: return torch::kBFloat16;
+    case StorageElement::kInt64: return torch::kInt64;
+    case StorageElement::kInt32: return torch::kInt32;
+    case StorageElement::kInt16: return torch::kInt16;
+    case StorageElement::kInt8: return torch::kInt8;
+    case StorageElement::kUInt8: return torch::kUInt8;
+    case StorageElement::kBool: return torch::kBool;
+  }
+  throw std::logic_error("storage_dtype: unknown StorageElement");
 }
 
 std::uint16_t le16(const std::uint8_t* p) { return static_cast<std::uint16_t>(p[0] | (p[1] << 8)); }
@@ -71,7 +76,7 @@ TorchSaveContents load_torch_save(const fs::path& path) {
   // A storage record as a tensor over the map: checked to be stored uncompressed and in bounds.
   auto storage = [&](const PickledTensor& t) {
     const std::string name = "data/" + t.storage_key;
-    const auto dtype = storage_dtype(t.storage_type);
+    const auto dtype = storage_dtype(t.storage_type->element);
     std::size_t offset = 0, size = 0, header = 0;
     try {
       if (!reader->hasRecord(name)) fail("'{}': tensor storage record '{}' is missing", file, name);
@@ -87,7 +92,7 @@ TorchSaveContents load_torch_save(const fs::path& path) {
       fail("'{}': storage record '{}' is compressed (torch.save never compresses; re-save the file)", file,
            name);
     // The pickle reader checked that numel x element size fits 64 bits.
-    const auto elem = static_cast<std::size_t>(c10::elementSize(dtype));
+    const std::size_t elem = t.storage_type->element_size;
     if (static_cast<std::size_t>(t.storage_numel) * elem != size)
       fail("'{}': storage '{}' holds {} bytes, expected {} elements of {} bytes", file, name, size,
            t.storage_numel, elem);

@@ -34,7 +34,7 @@ struct PyValue {
   std::int64_t i = 0;  // int, bool; kStorage: numel; kTensor: offset
   double f = 0;
   std::string s;             // str, bytes, "module.name" of a global, the callable of a kOther; kStorage: key
-  std::string storage_type;  // kStorage
+  const StorageType* storage_type = nullptr;        // kStorage
   std::vector<PyValue*> items;                      // tuple, list
   std::vector<std::pair<PyValue*, PyValue*>> dict;  // insertion order
   const PyValue* storage = nullptr;                 // kTensor
@@ -271,9 +271,9 @@ class PickleReader {
         pid->items[0]->s != "storage" || pid->items[1]->kind != Kind::kGlobal ||
         pid->items[4]->kind != Kind::kInt)
       bad("unsupported persistent id (expected a tensor storage)");
-    const std::string& type = pid->items[1]->s;
-    const std::size_t elem = torch_storage_element_size(type);
-    if (elem == 0) fail("'{}': unsupported tensor storage type '{}'", file_, type);
+    const StorageType* type = find_storage_type(pid->items[1]->s);
+    if (!type) fail("'{}': unsupported tensor storage type '{}'", file_, pid->items[1]->s);
+    const std::size_t elem = type->element_size;
     const auto* key = pid->items[2];
     if (key->kind != Kind::kStr && key->kind != Kind::kInt) bad("bad storage key");
     const std::string name = key->kind == Kind::kStr ? key->s : std::to_string(key->i);
@@ -419,14 +419,18 @@ class Flattener {
 
 }  // namespace
 
-std::size_t torch_storage_element_size(std::string_view storage_type) {
-  static const std::map<std::string, std::size_t, std::less<>> sizes = {
-      {"torch.FloatStorage", 4},    {"torch.DoubleStorage", 8}, {"torch.HalfStorage", 2},
-      {"torch.BFloat16Storage", 2}, {"torch.LongStorage", 8},   {"torch.IntStorage", 4},
-      {"torch.ShortStorage", 2},    {"torch.CharStorage", 1},   {"torch.ByteStorage", 1},
-      {"torch.BoolStorage", 1},     {"torch.UntypedStorage", 1}};
-  auto it = sizes.find(storage_type);
-  return it == sizes.end() ? 0 : it->second;
+const StorageType* find_storage_type(std::string_view name) {
+  using E = StorageElement;
+  static constexpr StorageType kTypes[] = {
+      {"torch.FloatStorage", E::kFloat32, 4}, {"torch.DoubleStorage", E::kFloat64, 8},
+      {"torch.HalfStorage", E::kFloat16, 2},  {"torch.BFloat16Storage", E::kBFloat16, 2},
+      {"torch.LongStorage", E::kInt64, 8},    {"torch.IntStorage", E::kInt32, 4},
+      {"torch.ShortStorage", E::kInt16, 2},   {"torch.CharStorage", E::kInt8, 1},
+      {"torch.ByteStorage", E::kUInt8, 1},    {"torch.BoolStorage", E::kBool, 1},
+      {"torch.UntypedStorage", E::kUInt8, 1}};
+  for (const StorageType& t : kTypes)
+    if (t.name == name) return &t;
+  return nullptr;
 }
 
 PickledStateDict read_state_dict_pickle(std::string_view pickle, std::string_view file,

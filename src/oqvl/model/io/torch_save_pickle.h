@@ -35,10 +35,34 @@ struct PickleLimits {
   std::size_t max_dims = 64;
 };
 
+// The element types of the torch storages oqvl reads (torch_save.cpp maps them to dtypes).
+enum class StorageElement {
+  kFloat32,
+  kFloat64,
+  kFloat16,
+  kBFloat16,
+  kInt64,
+  kInt32,
+  kInt16,
+  kInt8,
+  kUInt8,
+  kBool
+};
+
+struct StorageType {
+  std::string_view name;  // the pickle's class name: "torch.FloatStorage", ...
+  StorageElement element;
+  std::size_t element_size;  // bytes
+};
+
+// The storage type of a class name ("torch.FloatStorage"; torch.UntypedStorage is bytes), or
+// nullptr for one oqvl does not read. The one list of the names.
+const StorageType* find_storage_type(std::string_view name);
+
 struct PickledTensor {
-  std::string name;                // path of dict keys joined with '.'
-  std::string storage_key;         // the archive's record "data/<storage_key>"
-  std::string storage_type;        // "torch.FloatStorage", ... (torch_storage_element_size() > 0)
+  std::string name;                           // path of dict keys joined with '.'
+  std::string storage_key;                    // the archive's record "data/<storage_key>"
+  const StorageType* storage_type = nullptr;  // never null in a PickledStateDict
   std::int64_t storage_numel = 0;  // elements the storage record holds (numel x element size fits 64 bits)
   std::int64_t offset = 0;         // the view: as_strided(sizes, strides, offset), inside the storage
   std::vector<std::int64_t> sizes;
@@ -49,9 +73,6 @@ struct PickledStateDict {
   std::vector<PickledTensor> tensors;  // in the pickle's order; names unique
   std::vector<std::string> skipped;    // paths of leaves that are not tensors (numbers, None, lists...)
 };
-
-// Bytes per element of a torch storage type name ("torch.FloatStorage"), 0 for one oqvl does not read.
-std::size_t torch_storage_element_size(std::string_view storage_type);
 
 // Interprets `pickle` (a torch.save archive's data.pkl); its top level must be a dict. `file`
 // names the checkpoint in errors.
