@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "oqvl/model/siglip_config.h"  // kMaxModelConfigSize
+#include "oqvl/model/config_limits.h"
 
 namespace oqvl::model {
 

@@ -6,11 +6,11 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "oqvl/model/config_limits.h"
+
 namespace oqvl::model {
 
-// config.json files are untrusted input: sizes beyond these are refused (a real SigLIP has
-// image_size 384-512 and sizes of a few thousand; Qwen2's vocabulary is 151,936).
-inline constexpr std::int64_t kMaxModelConfigSize = std::int64_t{1} << 24;
+// Beyond it image_size is refused (a real SigLIP's is 384-512); other sizes: kMaxModelConfigSize.
 inline constexpr std::int64_t kMaxSiglipImageSize = std::int64_t{1} << 16;
 
 enum class GeluKind {
