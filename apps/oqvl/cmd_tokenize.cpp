@@ -12,6 +12,7 @@
 #include "oqvl/cli_common.h"
 #include "oqvl/commands.h"
 #include "oqvl/core/error.h"
+#include "oqvl/core/json.h"
 #include "oqvl/data/text/qwen2vl_tokenizer.h"
 
 namespace oqvl::cli {
@@ -30,7 +31,7 @@ std::vector<std::int32_t> parse_ids(const std::string& text) {
   std::vector<std::int32_t> ids;
   for (const auto& v : j) {
     if (!v.is_number_integer()) fail("--decode: {} is not an integer token id (in {})", v.dump(), text);
-    ids.push_back(v.get<std::int32_t>());
+    ids.push_back(json_integer<std::int32_t>(v, "--decode: a token id"));
   }
   return ids;
 }

@@ -120,6 +120,21 @@ TEST(ReadFile, MissingFileNamesThePath) {
   }
 }
 
+// std::filesystem::exists throws std::filesystem_error for a name the OS cannot look up; paths
+// built from input need an oqvl::Error instead (the conversations fuzz finding).
+TEST(PathExists, NameTooLongIsAnOqvlError) {
+  TempDir tmp("oqvl_files_test");
+  EXPECT_TRUE(oqvl::path_exists(tmp.path));
+  EXPECT_FALSE(oqvl::path_exists(tmp.path / "absent"));
+  const fs::path long_name = tmp.path / std::string(5000, 'x');
+  try {
+    oqvl::path_exists(long_name);
+    FAIL() << "no exception";
+  } catch (const oqvl::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("File name too long"), std::string::npos) << e.what();
+  }
+}
+
 TEST(MappedFile, MapsContentAndEmptyFiles) {
   TempDir tmp("oqvl_files_test");
   const fs::path& dir = tmp.path;

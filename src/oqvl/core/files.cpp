@@ -56,6 +56,13 @@ bool is_empty_dir(const fs::path& dir) { return fs::directory_iterator(dir) == f
 
 }  // namespace
 
+bool path_exists(const fs::path& path) {
+  std::error_code ec;
+  const bool found = fs::exists(path, ec);
+  if (ec) fail("cannot look up '{}': {}", path.string(), ec.message());
+  return found;
+}
+
 std::string read_file(const fs::path& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) fail("cannot open '{}': {}", path.string(), std::strerror(errno));

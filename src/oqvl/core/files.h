@@ -13,6 +13,11 @@
 
 namespace oqvl {
 
+// Whether `path` exists. Where std::filesystem::exists throws std::filesystem_error (a name too
+// long to look up, no permission on a folder on the way), this throws oqvl::Error naming the path,
+// for paths built from input (tests/fuzz/corpus/conversations/regress-long-name).
+bool path_exists(const std::filesystem::path& path);
+
 // Reads a whole file; throws oqvl::Error naming the path if it cannot.
 std::string read_file(const std::filesystem::path& path);
 

@@ -5,10 +5,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
 #include "oqvl/core/error.h"
 
@@ -45,6 +48,26 @@ bool json_type_matches(const nlohmann::json& value) {
   }
 }
 
+// `value` as the integer type T. An oqvl::Error naming `what` unless it is a JSON integer that T
+// holds: nlohmann's get<int>() casts 1.5e25 (undefined behaviour) and 2^40 (truncation) without a
+// word (tests/fuzz/corpus/tokenizer_json/regress-float-id).
+template <typename T>
+T json_integer(const nlohmann::json& value, std::string_view what) {
+  static_assert(std::is_integral_v<T> && !std::is_same_v<T, bool>);
+  bool fits = false;
+  if (value.is_number_unsigned()) {
+    fits = std::in_range<T>(value.get<std::uint64_t>());
+  } else if (value.is_number_integer()) {
+    fits = std::in_range<T>(value.get<std::int64_t>());
+  }
+  if (!fits) {
+    fail("{}: expected an integer from {} to {}, got {}", what, std::numeric_limits<T>::min(),
+         std::numeric_limits<T>::max(), value.is_number() ? value.dump() : value.type_name());
+  }
+  if (value.is_number_unsigned()) return static_cast<T>(value.get<std::uint64_t>());
+  return static_cast<T>(value.get<std::int64_t>());
+}
+
 // Sets `out` from j[key] when the key is present and not null; leaves it unchanged otherwise.
 // `what` names the source in errors ("Qwen2 config", a file path).
 template <typename T>
@@ -52,10 +75,14 @@ void read_optional(const nlohmann::json& j, std::string_view key, T& out, std::s
   const auto it = j.find(key);
   if (it == j.end() || it->is_null()) return;
   if (!json_type_matches<T>(*it)) fail("{}: '{}' has the wrong type ({})", what, key, it->type_name());
-  try {
-    out = it->template get<T>();
-  } catch (const nlohmann::json::exception& e) {
-    fail("{}: '{}' has the wrong type ({})", what, key, e.what());
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    out = json_integer<T>(*it, fmt::format("{}: '{}'", what, key));
+  } else {
+    try {
+      out = it->template get<T>();
+    } catch (const nlohmann::json::exception& e) {
+      fail("{}: '{}' has the wrong type ({})", what, key, e.what());
+    }
   }
 }
 

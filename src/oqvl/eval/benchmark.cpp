@@ -175,7 +175,8 @@ McItem tsv_item(const data::TsvRecord& r, const Columns& cols, const std::vector
     std::string path = cell(r, cols, "image_path");
     if (path.empty()) throw RowError{"empty image_path"};
     fs::path p = fs::path(path).is_absolute() ? fs::path(path) : folder / path;
-    if (!fs::is_regular_file(p)) throw RowError{fmt::format("image file {} not found", p.string())};
+    std::error_code ec;  // a name too long to look up is "not found", not a filesystem_error
+    if (!fs::is_regular_file(p, ec)) throw RowError{fmt::format("image file {} not found", p.string())};
     item.image_path = fs::absolute(p).lexically_normal().string();
   }
 

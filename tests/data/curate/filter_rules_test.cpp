@@ -154,4 +154,22 @@ TEST(FilterRules, ClearErrors) {
   expect_error(w, "su >= 1", "two score tables");
 }
 
+// Parsing and evaluation recurse per level: 100,000 '(' overflowed the stack (the filter_rules fuzz
+// finding). Nesting and or-chains up to the limit still parse and evaluate.
+TEST(FilterRules, DeepNestingIsAnErrorNotAStackOverflow) {
+  World w;
+  auto repeat = [](std::string_view s, int n) {
+    std::string out;
+    for (int i = 0; i < n; ++i) out += s;
+    return out;
+  };
+  expect_error(w, repeat("(", 100000) + "su >= 1" + repeat(")", 100000), "nests deeper than 256 levels");
+  expect_error(w, repeat("not ", 100000) + "su >= 1", "nests deeper than 256 levels");
+  expect_error(w, "su >= 1" + repeat(" or su >= 1", 100000), "nests deeper than 256 levels");
+  const RuleSet ok = w.bind({repeat("not not ", 60) + "(" + repeat("(", 60) + "su >= 1" + repeat(")", 60) +
+                             repeat(" or clip > 5", 100) + ")"});
+  EXPECT_TRUE(all_hold(ok, facts(1, 0, false)));
+  EXPECT_FALSE(all_hold(ok, facts(0, 0, false)));
+}
+
 }  // namespace

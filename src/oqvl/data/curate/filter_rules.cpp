@@ -1,5 +1,6 @@
 #include "oqvl/data/curate/filter_rules.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -20,12 +21,18 @@ struct RuleSet::Node {
   std::string name;           // kCompare: the property or column; kUidIn: the file
   CompareOp op = CompareOp::kGe;
   double value = 0;
+  int depth = 1;      // levels below and including this node (eval recurses this deep)
   int property = -1;  // kCompare: a SampleProperty, or -1 when a score column
   int score = -1;     // kCompare: index into score_columns_
   int uid_set = -1;   // kUidIn
 };
 
 namespace {
+
+// Parsing and evaluation recurse once per level of nesting, so a rule of 100,000 '(' or 'not'
+// overflowed the stack (tests/fuzz/corpus/filter_rules/regress-deep-nesting); real rules nest a
+// few levels, and a long chain of or-ed terms is a deep tree too.
+constexpr int kMaxRuleDepth = 256;
 
 constexpr std::pair<std::string_view, SampleProperty> kProperties[] = {
     {"caption_words", SampleProperty::kCaptionWords},
@@ -94,6 +101,9 @@ class Parser {
   }
 
   int add(RuleSet::Node node) {
+    for (int child : {node.left, node.right})
+      if (child >= 0) node.depth = std::max(node.depth, nodes_[child].depth + 1);
+    if (node.depth > kMaxRuleDepth) too_deep();
     nodes_.push_back(std::move(node));
     return static_cast<int>(nodes_.size() - 1);
   }
@@ -106,8 +116,16 @@ class Parser {
   }
 
   [[noreturn]] void error(std::size_t pos, std::string_view what) {
-    fail("rule '{}': {} at column {} (near '{}')", src_, what, pos + 1,
-         src_.substr(std::min(pos, src_.size()), 12));
+    // A rule of a few lines is shown whole; a machine-made one of kilobytes, its start.
+    const std::string_view shown = src_.size() <= 200 ? src_ : src_.substr(0, 200);
+    fail("rule '{}{}': {} at column {} (near '{}')", shown, shown.size() < src_.size() ? "..." : "", what,
+         pos + 1, src_.substr(std::min(pos, src_.size()), 12));
+  }
+
+  [[noreturn]] void too_deep() {
+    error(tok_.pos, fmt::format("the rule nests deeper than {} levels (each 'not', '(' and chained "
+                                "'or' is a level)",
+                                kMaxRuleDepth));
   }
 
   bool is_word(std::string_view w) const { return tok_.kind == Token::kName && tok_.text == w; }
@@ -191,6 +209,12 @@ class Parser {
   }
 
   int parse_unary() {
+    // Checked before recursing: nodes are added on the way back up, too late for the stack.
+    if (++nesting_ > kMaxRuleDepth) too_deep();
+    struct Leave {
+      int& n;
+      ~Leave() { --n; }
+    } leave{nesting_};
     if (is_word("not")) {
       advance();
       return add(make_node(NodeKind::kNot, parse_unary()));
@@ -252,6 +276,7 @@ class Parser {
   std::string_view src_;
   std::vector<RuleSet::Node>& nodes_;
   std::size_t at_ = 0;
+  int nesting_ = 0;  // parse_unary calls in progress
   Token tok_{Token::kEnd, "", 0};
 };
 

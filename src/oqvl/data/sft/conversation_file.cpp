@@ -91,7 +91,7 @@ ConversationFile::ConversationFile(const fs::path& file) : path_(file) {
   if (ext != ".json" && ext != ".jsonl")
     fail("SFT data '{}': expected a .json (array) or .jsonl (one sample per line, or an index) file",
          file.string());
-  if (!fs::exists(file)) fail("SFT data '{}' does not exist", file.string());
+  if (!path_exists(file)) fail("SFT data '{}' does not exist", file.string());
   file_ = std::make_unique<MappedFile>(file);
   const auto text = file_->view();
   if (ext == ".json") {
@@ -153,9 +153,9 @@ fs::path ConversationFile::sample_file(std::size_t i, std::string& row_path) con
   row_path = p->get<std::string>();
   const auto dir = path_.parent_path();
   const auto direct = dir / row_path;
-  if (fs::exists(direct)) return direct;
+  if (path_exists(direct)) return direct;
   const auto split = dir / kMammothSampleFolder / row_path;
-  if (fs::exists(split)) return split;
+  if (path_exists(split)) return split;
   fail("{} line {}: sample file '{}' not found (looked in '{}' and '{}')", path_.string(), line_of(begin),
        row_path, dir.string(), (dir / kMammothSampleFolder).string());
 }

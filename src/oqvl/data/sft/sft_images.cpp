@@ -40,7 +40,8 @@ SftImages::SftImages(const std::string& images, const fs::path& default_folder) 
 std::string SftImages::read(std::string_view image) const {
   if (from_shards()) return read_from_shard(image);
   const auto path = folder_ / fs::path(image);
-  if (!fs::is_regular_file(path)) fail("image '{}' not found in folder '{}'", image, folder_.string());
+  std::error_code ec;  // a name too long to look up is "not found", not a filesystem_error
+  if (!fs::is_regular_file(path, ec)) fail("image '{}' not found in folder '{}'", image, folder_.string());
   try {
     return read_file(path);
   } catch (const Error& e) {

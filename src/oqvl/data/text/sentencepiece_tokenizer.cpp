@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "oqvl/core/error.h"
+#include "oqvl/core/json.h"
 #include "oqvl/core/files.h"
 #include "oqvl/data/text/python_str.h"
 #include "oqvl/data/text/unicode.h"
@@ -95,7 +96,8 @@ SiglipTokenizer SiglipTokenizer::from_folder(const fs::path& dir) {
       };
       options.do_lower_case = j.value("do_lower_case", true);
       if (j.contains("model_max_length") && j.at("model_max_length").is_number_integer()) {
-        options.max_length = j.at("model_max_length").get<int>();
+        options.max_length = json_integer<int>(j.at("model_max_length"),
+                                               "tokenizer_config 'model_max_length'");
       }
       token("eos_token", options.eos_token);
       token("pad_token", options.pad_token);

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "oqvl/core/error.h"
+#include "oqvl/core/json.h"
 #include "oqvl/core/files.h"
 #include "oqvl/core/thread_pool.h"
 #include "oqvl/data/text/bpe.h"
@@ -91,8 +92,8 @@ std::vector<AddedToken> read_added_tokens(const json& root, std::string_view sou
       fail("{}: added token {} uses lstrip/rstrip/single_word/normalized, which are not "
            "implemented",
            source, describe(t));
-    added.push_back(
-        {t.at("id").get<std::int32_t>(), t.at("content").get<std::string>(), t.value("special", false)});
+    added.push_back({json_integer<std::int32_t>(t.at("id"), fmt::format("{}: added token id", source)),
+                     t.at("content").get<std::string>(), t.value("special", false)});
   }
   return added;
 }
