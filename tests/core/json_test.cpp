@@ -45,6 +45,18 @@ TEST(JsonInteger, RefusesFloatsOutOfRangeAndOtherTypes) {
             std::string::npos);
 }
 
+TEST(JsonNumber, ReadsNumbersAndRefusesWhatTheTypeCannotHold) {
+  EXPECT_FLOAT_EQ(oqvl::json_number<float>(json::parse("0.5"), "mean"), 0.5f);
+  EXPECT_FLOAT_EQ(oqvl::json_number<float>(json::parse("3"), "mean"), 3.0f);
+  EXPECT_DOUBLE_EQ(oqvl::json_number<double>(json::parse("1e300"), "x"), 1e300);
+  EXPECT_NE(error_of([] {
+              oqvl::json_number<float>(json::parse("1e300"), "image_mean");
+            }).find("image_mean: 1e+300 is out of range"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { oqvl::json_number<float>(json::parse("[1]"), "image_mean"); }).find("got array"),
+            std::string::npos);
+}
+
 TEST(ReadOptional, IntegerOutOfRangeIsAnErrorNamingTheKey) {
   const json j = json::parse(R"({"layers": 4294967296, "heads": 12})");
   int layers = 1, heads = 1;

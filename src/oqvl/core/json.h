@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <limits>
@@ -68,6 +69,18 @@ T json_integer(const nlohmann::json& value, std::string_view what) {
   return static_cast<T>(value.get<std::int64_t>());
 }
 
+// `value` as the floating type T: an oqvl::Error naming `what` unless it is a JSON number T can
+// hold (get<float>() of 1e300 is undefined behaviour).
+template <typename T>
+T json_number(const nlohmann::json& value, std::string_view what) {
+  static_assert(std::is_floating_point_v<T>);
+  if (!value.is_number()) fail("{}: expected a number, got {}", what, value.type_name());
+  const double d = value.get<double>();
+  if (!(std::abs(d) <= static_cast<double>(std::numeric_limits<T>::max())))
+    fail("{}: {} is out of range", what, value.dump());
+  return static_cast<T>(d);
+}
+
 // Sets `out` from j[key] when the key is present and not null; leaves it unchanged otherwise.
 // `what` names the source in errors ("Qwen2 config", a file path).
 template <typename T>
@@ -77,6 +90,8 @@ void read_optional(const nlohmann::json& j, std::string_view key, T& out, std::s
   if (!json_type_matches<T>(*it)) fail("{}: '{}' has the wrong type ({})", what, key, it->type_name());
   if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
     out = json_integer<T>(*it, fmt::format("{}: '{}'", what, key));
+  } else if constexpr (std::is_floating_point_v<T>) {
+    out = json_number<T>(*it, fmt::format("{}: '{}'", what, key));
   } else {
     try {
       out = it->template get<T>();

@@ -4,6 +4,7 @@
 
 #include "oqvl/core/error.h"
 #include "oqvl/core/files.h"
+#include "oqvl/core/json.h"
 #include "oqvl/model/io/safetensors.h"
 #include "oqvl/model/io/state_dict.h"
 
@@ -154,14 +155,14 @@ SiglipImageSettings siglip_image_settings(const fs::path& dir, const SiglipVisio
   try {
     const auto j = nlohmann::json::parse(read_file(path));
     if (j.contains("size") && j.at("size").is_object()) {
-      s.height = j.at("size").value("height", s.height);
-      s.width = j.at("size").value("width", s.width);
+      s.height = value_or(j.at("size"), "height", s.height, "size");
+      s.width = value_or(j.at("size"), "width", s.width, "size");
     }
     for (int c = 0; c < 3; ++c) {
-      if (j.contains("image_mean")) s.mean[c] = j.at("image_mean").at(c).get<float>();
-      if (j.contains("image_std")) s.std[c] = j.at("image_std").at(c).get<float>();
+      if (j.contains("image_mean")) s.mean[c] = json_number<float>(j.at("image_mean").at(c), "image_mean");
+      if (j.contains("image_std")) s.std[c] = json_number<float>(j.at("image_std").at(c), "image_std");
     }
-    s.resample = j.value("resample", 3);
+    s.resample = value_or(j, "resample", 3, "preprocessor config");
     if (!j.value("do_resize", true) || !j.value("do_rescale", true) ||
         !j.value("do_normalize", true) ||
         std::abs(j.value("rescale_factor", 1.0 / 255.0) - 1.0 / 255.0) > 1e-12) {

@@ -26,7 +26,8 @@ void apply_preprocessor_config(const fs::path& file, VlmConfig& c, std::vector<s
     const auto& v = j[key];
     if (!v.is_array() || v.size() != 3 || !v[0].is_number() || !v[1].is_number() || !v[2].is_number())
       fail("'{}': {} is not a list of 3 numbers", file.string(), key);
-    for (int i = 0; i < 3; ++i) out[i] = v[i].get<float>();
+    for (int i = 0; i < 3; ++i)
+      out[i] = json_number<float>(v[i], fmt::format("'{}': {}", file.string(), key));
   };
   triple("image_mean", c.image_mean);
   triple("image_std", c.image_std);
