@@ -71,6 +71,19 @@ TEST_F(ConfigFixture, ResolvedTomlLoadsBackTheSame) {
   EXPECT_EQ(to_toml(again), to_toml(c));
 }
 
+// toml++'s printer wrote a string holding a newline and ''' as a multi-line literal string that
+// the ''' ended early (the train_config fuzz finding); every string must load back unchanged.
+TEST_F(ConfigFixture, AnyStringLoadsBackTheSame) {
+  const std::string name = "r\n''' \"q\" \\ \t\x01\x7f caf\xc3\xa9";
+  auto c = load_config(write(base()), {});
+  c.name = name;
+  c.out = dir.path / "runs" / name;
+  auto again = load_config(write(to_toml(c)));
+  EXPECT_EQ(again.name, name);
+  EXPECT_EQ(again.out, c.out);
+  EXPECT_EQ(to_toml(again), to_toml(c));
+}
+
 TEST_F(ConfigFixture, MistakesAreOneClearError) {
   auto err = [&](const std::string& text, std::vector<std::string> sets = {}) {
     return test::error_of([&] { load_config(write(text), sets); });

@@ -42,10 +42,28 @@ struct Binding {
   std::function<std::string(const TrainConfig&)> write;
 };
 
+// `s` as a TOML basic string ("...", escaped). Not toml++'s printer: it writes a string holding a
+// newline and ''' as a multi-line literal string that the ''' ends early, so the resolved config
+// read back differently (tests/fuzz/corpus/train_config/regress-triple-quote).
 std::string toml_string(const std::string& s) {
-  std::ostringstream out;
-  out << toml::value<std::string>(s);
-  return out.str();
+  std::string out = "\"";
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          out += fmt::format("\\u{:04X}", c);
+        } else {
+          out += ch;
+        }
+    }
+  }
+  return out + '"';
 }
 
 std::string number_text(double v) {
