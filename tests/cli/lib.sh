@@ -271,6 +271,10 @@ signal_when() {
   # (Locals with a prefix: bash's scoping is dynamic, and READY may read its caller's variables.)
   local _sw_sig=$1 _sw_ready=$2 _sw_err=$3 _sw_pid
   shift 3
+  # Emptied here, not only by the child's redirection: READY may read ERR, and until the forked
+  # child has opened it, ERR still holds an earlier run's lines (READY held at once, the signal
+  # killed the child before it ran the command: CI, 2026-12-03).
+  : > "$_sw_err"
   "$@" > /dev/null 2> "$_sw_err" &
   _sw_pid=$!
   if ! wait_for 60 _ready_or_done "$_sw_ready" "$_sw_pid"; then
