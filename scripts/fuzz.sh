@@ -12,6 +12,7 @@
 #   scripts/fuzz.sh run NAME SECONDS [libFuzzer flags...]
 #                                         fuzzes NAME on one core, corpus kept in
 #                                         DIR/fuzz-corpus/NAME, findings in DIR/fuzz-findings/NAME
+#                                         (TMPDIR=/dev/shm: the scratch input files in a tmpfs)
 # Committed inputs: tests/fuzz/seeds.txt (fixture files, with the harness's leading mode byte)
 # and tests/fuzz/corpus/NAME/ (hand-made seeds and the regression inputs of bugs found).
 # Dictionaries: tests/fuzz/dict/NAME.dict. Exit: 0 clean, 1 a finding (its input is printed).
@@ -120,5 +121,5 @@ case "$step" in
     rm -rf "$work"
     exit "$rc"
     ;;
-  *) sed -n '2,17p' "$0"; [ "$step" = -h ] || [ "$step" = --help ] || exit 2 ;;
+  *) sed -n '2,18p' "$0"; [ "$step" = -h ] || [ "$step" = --help ] || exit 2 ;;
 esac

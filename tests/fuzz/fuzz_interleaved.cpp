@@ -7,23 +7,12 @@
 // context, <s> first and <|im_end|> last.
 #include <cstdint>
 
+#include "fuzz_tokenizer.h"
 #include "fuzz_util.h"
 #include "oqvl/data/pack/interleaved.h"
-#include "oqvl/data/text/qwen2vl_tokenizer.h"
 #include "oqvl/data/text/special_tokens.h"
 
 using namespace oqvl;
-
-namespace {
-const data::Tokenizer* tokenizer = nullptr;
-}
-
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  static data::Tokenizer tok = data::load_qwen2vl_tokenizer(OQVL_SOURCE_DIR
-                                                            "/assets/qwen2-tokenizer/tokenizer.json");
-  tokenizer = &tok;
-  return 0;
-}
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return 0;
@@ -39,7 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   sample.shard = "fuzz.tar";
   sample.add("json", std::string(fuzz::text(data + 1, size - 1)));
   fuzz::expect_ok_or_error([&] {
-    data::InterleavedResult r = data::make_interleaved_item(sample, *tokenizer, options);
+    data::InterleavedResult r = data::make_interleaved_item(sample, fuzz::qwen2_tokenizer(), options);
     if (!r.item) {
       if (r.dropped.empty()) std::abort();
       return;
